@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class EmulatorConfig(AppConfig):
+    name = "chatsite.emulator"
+    label = "emulator"
+    verbose_name = "ACS emulator"

@@ -1,0 +1,54 @@
+"""ACS error responses, in the spec's CommunicationErrorResponse shape: {"error": {"code", "message", "target"?}}."""
+
+from django.http import JsonResponse
+
+
+class AcsError(Exception):
+    def __init__(self, status: int, code: str, message: str, *, target: str | None = None, headers=None):
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.target = target
+        self.headers = headers or {}
+
+    def as_dict(self) -> dict:
+        error = {"code": self.code, "message": self.message}
+        if self.target is not None:
+            error["target"] = self.target
+        return error
+
+    def response(self) -> JsonResponse:
+        response = JsonResponse({"error": self.as_dict()}, status=self.status)
+        for name, value in self.headers.items():
+            response[name] = value
+        return response
+
+
+def bad_request(message: str, *, target: str | None = None, code: str = "BadRequest") -> AcsError:
+    return AcsError(400, code, message, target=target)
+
+
+def validation_error(message: str, *, target: str | None = None) -> AcsError:
+    return AcsError(400, "ValidationError", message, target=target)
+
+
+def unauthorized(message: str = "Provided access token is not valid.", code: str = "InvalidAccessToken") -> AcsError:
+    return AcsError(401, code, message)
+
+
+def denied() -> AcsError:
+    # What the ACS gateway answers a bad HMAC signature (API_NOTES §2).
+    return AcsError(401, "Denied", "Denied by the resource provider.")
+
+
+def forbidden(message: str = "User is not allowed to perform specified action.") -> AcsError:
+    return AcsError(403, "Forbidden", message)
+
+
+def not_found(message: str = "Not found.") -> AcsError:
+    return AcsError(404, "NotFound", message)
+
+
+def too_many_requests(retry_after: int) -> AcsError:
+    return AcsError(429, "TooManyRequests", "Rate limit exceeded.", headers={"Retry-After": str(retry_after)})

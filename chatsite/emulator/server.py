@@ -1,0 +1,116 @@
+"""Serve the emulator over HTTPS: in the foreground (`runemulator`) or in a background thread of the site.
+
+It is reached only over the wire, like real ACS: the SDKs get a connection string and the CA to trust.
+"""
+
+import dataclasses
+import ssl
+import threading
+from pathlib import Path
+
+from django.conf import settings
+from django.core.handlers.wsgi import WSGIHandler
+from django.core.servers.basehttp import ThreadedWSGIServer, WSGIRequestHandler
+
+from . import config
+from .tls import Certificates, ensure_certificates
+
+URLCONF = "chatsite.emulator.urls"
+
+
+class EmulatorHandler(WSGIHandler):
+    """The project's WSGI handler, routed to the emulator's URLs only."""
+
+    def get_response(self, request):
+        request.urlconf = URLCONF
+        return super().get_response(request)
+
+
+class RequestHandler(WSGIRequestHandler):
+    quiet = False
+
+    def get_environ(self):
+        environ = super().get_environ()
+        # HMAC signs the path exactly as transmitted; PATH_INFO is already percent-decoded.
+        environ["RAW_URI"] = self.path
+        return environ
+
+    def log_message(self, format, *args):  # noqa: A002 - signature of the base class
+        if not self.quiet:
+            super().log_message(format, *args)
+
+
+class QuietRequestHandler(RequestHandler):
+    quiet = True
+
+
+class TLSServer(ThreadedWSGIServer):
+    ssl_context: ssl.SSLContext
+
+    def get_request(self):
+        sock, address = super().get_request()
+        return self.ssl_context.wrap_socket(sock, server_side=True), address
+
+    def handle_error(self, request, client_address):
+        # A client that gives up the TLS handshake is not the server's error.
+        pass
+
+
+@dataclasses.dataclass
+class RunningEmulator:
+    endpoint: str
+    certificates: Certificates
+    server: TLSServer
+    thread: threading.Thread | None = None
+
+    @property
+    def connection_string(self) -> str:
+        return config.connection_string(self.endpoint)
+
+    @property
+    def ca_cert(self) -> Path:
+        return self.certificates.ca_cert
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def make_server(host: str = "127.0.0.1", port: int = 0, *, quiet: bool = True, connections_override=None):
+    certificates = ensure_certificates(Path(settings.ACS_EMULATOR_CERT_DIR), [host])
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(certificates.server_cert, certificates.server_key)
+    server_class = type("EmulatorTLSServer", (TLSServer,), {"ssl_context": context})
+    server = server_class(
+        (host, port),
+        QuietRequestHandler if quiet else RequestHandler,
+        ipv6=":" in host,
+        connections_override=connections_override,
+    )
+    server.set_app(EmulatorHandler())
+    bound_port = server.server_address[1]
+    public_host = f"[{host}]" if ":" in host else host
+    if host in ("0.0.0.0", "::"):  # noqa: S104 - a listening address, not a bind decision
+        public_host = "localhost"
+    return RunningEmulator(endpoint=f"https://{public_host}:{bound_port}", certificates=certificates, server=server)
+
+
+def start_in_thread(host: str = "127.0.0.1", port: int = 0, *, connections_override=None) -> RunningEmulator:
+    running = make_server(host, port, quiet=True, connections_override=connections_override)
+    running.thread = threading.Thread(target=running.server.serve_forever, name="acs-emulator", daemon=True)
+    running.thread.start()
+    return running
+
+
+_embedded: RunningEmulator | None = None
+_embedded_lock = threading.Lock()
+
+
+def embedded() -> RunningEmulator:
+    """The emulator of this process, started on first use (each worker process starts its own on a
+    loopback port; they share the database, so they share all state)."""
+    global _embedded
+    with _embedded_lock:
+        if _embedded is None:
+            _embedded = start_in_thread()
+        return _embedded

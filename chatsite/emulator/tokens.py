@@ -1,0 +1,96 @@
+"""ACS user access tokens: JWTs signed by the emulator, shaped like the real service's (API_NOTES §4).
+
+The chat SDK reads the payload with *standard* base64 (`b64decode(part + "==")`), so the payload segment must
+not contain the base64url characters `-` or `_`. For ASCII JSON only the bytes `>`, `?` and `~` can produce them
+(as the last sextet of a 3-byte group); our claims never contain those, and issue() checks it.
+"""
+
+import dataclasses
+import secrets
+from datetime import UTC, datetime, timedelta
+
+import jwt
+
+from . import config
+from .errors import AcsError, forbidden, unauthorized
+from .models import Identity
+
+SCOPES = ("chat", "voip", "chat.join", "chat.join.limited", "voip.join")
+MIN_MINUTES, MAX_MINUTES, DEFAULT_MINUTES = 60, 1440, 1440
+ALGORITHM = "HS256"
+
+
+@dataclasses.dataclass(frozen=True)
+class Principal:
+    """Who a chat request acts for."""
+
+    user_id: str
+    scopes: frozenset[str]
+
+    def can(self, *, manage_threads: bool = False, manage_participants: bool = False) -> bool:
+        """ACS's chat scope matrix: chat = all; chat.join = no thread create/update/delete;
+        chat.join.limited = additionally no participant add/remove."""
+        if "chat" in self.scopes:
+            return True
+        if manage_threads:
+            return False
+        if manage_participants:
+            return "chat.join" in self.scopes
+        return bool({"chat.join", "chat.join.limited"} & self.scopes)
+
+
+def issue(identity_id: str, scopes: list[str], minutes: int, *, now: datetime | None = None) -> tuple[str, datetime]:
+    now = now or datetime.now(UTC)
+    expires_on = now + timedelta(minutes=minutes)
+    payload = {
+        "skypeid": identity_id.removeprefix("8:"),
+        "scp": 1792,
+        "csi": str(int(now.timestamp())),
+        "exp": int(expires_on.timestamp()),
+        "rgn": "emulator",
+        "acsScope": ",".join(scopes),
+        "resourceId": config.resource_id(),
+        "resourceLocation": "emulator",
+        "iat": int(now.timestamp()),
+        # Issue time with sub-second precision, so a revocation in the same second still refuses older tokens.
+        "iatMs": int(now.timestamp() * 1000),
+        "jti": secrets.token_hex(8),
+    }
+    token = jwt.encode(payload, config.token_signing_key(), algorithm=ALGORITHM)
+    header_part, payload_part, _ = token.split(".")
+    if "-" in payload_part or "_" in payload_part:  # pragma: no cover - impossible for our claims, see above
+        raise RuntimeError("token payload is not standard-base64 safe")
+    return token, expires_on
+
+
+def authenticate(authorization: str | None) -> Principal:
+    """The Principal for an `Authorization: Bearer <token>` header, or AcsError 401."""
+    if not authorization or not authorization.startswith("Bearer "):
+        raise unauthorized("Authorization header with a Bearer token is required.", code="Unauthorized")
+    token = authorization.removeprefix("Bearer ").strip()
+    try:
+        claims = jwt.decode(
+            token,
+            config.token_signing_key(),
+            algorithms=[ALGORITHM],
+            options={"require": ["exp", "skypeid", "acsScope", "iatMs"]},
+        )
+    except jwt.ExpiredSignatureError as exc:
+        raise unauthorized("The access token has expired.") from exc
+    except jwt.InvalidTokenError as exc:
+        raise unauthorized() from exc
+    user_id = "8:" + claims["skypeid"]
+    identity = Identity.objects.filter(pk=user_id).only("tokens_valid_after").first()
+    if identity is None:
+        raise unauthorized("The identity of the access token does not exist.")
+    if identity.tokens_valid_after and claims["iatMs"] < identity.tokens_valid_after.timestamp() * 1000:
+        raise unauthorized("The access token has been revoked.")
+    return Principal(user_id=user_id, scopes=frozenset(s for s in claims["acsScope"].split(",") if s))
+
+
+def require_chat(principal: Principal, *, manage_threads=False, manage_participants=False) -> None:
+    if not principal.can(manage_threads=manage_threads, manage_participants=manage_participants):
+        raise forbidden("The access token's scopes do not allow this action.")
+
+
+__all__ = ["AcsError", "Principal", "authenticate", "issue", "require_chat", "SCOPES"]
