@@ -1,0 +1,35 @@
+"""SDK clients against the live emulator: the same calls an application makes against Azure."""
+
+import pytest
+from azure.communication.chat import ChatClient, CommunicationTokenCredential
+from azure.communication.identity import CommunicationIdentityClient
+
+
+@pytest.fixture
+def identity_client(emulator):
+    return CommunicationIdentityClient.from_connection_string(
+        emulator.connection_string, connection_verify=str(emulator.ca_cert)
+    )
+
+
+@pytest.fixture
+def make_user(identity_client):
+    """make_user(scopes=("chat",)) -> (CommunicationUserIdentifier, token string)."""
+
+    def make(scopes=("chat",)):
+        user, token = identity_client.create_user_and_token(scopes=list(scopes))
+        return user, token.token
+
+    return make
+
+
+@pytest.fixture
+def chat_client_for(emulator):
+    """chat_client_for(token) -> ChatClient speaking to the emulator."""
+
+    def make(token):
+        return ChatClient(
+            emulator.endpoint, CommunicationTokenCredential(token), connection_verify=str(emulator.ca_cert)
+        )
+
+    return make
