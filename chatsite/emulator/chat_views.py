@@ -1,7 +1,290 @@
-"""Placeholder: being written."""
-from django.http import HttpResponse
+"""ACS Chat REST API (2024-03-07): parse and validate the request, call the store, serialise the answer."""
 
-def _todo(request, **kwargs):
-    return HttpResponse(status=501)
+from . import api, paging, store, throttle, tokens, wire
+from .errors import bad_request
 
-threads = thread = messages = message = read_receipts = typing = participants = add_participants = remove_participant = _todo
+DEFAULT_PAGE_SIZE = 100
+# ListMessages' documented page size limit; GUESS: the same for the other lists, except participants and
+# receipts, where one page may hold a whole thread (250).
+MAX_PAGE_SIZE = 200
+MAX_MEMBERS_PAGE_SIZE = 250
+
+
+def _principal(request, **required):
+    principal = tokens.authenticate(request.headers.get("Authorization"))
+    tokens.require_chat(principal, **required)
+    return principal
+
+
+def _string(body: dict, key: str, *, required: bool = False, default: str = "") -> str:
+    value = body.get(key)
+    if value is None:
+        if required:
+            raise bad_request(f"{key} is required.", target=key)
+        return default
+    if not isinstance(value, str):
+        raise bad_request(f"{key} must be a string.", target=key)
+    return value
+
+
+def _metadata(body: dict) -> dict | None:
+    value = body.get("metadata")
+    if value is None:
+        return None
+    if not isinstance(value, dict) or not all(isinstance(v, str | None) for v in value.values()):
+        raise bad_request("metadata must be an object of string values.", target="metadata")
+    return value
+
+
+def _participants(entries, *, target: str = "participants") -> list[store.NewParticipant]:
+    if not isinstance(entries, list):
+        raise bad_request(f"{target} must be an array.", target=target)
+    result = []
+    for i, entry in enumerate(entries):
+        where = f"{target}[{i}]"
+        if not isinstance(entry, dict):
+            raise bad_request(f"{where} must be a ChatParticipant object.", target=where)
+        share = entry.get("shareHistoryTime")
+        result.append(
+            store.NewParticipant(
+                user_id=wire.parse_identifier(
+                    entry.get("communicationIdentifier"), target=f"{where}.communicationIdentifier"
+                ),
+                display_name=_string(entry, "displayName"),
+                share_history_time=wire.parse_timestamp(share, target=f"{where}.shareHistoryTime")
+                if share
+                else None,
+            )
+        )
+    return result
+
+
+def _invalid(invalid: list[store.InvalidParticipant]) -> list[dict]:
+    return [{"code": i.code, "message": i.message, "target": i.target} for i in invalid]
+
+
+def _start_time(request):
+    raw = request.GET.get("startTime")
+    return wire.parse_timestamp(raw, target="startTime") if raw else None
+
+
+def _page_params(request, state: dict | None, maximum: int = MAX_PAGE_SIZE):
+    """maxPageSize and startTime: from the query on a first page, from the continuation token after."""
+    size = paging.page_size(request, default=DEFAULT_PAGE_SIZE, maximum=maximum)
+    if state is None:
+        return size, _start_time(request), None
+    start = state.get("t")
+    return size, wire.parse_timestamp(start, target="continuationToken") if start else None, state.get("k")
+
+
+def _keyset_link(path: str, size: int, start_time, after: dict | None) -> str | None:
+    if after is None:
+        return None
+    state = {"k": after, "t": start_time.isoformat() if start_time else None}
+    return paging.next_link(path, continuationToken=paging.encode_token(state), maxPageSize=size)
+
+
+def _skip_link(path: str, size: int, after: dict | None) -> str | None:
+    return paging.next_link(path, skip=after["skip"], maxPageSize=size) if after else None
+
+
+# --- threads -------------------------------------------------------------------------------------------
+
+
+def create_thread(request):
+    principal = _principal(request, manage_threads=True)
+    throttle.check("create_thread", user=principal.user_id)
+    body = api.json_body(request)
+    thread, invalid = store.thread_create(
+        creator=principal.user_id,
+        topic=_string(body, "topic", required=True),
+        participants=_participants(body.get("participants") or []),
+        repeatability_id=request.headers.get("repeatability-request-id"),
+    )
+    result = {"chatThread": wire.thread_properties(thread)}
+    if invalid:
+        result["invalidParticipants"] = _invalid(invalid)
+    response = api.ok_json(result, status=201)
+    response["Location"] = request.build_absolute_uri(paging.thread_path(thread.id))
+    return response
+
+
+def list_threads(request):
+    principal = _principal(request)
+    throttle.check("get_thread", user=principal.user_id)
+    state = paging.decode_token(request)
+    size, start_time, after = _page_params(request, state)
+    page = store.threads_list(user=principal.user_id, size=size, start_time=start_time, after=after)
+    link = _keyset_link("/chat/threads", size, start_time, page.after)
+    return api.ok_json(wire.collection([wire.thread_item(t) for t in page.items], link))
+
+
+def get_thread(request, thread_id):
+    principal = _principal(request)
+    throttle.check("get_thread", user=principal.user_id)
+    return api.ok_json(wire.thread_properties(store.thread_get(user=principal.user_id, thread_id=thread_id)))
+
+
+def update_thread(request, thread_id):
+    principal = _principal(request, manage_threads=True)
+    throttle.check("update_thread", thread=thread_id)
+    body = api.json_body(request, allow_empty=True)
+    topic = _string(body, "topic", default=None)
+    if topic is None:
+        # `{}` (update_topic() without a topic) succeeds and changes nothing, but still needs access.
+        store.thread_get(user=principal.user_id, thread_id=thread_id)
+    else:
+        store.thread_update_topic(user=principal.user_id, thread_id=thread_id, topic=topic)
+    return api.no_content()
+
+
+def delete_thread(request, thread_id):
+    principal = _principal(request, manage_threads=True)
+    throttle.check("delete_thread", user=principal.user_id)
+    store.thread_delete(user=principal.user_id, thread_id=thread_id)
+    return api.no_content()
+
+
+# --- messages ------------------------------------------------------------------------------------------
+
+
+def send_message(request, thread_id):
+    principal = _principal(request)
+    throttle.check("send_message", thread=thread_id)
+    body = api.json_body(request)
+    message = store.message_send(
+        user=principal.user_id,
+        thread_id=thread_id,
+        type=_string(body, "type", default="text"),
+        content=_string(body, "content", required=True),
+        display_name=_string(body, "senderDisplayName"),
+        metadata=_metadata(body),
+    )
+    response = api.ok_json({"id": str(message.message_id)}, status=201)
+    response["Location"] = request.build_absolute_uri(
+        paging.thread_path(thread_id, f"messages/{message.message_id}")
+    )
+    return response
+
+
+def list_messages(request, thread_id):
+    principal = _principal(request)
+    throttle.check("list_messages", user=principal.user_id, thread=thread_id)
+    state = paging.decode_token(request)
+    size, start_time, after = _page_params(request, state)
+    page = store.messages_list(
+        user=principal.user_id, thread_id=thread_id, size=size, start_time=start_time, after=after
+    )
+    link = _keyset_link(paging.thread_path(thread_id, "messages"), size, start_time, page.after)
+    return api.ok_json(wire.collection([wire.message(m) for m in page.items], link))
+
+
+def get_message(request, thread_id, message_id):
+    principal = _principal(request)
+    throttle.check("get_message", user=principal.user_id, thread=thread_id)
+    message = store.message_get(user=principal.user_id, thread_id=thread_id, message_id=message_id)
+    return api.ok_json(wire.message(message))
+
+
+def update_message(request, thread_id, message_id):
+    principal = _principal(request)
+    throttle.check("send_message", thread=thread_id)
+    body = api.json_body(request, allow_empty=True)
+    store.message_update(
+        user=principal.user_id,
+        thread_id=thread_id,
+        message_id=message_id,
+        content=_string(body, "content", default=None),
+        metadata=_metadata(body),
+    )
+    return api.no_content()
+
+
+def delete_message(request, thread_id, message_id):
+    principal = _principal(request)
+    throttle.check("send_message", thread=thread_id)
+    store.message_delete(user=principal.user_id, thread_id=thread_id, message_id=message_id)
+    return api.no_content()
+
+
+# --- participants -------------------------------------------------------------------------------------
+
+
+def list_participants(request, thread_id):
+    principal = _principal(request)
+    throttle.check("list_participants", user=principal.user_id, thread=thread_id)
+    size = paging.page_size(request, default=DEFAULT_PAGE_SIZE, maximum=MAX_MEMBERS_PAGE_SIZE)
+    page = store.participants_list(
+        user=principal.user_id, thread_id=thread_id, skip=paging.skip(request), size=size
+    )
+    link = _skip_link(paging.thread_path(thread_id, "participants"), size, page.after)
+    return api.ok_json(wire.collection([wire.participant(p) for p in page.items], link))
+
+
+def add_thread_participants(request, thread_id):
+    principal = _principal(request, manage_participants=True)
+    throttle.check("change_participants", thread=thread_id)
+    body = api.json_body(request)
+    if "participants" not in body:
+        raise bad_request("participants is required.", target="participants")
+    invalid = store.participants_add(
+        user=principal.user_id, thread_id=thread_id, participants=_participants(body["participants"])
+    )
+    return api.ok_json({"invalidParticipants": _invalid(invalid)} if invalid else {}, status=201)
+
+
+def remove_thread_participant(request, thread_id):
+    principal = _principal(request, manage_participants=True)
+    throttle.check("change_participants", thread=thread_id)
+    target = wire.parse_identifier(api.json_body(request), target="communicationIdentifier")
+    store.participant_remove(user=principal.user_id, thread_id=thread_id, target=target)
+    return api.no_content()
+
+
+# --- read receipts and typing ---------------------------------------------------------------------------
+
+
+def send_read_receipt(request, thread_id):
+    principal = _principal(request)
+    throttle.check("send_read_receipt", user=principal.user_id, thread=thread_id)
+    message_id = _string(api.json_body(request), "chatMessageId", required=True)
+    store.read_receipt_send(user=principal.user_id, thread_id=thread_id, message_id=message_id)
+    return api.no_content(status=200)
+
+
+def list_read_receipts(request, thread_id):
+    principal = _principal(request)
+    throttle.check("list_read_receipts", user=principal.user_id, thread=thread_id)
+    size = paging.page_size(request, default=DEFAULT_PAGE_SIZE, maximum=MAX_MEMBERS_PAGE_SIZE)
+    page = store.read_receipts_list(
+        user=principal.user_id, thread_id=thread_id, skip=paging.skip(request), size=size
+    )
+    link = _skip_link(paging.thread_path(thread_id, "readReceipts"), size, page.after)
+    return api.ok_json(wire.collection([wire.read_receipt(r) for r in page.items], link))
+
+
+def send_typing(request, thread_id):
+    principal = _principal(request)
+    throttle.check("typing", user=principal.user_id, thread=thread_id)
+    body = api.json_body(request, allow_empty=True)
+    _string(body, "senderDisplayName")
+    store.typing(user=principal.user_id, thread_id=thread_id)
+    return api.no_content(status=200)
+
+
+# --- routes (names used by urls.py) -------------------------------------------------------------------
+
+V = api.CHAT_API_VERSIONS
+threads = api.endpoint(methods={"POST": create_thread, "GET": list_threads}, versions=V)
+thread = api.endpoint(
+    methods={"GET": get_thread, "PATCH": update_thread, "DELETE": delete_thread}, versions=V
+)
+messages = api.endpoint(methods={"POST": send_message, "GET": list_messages}, versions=V)
+message = api.endpoint(
+    methods={"GET": get_message, "PATCH": update_message, "DELETE": delete_message}, versions=V
+)
+participants = api.endpoint(methods={"GET": list_participants}, versions=V)
+add_participants = api.endpoint(methods={"POST": add_thread_participants}, versions=V)
+remove_participant = api.endpoint(methods={"POST": remove_thread_participant}, versions=V)
+read_receipts = api.endpoint(methods={"POST": send_read_receipt, "GET": list_read_receipts}, versions=V)
+typing = api.endpoint(methods={"POST": send_typing}, versions=V)

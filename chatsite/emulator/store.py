@@ -1,0 +1,522 @@
+"""The chat domain: threads, participants, messages and read receipts, with ACS's visibility rules.
+
+Writes run in a transaction that first locks the Thread row (select_for_update), which serialises sequence
+and message id allocation per thread. Reads of lists are keyset queries on indexed columns, so a page costs
+the same whatever the thread's size.
+"""
+
+import dataclasses
+import secrets
+import time
+import uuid
+from datetime import UTC, datetime
+
+import nh3
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+
+from . import wire
+from .errors import bad_request, forbidden, not_found
+from .models import Identity, Message, Participant, ReadReceipt, Thread
+
+MAX_PARTICIPANTS = 250
+MAX_BATCH = 200
+MAX_MESSAGE_BYTES = 28 * 1024
+# Read receipts and typing are "not supported" above this many participants (LIMITS.md).
+RECEIPTS_PARTICIPANT_LIMIT = 20
+USER_MESSAGE_TYPES = ("text", "html")
+
+
+@dataclasses.dataclass(frozen=True)
+class NewParticipant:
+    user_id: str
+    display_name: str = ""
+    share_history_time: datetime | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class InvalidParticipant:
+    """One CommunicationError of invalidParticipants; target is the participant's raw id."""
+
+    target: str
+    code: str
+    message: str
+
+
+@dataclasses.dataclass(frozen=True)
+class Page:
+    items: list
+    # What the next page needs (a keyset or an offset); None on the last page.
+    after: dict | None
+
+
+# --- access ------------------------------------------------------------------------------------------
+
+
+def _thread(thread_id: str, *, lock: bool = False) -> Thread:
+    query = Thread.objects.select_for_update() if lock else Thread.objects
+    thread = query.filter(pk=thread_id, deleted_on__isnull=True).first()
+    if thread is None:
+        raise not_found(f"Thread {thread_id} was not found.")
+    return thread
+
+
+def _member(thread: Thread, user_id: str, *, active: bool) -> Participant:
+    """The caller's participation: any (active or removed) to read, active to act; 403 otherwise."""
+    participant = Participant.objects.filter(thread=thread, user_id=user_id).first()
+    if participant is None or (active and not participant.is_active):
+        raise forbidden()
+    return participant
+
+
+@dataclasses.dataclass(frozen=True)
+class Window:
+    """The sequence ids a participant may read: from its share-history time up to its removal."""
+
+    low: int
+    high: int | None
+
+    def q(self) -> Q:
+        query = Q(sequence_id__gte=self.low)
+        return query & Q(sequence_id__lte=self.high) if self.high is not None else query
+
+    def __contains__(self, sequence_id: int) -> bool:
+        return self.low <= sequence_id and (self.high is None or sequence_id <= self.high)
+
+
+def _window(thread: Thread, participant: Participant) -> Window:
+    low = 1
+    if participant.share_history_time:
+        # created_on is derived from message_id (epoch ms), so one indexed lookup turns the share-history
+        # time into a sequence id bound.
+        min_id = -(-int(participant.share_history_time.timestamp() * 1_000_000) // 1000)
+        first = (
+            Message.objects.filter(thread=thread, message_id__gte=min_id)
+            .order_by("message_id")
+            .values_list("sequence_id", flat=True)
+            .first()
+        )
+        low = first if first is not None else thread.last_sequence_id + 1
+    return Window(low=low, high=participant.removed_at_sequence_id)
+
+
+# --- allocation -------------------------------------------------------------------------------------
+
+
+def _next_message_id(thread: Thread) -> int:
+    """Epoch ms, strictly increasing per thread (also used for edit versions)."""
+    thread.last_message_id = max(int(time.time() * 1000), thread.last_message_id + 1)
+    return thread.last_message_id
+
+
+def _append(
+    thread: Thread,
+    *,
+    type: str,
+    content: dict,
+    sender_id: str = "",
+    sender_display_name: str = "",
+    metadata: dict | None = None,
+) -> Message:
+    """Write the next message of a locked thread and the thread's activity fields."""
+    message_id = _next_message_id(thread)
+    created_on = wire.from_epoch_ms(message_id)
+    thread.last_sequence_id += 1
+    thread.updated_on = created_on
+    if type in USER_MESSAGE_TYPES:
+        thread.last_message_received_on = created_on
+    thread.save(
+        update_fields=["last_sequence_id", "last_message_id", "updated_on", "last_message_received_on"]
+    )
+    return Message.objects.create(
+        thread=thread,
+        message_id=message_id,
+        sequence_id=thread.last_sequence_id,
+        type=type,
+        content=content,
+        sender_id=sender_id,
+        sender_display_name=sender_display_name,
+        metadata=metadata,
+        created_on=created_on,
+        modified_on=created_on,
+        version=message_id,
+    )
+
+
+def _participants_message(thread, kind: str, initiator: str, participants: list[dict]) -> Message:
+    content = {"participants": participants, "initiatorCommunicationIdentifier": wire.identifier(initiator)}
+    return _append(thread, type=kind, content=content)
+
+
+def _topic_message(thread, initiator: str) -> Message:
+    content = {"topic": thread.topic, "initiatorCommunicationIdentifier": wire.identifier(initiator)}
+    return _append(thread, type="topicUpdated", content=content)
+
+
+# --- participants validation ----------------------------------------------------------------------------
+
+
+def _dedupe(participants: list[NewParticipant]) -> list[NewParticipant]:
+    return list({p.user_id: p for p in participants}.values())
+
+
+def _split_unknown(
+    participants: list[NewParticipant],
+) -> tuple[list[NewParticipant], list[InvalidParticipant]]:
+    known = set(
+        Identity.objects.filter(pk__in=[p.user_id for p in participants]).values_list("pk", flat=True)
+    )
+    invalid = [
+        InvalidParticipant(p.user_id, "404", f"Not found: {p.user_id} is not an identity of this resource.")
+        for p in participants
+        if p.user_id not in known
+    ]
+    return [p for p in participants if p.user_id in known], invalid
+
+
+def _check_batch(participants: list[NewParticipant]) -> None:
+    if len(participants) > MAX_BATCH:
+        raise bad_request(f"At most {MAX_BATCH} participants can be added at once.", target="participants")
+
+
+def _over_cap(p: NewParticipant) -> InvalidParticipant:
+    return InvalidParticipant(
+        p.user_id, "403", f"The thread already has the maximum of {MAX_PARTICIPANTS} participants."
+    )
+
+
+# --- threads -------------------------------------------------------------------------------------------
+
+
+def thread_create(
+    *, creator: str, topic: str, participants: list[NewParticipant], repeatability_id: str | None
+) -> tuple[Thread, list[InvalidParticipant]]:
+    """A new thread with its creator as participant, or the creator's thread of the same request id."""
+    _check_batch(participants)
+    repeatability_id = repeatability_id or str(uuid.uuid4())
+    existing = Thread.objects.filter(created_by=creator, repeatability_request_id=repeatability_id).first()
+    if existing:
+        return existing, []
+    try:
+        with transaction.atomic():
+            return _thread_create(creator, topic, participants, repeatability_id)
+    except IntegrityError:
+        # A concurrent request with the same repeatability id won the race: answer with its thread.
+        return Thread.objects.get(created_by=creator, repeatability_request_id=repeatability_id), []
+
+
+def _thread_create(creator, topic, participants, repeatability_id):
+    participants = _dedupe(participants)
+    creator_entry = next((p for p in participants if p.user_id == creator), NewParticipant(creator))
+    others, invalid = _split_unknown([p for p in participants if p.user_id != creator])
+    room = MAX_PARTICIPANTS - 1
+    invalid += [_over_cap(p) for p in others[room:]]
+    members = [NewParticipant(creator, creator_entry.display_name), *others[:room]]
+
+    now = datetime.now(UTC)
+    thread = Thread.objects.create(
+        id=f"19:{secrets.token_hex(16)}@thread.v2",
+        topic=topic,
+        created_on=now,
+        created_by=creator,
+        repeatability_request_id=repeatability_id,
+        updated_on=now,
+    )
+    Participant.objects.bulk_create(
+        Participant(
+            thread=thread,
+            user_id=p.user_id,
+            display_name=p.display_name,
+            share_history_time=p.share_history_time,
+            added_on=now,
+        )
+        for p in members
+    )
+    added = [wire.participant_dict(p.user_id, p.display_name, p.share_history_time) for p in members]
+    _participants_message(thread, "participantAdded", creator, added)
+    _topic_message(thread, creator)
+    return thread, invalid
+
+
+def thread_get(*, user: str, thread_id: str) -> Thread:
+    thread = _thread(thread_id)
+    _member(thread, user, active=False)
+    return thread
+
+
+def threads_list(*, user: str, size: int, start_time: datetime | None, after: dict | None) -> Page:
+    """The caller's threads (including removed-from and deleted ones), most recent activity first."""
+    query = Thread.objects.filter(participants__user_id=user)
+    if start_time:
+        query = query.filter(updated_on__gte=start_time)
+    if after:
+        updated_on = datetime.fromisoformat(after["u"])
+        query = query.filter(Q(updated_on__lt=updated_on) | Q(updated_on=updated_on, id__gt=after["i"]))
+    threads = list(query.order_by("-updated_on", "id")[: size + 1])
+    if len(threads) <= size:
+        return Page(threads, None)
+    last = threads[size - 1]
+    return Page(threads[:size], {"u": last.updated_on.isoformat(), "i": last.id})
+
+
+@transaction.atomic
+def thread_update_topic(*, user: str, thread_id: str, topic: str) -> None:
+    thread = _thread(thread_id, lock=True)
+    _member(thread, user, active=True)
+    thread.topic = topic
+    thread.save(update_fields=["topic"])
+    _topic_message(thread, user)
+
+
+@transaction.atomic
+def thread_delete(*, user: str, thread_id: str) -> None:
+    """Mark the thread deleted; deleting it again is a success for its participants."""
+    thread = Thread.objects.select_for_update().filter(pk=thread_id).first()
+    if thread is None:
+        raise not_found(f"Thread {thread_id} was not found.")
+    _member(thread, user, active=not thread.deleted_on)
+    if not thread.deleted_on:
+        thread.deleted_on = thread.updated_on = datetime.now(UTC)
+        thread.save(update_fields=["deleted_on", "updated_on"])
+
+
+# --- messages ------------------------------------------------------------------------------------------
+
+
+def _check_size(content: str) -> None:
+    if len(content.encode()) > MAX_MESSAGE_BYTES:
+        raise bad_request("Message size exceeded.", target="content")
+
+
+def _clean(type: str, content: str) -> str:
+    # ACS sanitises html messages; nh3 keeps safe markup only.
+    return nh3.clean(content) if type == "html" else content
+
+
+@transaction.atomic
+def message_send(
+    *, user: str, thread_id: str, type: str, content: str, display_name: str, metadata: dict | None
+) -> Message:
+    if type not in USER_MESSAGE_TYPES:
+        raise bad_request(f"Message type {type!r} is not supported; use text or html.", target="type")
+    _check_size(content)
+    thread = _thread(thread_id, lock=True)
+    _member(thread, user, active=True)
+    return _append(
+        thread,
+        type=type,
+        content={"message": _clean(type, content)},
+        sender_id=user,
+        sender_display_name=display_name,
+        metadata=metadata or None,
+    )
+
+
+def _parse_message_id(message_id: str) -> int:
+    if not message_id.isdigit():
+        raise not_found(f"Message {message_id} was not found.")
+    return int(message_id)
+
+
+def _visible_message(thread: Thread, participant: Participant, message_id: str, *, lock=False) -> Message:
+    query = Message.objects.select_for_update() if lock else Message.objects
+    message = query.filter(thread=thread, message_id=_parse_message_id(message_id)).first()
+    if message is None or message.sequence_id not in _window(thread, participant):
+        raise not_found(f"Message {message_id} was not found.")
+    return message
+
+
+def message_get(*, user: str, thread_id: str, message_id: str) -> Message:
+    thread = _thread(thread_id)
+    participant = _member(thread, user, active=False)
+    return _visible_message(thread, participant, message_id)
+
+
+def messages_list(
+    *, user: str, thread_id: str, size: int, start_time: datetime | None, after: dict | None
+) -> Page:
+    """Newest first (descending sequence id); startTime filters on the last modification."""
+    thread = _thread(thread_id)
+    participant = _member(thread, user, active=False)
+    query = Message.objects.filter(_window(thread, participant).q(), thread=thread)
+    if start_time:
+        query = query.filter(modified_on__gte=start_time)
+    if after:
+        query = query.filter(sequence_id__lt=after["s"])
+    messages = list(query.order_by("-sequence_id")[: size + 1])
+    if len(messages) <= size:
+        return Page(messages, None)
+    return Page(messages[:size], {"s": messages[size - 1].sequence_id})
+
+
+def _own_message(user: str, thread_id: str, message_id: str) -> tuple[Thread, Message]:
+    thread = _thread(thread_id, lock=True)
+    participant = _member(thread, user, active=True)
+    message = _visible_message(thread, participant, message_id, lock=True)
+    if message.sender_id != user:
+        raise forbidden("Only the sender can update or delete a message.")
+    return thread, message
+
+
+@transaction.atomic
+def message_update(
+    *, user: str, thread_id: str, message_id: str, content: str | None, metadata: dict | None
+) -> None:
+    """Merge-patch: content replaces, metadata merges (a null value removes a key); `{}` changes nothing."""
+    if content is not None:
+        _check_size(content)
+    thread, message = _own_message(user, thread_id, message_id)
+    if message.deleted_on:
+        raise not_found(f"Message {message_id} was deleted.")
+    if content is None and metadata is None:
+        return
+    if content is not None:
+        message.content = {**message.content, "message": _clean(message.type, content)}
+    if metadata is not None:
+        merged = {**(message.metadata or {}), **metadata}
+        message.metadata = {k: v for k, v in merged.items() if v is not None} or None
+    message.version = _next_message_id(thread)
+    message.edited_on = message.modified_on = wire.from_epoch_ms(message.version)
+    thread.updated_on = message.modified_on
+    thread.save(update_fields=["last_message_id", "updated_on"])
+    message.save(update_fields=["content", "metadata", "version", "edited_on", "modified_on"])
+
+
+@transaction.atomic
+def message_delete(*, user: str, thread_id: str, message_id: str) -> None:
+    """Soft delete: the message stays listed with deletedOn and empty content; deleting again succeeds."""
+    thread, message = _own_message(user, thread_id, message_id)
+    if message.deleted_on:
+        return
+    message.version = _next_message_id(thread)
+    message.deleted_on = message.modified_on = wire.from_epoch_ms(message.version)
+    message.content = {"message": ""}
+    message.metadata = None
+    thread.updated_on = message.modified_on
+    thread.save(update_fields=["last_message_id", "updated_on"])
+    message.save(update_fields=["content", "metadata", "version", "deleted_on", "modified_on"])
+
+
+# --- participants -------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def participants_add(
+    *, user: str, thread_id: str, participants: list[NewParticipant]
+) -> list[InvalidParticipant]:
+    """Add or re-activate participants; the ones already active are left as they are."""
+    _check_batch(participants)
+    thread = _thread(thread_id, lock=True)
+    _member(thread, user, active=True)
+    valid, invalid = _split_unknown(_dedupe(participants))
+    current = {
+        p.user_id: p
+        for p in Participant.objects.filter(thread=thread, user_id__in=[v.user_id for v in valid])
+    }
+    joining = [p for p in valid if not (p.user_id in current and current[p.user_id].is_active)]
+    room = (
+        MAX_PARTICIPANTS
+        - Participant.objects.filter(thread=thread, removed_at_sequence_id__isnull=True).count()
+    )
+    invalid += [_over_cap(p) for p in joining[max(room, 0) :]]
+    joining = joining[: max(room, 0)]
+    if not joining:
+        return invalid
+    now = datetime.now(UTC)
+    for p in joining:
+        Participant.objects.update_or_create(
+            thread=thread,
+            user_id=p.user_id,
+            defaults={
+                "display_name": p.display_name,
+                "share_history_time": p.share_history_time,
+                "added_on": now,
+                "removed_at_sequence_id": None,
+            },
+        )
+    added = [wire.participant_dict(p.user_id, p.display_name, p.share_history_time) for p in joining]
+    _participants_message(thread, "participantAdded", user, added)
+    return invalid
+
+
+def participants_list(*, user: str, thread_id: str, skip: int, size: int) -> Page:
+    thread = _thread(thread_id)
+    _member(thread, user, active=False)
+    participants = list(
+        Participant.objects.filter(thread=thread, removed_at_sequence_id__isnull=True).order_by("id")[
+            skip : skip + size + 1
+        ]
+    )
+    return Page(participants[:size], {"skip": skip + size} if len(participants) > size else None)
+
+
+@transaction.atomic
+def participant_remove(*, user: str, thread_id: str, target: str) -> None:
+    """Remove a participant; it keeps reading up to (and including) the participantRemoved message.
+    Removing an already removed participant succeeds; one that never was in the thread is 404."""
+    thread = _thread(thread_id, lock=True)
+    _member(thread, user, active=True)
+    participant = Participant.objects.filter(thread=thread, user_id=target).first()
+    if participant is None:
+        raise not_found(f"Participant {target} is not in thread {thread_id}.")
+    if not participant.is_active:
+        return
+    removed = [wire.participant(participant)]
+    message = _participants_message(thread, "participantRemoved", user, removed)
+    participant.removed_at_sequence_id = message.sequence_id
+    participant.save(update_fields=["removed_at_sequence_id"])
+
+
+# --- read receipts and typing ---------------------------------------------------------------------------
+
+
+def _receipts_supported(thread: Thread) -> bool:
+    active = Participant.objects.filter(thread=thread, removed_at_sequence_id__isnull=True)
+    return active.count() <= RECEIPTS_PARTICIPANT_LIMIT
+
+
+@transaction.atomic
+def read_receipt_send(*, user: str, thread_id: str, message_id: str) -> None:
+    """Keep the latest read message per participant: an older one does not move the receipt back.
+    Above 20 participants receipts are accepted and ignored (ACS does not support them there)."""
+    thread = _thread(thread_id)
+    participant = _member(thread, user, active=True)
+    message = _visible_message(thread, participant, message_id)
+    if not _receipts_supported(thread):
+        return
+    receipt = ReadReceipt.objects.select_for_update().filter(thread=thread, user_id=user).first()
+    now = datetime.now(UTC)
+    if receipt is None:
+        ReadReceipt.objects.create(
+            thread=thread,
+            user_id=user,
+            message_id=message.message_id,
+            sequence_id=message.sequence_id,
+            read_on=now,
+        )
+    elif message.sequence_id > receipt.sequence_id:
+        receipt.message_id, receipt.sequence_id, receipt.read_on = (
+            message.message_id,
+            message.sequence_id,
+            now,
+        )
+        receipt.save(update_fields=["message_id", "sequence_id", "read_on"])
+
+
+def read_receipts_list(*, user: str, thread_id: str, skip: int, size: int) -> Page:
+    """Receipts of messages the caller can see; none on threads above 20 participants."""
+    thread = _thread(thread_id)
+    participant = _member(thread, user, active=False)
+    if not _receipts_supported(thread):
+        return Page([], None)
+    receipts = list(
+        ReadReceipt.objects.filter(_window(thread, participant).q(), thread=thread).order_by("user_id")[
+            skip : skip + size + 1
+        ]
+    )
+    return Page(receipts[:size], {"skip": skip + size} if len(receipts) > size else None)
+
+
+def typing(*, user: str, thread_id: str) -> None:
+    """Typing notifications are not stored (the Python SDK has no channel to deliver them)."""
+    _member(_thread(thread_id), user, active=True)

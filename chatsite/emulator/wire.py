@@ -1,0 +1,124 @@
+"""Model -> ACS Chat JSON, and the request values every chat endpoint parses (identifiers, timestamps).
+
+Shapes follow the 2024-03-07 spec; timestamps are second precision with `Z`, as the real service sends them.
+"""
+
+from datetime import UTC, datetime, timedelta
+
+from .errors import bad_request
+from .models import Message, Participant, ReadReceipt, Thread
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+# Prefixes of ACS user ids (API_NOTES §1); only these get a typed `communicationUser` sub-object.
+ACS_USER_PREFIXES = ("8:acs:", "8:dod-acs:", "8:gcch-acs:", "8:spool:")
+
+
+def timestamp(value: datetime) -> str:
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def from_epoch_ms(ms: int) -> datetime:
+    return EPOCH + timedelta(milliseconds=ms)
+
+
+def parse_timestamp(value, *, target: str) -> datetime:
+    """An ISO 8601 instant as the SDK sends it (`2024-01-01T00:00:00.000Z`); naive means UTC."""
+    if not isinstance(value, str):
+        raise bad_request(f"{target} must be an ISO 8601 date-time string.", target=target)
+    # In a query string an unencoded `+` of `+00:00` arrives as a space.
+    text = value.strip().replace(" ", "+")
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise bad_request(f"{target} is not a valid ISO 8601 date-time: {value!r}.", target=target) from exc
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def identifier(raw_id: str) -> dict:
+    # The SDK builds identifiers from rawId, so rawId is always sent alongside the typed sub-object.
+    if raw_id.startswith(ACS_USER_PREFIXES):
+        return {"rawId": raw_id, "communicationUser": {"id": raw_id}}
+    return {"rawId": raw_id}
+
+
+def parse_identifier(value, *, target: str) -> str:
+    """The raw id of a CommunicationIdentifierModel: `communicationUser.id`, else `rawId`."""
+    if not isinstance(value, dict):
+        raise bad_request(f"{target} must be a CommunicationIdentifierModel object.", target=target)
+    user = value.get("communicationUser")
+    if isinstance(user, dict) and isinstance(user.get("id"), str) and user["id"]:
+        return user["id"]
+    raw_id = value.get("rawId")
+    if isinstance(raw_id, str) and raw_id:
+        return raw_id
+    raise bad_request(f"{target} has neither communicationUser.id nor rawId.", target=target)
+
+
+def participant(p: Participant) -> dict:
+    return participant_dict(p.user_id, p.display_name, p.share_history_time)
+
+
+def participant_dict(user_id: str, display_name: str, share_history_time: datetime | None) -> dict:
+    data = {"communicationIdentifier": identifier(user_id)}
+    if display_name:
+        data["displayName"] = display_name
+    # Unset share-history time reads back as the epoch, as the real service returns it.
+    data["shareHistoryTime"] = timestamp(share_history_time or EPOCH)
+    return data
+
+
+def thread_properties(t: Thread) -> dict:
+    data = {
+        "id": t.id,
+        "topic": t.topic,
+        "createdOn": timestamp(t.created_on),
+        "createdByCommunicationIdentifier": identifier(t.created_by),
+    }
+    if t.deleted_on:
+        data["deletedOn"] = timestamp(t.deleted_on)
+    return data
+
+
+def thread_item(t: Thread) -> dict:
+    data = {"id": t.id, "topic": t.topic}
+    if t.deleted_on:
+        data["deletedOn"] = timestamp(t.deleted_on)
+    if t.last_message_received_on:
+        data["lastMessageReceivedOn"] = timestamp(t.last_message_received_on)
+    return data
+
+
+def message(m: Message) -> dict:
+    data = {
+        "id": str(m.message_id),
+        "type": m.type,
+        "sequenceId": str(m.sequence_id),
+        "version": str(m.version),
+        "content": m.content,
+        "createdOn": timestamp(m.created_on),
+    }
+    if not m.is_system:
+        data["senderDisplayName"] = m.sender_display_name
+        data["senderCommunicationIdentifier"] = identifier(m.sender_id)
+        if m.metadata:
+            data["metadata"] = m.metadata
+    if m.edited_on:
+        data["editedOn"] = timestamp(m.edited_on)
+    if m.deleted_on:
+        data["deletedOn"] = timestamp(m.deleted_on)
+    return data
+
+
+def read_receipt(r: ReadReceipt) -> dict:
+    return {
+        "senderCommunicationIdentifier": identifier(r.user_id),
+        "chatMessageId": str(r.message_id),
+        "readOn": timestamp(r.read_on),
+    }
+
+
+def collection(items: list[dict], next_link: str | None) -> dict:
+    data = {"value": items}
+    if next_link:
+        data["nextLink"] = next_link
+    return data
