@@ -1,0 +1,186 @@
+"""Real processes for the production-server test: `runemulator` standing in for ACS, and gunicorn serving the
+site in production mode on PostgreSQL and Redis."""
+
+import contextlib
+import http.cookiejar
+import queue
+import re
+import subprocess
+import sys
+import threading
+import time
+import uuid
+
+import requests
+
+from .conftest import BASE_DIR, clean_env, free_port, manage
+
+POSTGRES_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+REDIS_URL = "redis://127.0.0.1:6379/14"
+ASSIGNMENT = re.compile(r"^(ACS_CONNECTION_STRING|ACS_CA_CERT)=(\S+)$")
+# Who served a request: gunicorn logs the worker's pid with the request's X-Probe header.
+ACCESS_LOG_FORMAT = "%(p)s %({x-probe}i)s %(s)s"
+
+
+def unreachable_services() -> str | None:
+    """Why PostgreSQL or Redis cannot be used, or None when both answer."""
+    import psycopg
+    import redis
+
+    try:
+        psycopg.connect(POSTGRES_ADMIN_URL, connect_timeout=3).close()
+    except psycopg.Error as exc:
+        return f"PostgreSQL is unreachable at 127.0.0.1:5432 ({exc.__class__.__name__})"
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=3).ping()
+    except redis.RedisError as exc:
+        return f"Redis is unreachable at 127.0.0.1:6379 ({exc.__class__.__name__})"
+    return None
+
+
+@contextlib.contextmanager
+def fresh_postgres_database():
+    """A new, empty database for this test run, dropped afterwards."""
+    import psycopg
+
+    name = f"chatsite_deploy_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"postgres://postgres@127.0.0.1:5432/{name}"
+    finally:
+        with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@contextlib.contextmanager
+def flushed_redis():
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL)
+    client.flushdb()
+    try:
+        yield REDIS_URL
+    finally:
+        client.flushdb()
+        client.close()
+
+
+def _stop(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+@contextlib.contextmanager
+def emulator_process(var_dir):
+    """`runemulator` on a free port; yields the ACS_CONNECTION_STRING and ACS_CA_CERT it prints."""
+    env = clean_env(CHATSITE_VAR_DIR=str(var_dir))
+    migrated = manage("migrate", "--noinput", env=env)
+    assert migrated.returncode == 0, migrated.stderr
+    process = subprocess.Popen(
+        [sys.executable, "manage.py", "runemulator", "--port", str(free_port())],
+        cwd=BASE_DIR,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    lines = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(line) for line in process.stdout], daemon=True).start()
+    printed, output = {}, []
+    try:
+        deadline = time.monotonic() + 30
+        while len(printed) < 2:
+            try:
+                line = lines.get(timeout=max(0.1, deadline - time.monotonic()))
+            except queue.Empty:
+                raise AssertionError("runemulator printed no settings in 30 s:\n" + "".join(output)) from None
+            output.append(line)
+            if match := ASSIGNMENT.match(line.strip()):
+                printed[match[1]] = match[2]
+        yield printed
+    finally:
+        _stop(process)
+
+
+class Gunicorn:
+    """The site under gunicorn, reached as through a TLS-terminating proxy (X-Forwarded-Proto: https)."""
+
+    def __init__(self, env, log_dir, workers=2):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.origin = f"https://127.0.0.1:{self.port}"
+        self.access_log = log_dir / "access.log"
+        self.error_log = log_dir / "gunicorn.log"
+        self.env = env
+        self.workers = workers
+        self.process = None
+        self._probes = 0
+
+    def start(self):
+        command = [
+            sys.executable, "-m", "gunicorn", "-c", "chatsite/gunicorn_conf.py",
+            "--bind", f"127.0.0.1:{self.port}", "--workers", str(self.workers),
+            "--access-logfile", str(self.access_log), "--access-logformat", ACCESS_LOG_FORMAT,
+            "--error-logfile", str(self.error_log),
+        ]  # fmt: skip
+        self.process = subprocess.Popen(command, cwd=BASE_DIR, env=self.env)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise AssertionError("gunicorn exited:\n" + self.error_log.read_text())
+            with contextlib.suppress(requests.ConnectionError):
+                if requests.get(f"{self.url}/healthz", timeout=5).status_code == 200:
+                    return
+            time.sleep(0.2)
+        raise AssertionError("gunicorn did not become healthy in 60 s:\n" + self.error_log.read_text())
+
+    def stop(self):
+        if self.process is not None:
+            _stop(self.process)
+
+    def request(self, session, method, path, **kwargs):
+        """One request on a fresh connection (so the kernel may hand it to any worker).
+
+        Returns (response, pid of the worker that served it)."""
+        self._probes += 1
+        probe = f"probe-{self._probes}"
+        headers = {
+            "X-Probe": probe,
+            "X-Forwarded-Proto": "https",
+            "Connection": "close",
+            "Referer": f"{self.origin}{path}",
+            **kwargs.pop("headers", {}),
+        }
+        kwargs.setdefault("allow_redirects", False)  # one request, one probe, one access-log line
+        response = session.request(method, f"{self.url}{path}", headers=headers, timeout=30, **kwargs)
+        return response, self._served_by(probe)
+
+    def _served_by(self, probe):
+        # The worker writes the access line just after the response; give it a moment.
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            for line in self.access_log.read_text().splitlines():
+                pid, logged_probe, _status = line.split(" ", 2)
+                if logged_probe == probe:
+                    return int(pid.strip("<>"))  # gunicorn logs it as <pid>
+            time.sleep(0.05)
+        raise AssertionError(f"{probe} is not in gunicorn's access log")
+
+
+class _BehindTlsProxy(http.cookiejar.DefaultCookiePolicy):
+    """The test plays the TLS-terminating proxy: the site marks its cookies Secure, and the hop from the proxy
+    to gunicorn is plain HTTP, so Secure cookies are sent over it."""
+
+    def return_ok_secure(self, cookie, request):
+        return True
+
+
+def browser_session() -> requests.Session:
+    session = requests.Session()
+    session.cookies.set_policy(_BehindTlsProxy())
+    return session
