@@ -151,4 +151,3 @@ def test_healthz_is_503_when_redis_is_unreachable(tmp_path, closed_port):
 
     assert status == 503
     assert json.loads(body)["checks"] == {"database": "ok", "cache": "error"}
-
