@@ -4,7 +4,6 @@ import time
 from datetime import UTC, datetime
 
 import pytest
-
 from azure.communication.chat import (
     ChatClient,
     ChatMessageType,
