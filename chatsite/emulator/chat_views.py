@@ -68,13 +68,16 @@ def _start_time(request):
     return wire.parse_timestamp(raw, target="startTime") if raw else None
 
 
-def _page_params(request, state: dict | None, maximum: int = MAX_PAGE_SIZE):
-    """maxPageSize and startTime: from the query on a first page, from the continuation token after."""
-    size = paging.page_size(request, default=DEFAULT_PAGE_SIZE, maximum=maximum)
+def _page_params(request, state: dict | None, keyset: dict[str, type]):
+    """maxPageSize, startTime and the keyset: from the query on a first page, from the continuation token
+    after (checked against the keyset's field types: a forged token is a 400, not a 500)."""
+    size = paging.page_size(request, default=DEFAULT_PAGE_SIZE, maximum=MAX_PAGE_SIZE)
     if state is None:
         return size, _start_time(request), None
-    start = state.get("t")
-    return size, wire.parse_timestamp(start, target="continuationToken") if start else None, state.get("k")
+    after, start = state.get("k"), state.get("t")
+    if not isinstance(after, dict) or not all(isinstance(after.get(k), t) for k, t in keyset.items()):
+        raise bad_request("continuationToken is not valid.", target="continuationToken")
+    return size, wire.parse_timestamp(start, target="continuationToken") if start else None, after
 
 
 def _keyset_link(path: str, size: int, start_time, after: dict | None) -> str | None:
@@ -113,7 +116,9 @@ def list_threads(request):
     principal = _principal(request)
     throttle.check("get_thread", user=principal.user_id)
     state = paging.decode_token(request)
-    size, start_time, after = _page_params(request, state)
+    size, start_time, after = _page_params(request, state, {"u": str, "i": str})
+    if after:
+        after = {**after, "u": wire.parse_timestamp(after["u"], target="continuationToken")}
     page = store.threads_list(user=principal.user_id, size=size, start_time=start_time, after=after)
     link = _keyset_link("/chat/threads", size, start_time, page.after)
     return api.ok_json(wire.collection([wire.thread_item(t) for t in page.items], link))
@@ -171,7 +176,7 @@ def list_messages(request, thread_id):
     principal = _principal(request)
     throttle.check("list_messages", user=principal.user_id, thread=thread_id)
     state = paging.decode_token(request)
-    size, start_time, after = _page_params(request, state)
+    size, start_time, after = _page_params(request, state, {"s": int})
     page = store.messages_list(
         user=principal.user_id, thread_id=thread_id, size=size, start_time=start_time, after=after
     )

@@ -250,8 +250,7 @@ def threads_list(*, user: str, size: int, start_time: datetime | None, after: di
     if start_time:
         query = query.filter(updated_on__gte=start_time)
     if after:
-        updated_on = datetime.fromisoformat(after["u"])
-        query = query.filter(Q(updated_on__lt=updated_on) | Q(updated_on=updated_on, id__gt=after["i"]))
+        query = query.filter(Q(updated_on__lt=after["u"]) | Q(updated_on=after["u"], id__gt=after["i"]))
     threads = list(query.order_by("-updated_on", "id")[: size + 1])
     if len(threads) <= size:
         return Page(threads, None)

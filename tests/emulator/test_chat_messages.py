@@ -159,6 +159,7 @@ def test_start_time_filters_on_last_modification(alice, thread_id):
         ("GET", "messages?startTime=yesterday", {}),
         ("GET", "messages?maxPageSize=ten", {}),
         ("GET", "messages?continuationToken=garbage!", {}),
+        ("GET", "messages?continuationToken=eyJrIjp7InMiOiJ4In19", {}),  # {"k":{"s":"x"}}
         ("POST", "messages", {"content": b"{not json", "headers": {"Content-Type": "application/json"}}),
         ("POST", "messages", {"json": ["a list"]}),
         ("POST", "messages", {"json": {"content": 42}}),
