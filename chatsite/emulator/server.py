@@ -11,6 +11,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.servers.basehttp import ThreadedWSGIServer, WSGIRequestHandler
+from django.db import connections
 
 from . import config
 from .tls import Certificates, ensure_certificates
@@ -50,6 +51,12 @@ class TLSServer(ThreadedWSGIServer):
     def get_request(self):
         sock, address = super().get_request()
         return self.ssl_context.wrap_socket(sock, server_side=True), address
+
+    def _close_connections(self):
+        # A shared (in-memory SQLite test) connection belongs to its creator thread: never close it here.
+        for conn in connections.all(initialized_only=True):
+            if conn.alias not in (self.connections_override or {}):
+                conn.close()
 
     def handle_error(self, request, client_address):
         # A client that gives up the TLS handshake is not the server's error.
@@ -92,7 +99,8 @@ def make_server(host: str = "127.0.0.1", port: int = 0, *, quiet: bool = True, c
     public_host = f"[{host}]" if ":" in host else host
     if host in ("0.0.0.0", "::"):  # noqa: S104 - a listening address, not a bind decision
         public_host = "localhost"
-    return RunningEmulator(endpoint=f"https://{public_host}:{bound_port}", certificates=certificates, server=server)
+    endpoint = f"https://{public_host}:{bound_port}"
+    return RunningEmulator(endpoint=endpoint, certificates=certificates, server=server)
 
 
 def start_in_thread(host: str = "127.0.0.1", port: int = 0, *, connections_override=None) -> RunningEmulator:
