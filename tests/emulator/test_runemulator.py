@@ -1,0 +1,103 @@
+"""`manage.py runemulator` in its own process, reached only through the two settings it prints."""
+
+import queue
+import signal
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+from azure.communication.chat import ChatClient, CommunicationTokenCredential
+from azure.communication.identity import CommunicationIdentityClient
+
+from tests.deploy.conftest import BASE_DIR, clean_env, free_port, manage
+
+
+@pytest.fixture
+def env(tmp_path):
+    # Only CHATSITE_VAR_DIR: a fresh SQLite database and CA directory, never the suite's DATABASE_URL.
+    return clean_env(CHATSITE_VAR_DIR=str(tmp_path))
+
+
+def first_lines(process: subprocess.Popen, count: int, timeout: float = 30) -> list[str]:
+    lines = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(line) for line in process.stdout], daemon=True).start()
+    try:
+        return [lines.get(timeout=timeout).rstrip("\n") for _ in range(count)]
+    except queue.Empty:
+        process.kill()
+        raise AssertionError(
+            f"runemulator printed fewer than {count} lines:\n{process.stderr.read()}"
+        ) from None
+
+
+def test_serves_the_sdks_with_the_connection_string_and_ca_it_prints(env, tmp_path):
+    assert manage("migrate", "--noinput", env=env).returncode == 0
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "manage.py", "runemulator", "--port", str(port)],
+        cwd=BASE_DIR,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        connection_line, ca_line = first_lines(process, 2)
+        assert connection_line.startswith(
+            f"ACS_CONNECTION_STRING=endpoint=https://127.0.0.1:{port}/;accesskey="
+        )
+        assert ca_line.startswith("ACS_CA_CERT=")
+        connection_string = connection_line.removeprefix("ACS_CONNECTION_STRING=")
+        ca_cert = ca_line.removeprefix("ACS_CA_CERT=")
+        assert Path(ca_cert).is_file() and Path(ca_cert).is_relative_to(tmp_path)
+
+        identity = CommunicationIdentityClient.from_connection_string(
+            connection_string, connection_verify=ca_cert
+        )
+        user = identity.create_user()
+        assert user.properties["id"].startswith("8:acs:")
+        token = identity.get_token(user, scopes=["chat"]).token
+        chat = ChatClient(
+            f"https://127.0.0.1:{port}", CommunicationTokenCredential(token), connection_verify=ca_cert
+        )
+        assert chat.create_chat_thread("Hello").chat_thread.topic == "Hello"
+    finally:
+        process.send_signal(signal.SIGINT)  # Ctrl-C
+        try:
+            _, log = process.communicate(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            raise
+
+    assert process.returncode == 0, log
+    assert "POST /identities?api-version=2023-10-01" in log  # requests are logged in the foreground
+    assert "Traceback" not in log
+
+
+def test_sigterm_stops_cleanly(env):
+    assert manage("migrate", "--noinput", env=env).returncode == 0
+    process = subprocess.Popen(
+        [sys.executable, "manage.py", "runemulator", "--port", "0"],
+        cwd=BASE_DIR,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    first_lines(process, 2)
+
+    process.terminate()
+
+    _, log = process.communicate(timeout=15)
+    assert process.returncode == 0, log
+
+
+def test_refuses_to_start_with_unapplied_migrations(env):
+    result = manage("runemulator", "--port", str(free_port()), env=env)
+
+    assert result.returncode != 0
+    assert "unapplied migration" in result.stderr
+    assert "manage.py migrate" in result.stderr
+    assert "ACS_CONNECTION_STRING" not in result.stdout
