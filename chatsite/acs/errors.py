@@ -1,0 +1,87 @@
+"""The one place that turns azure.core errors into what a person reads.
+
+Views catch these domain errors; none of them carries the SDK's text, which can quote requests and responses.
+"""
+
+import contextlib
+import logging
+
+from azure.core.exceptions import (
+    AzureError,
+    ClientAuthenticationError,
+    HttpResponseError,
+    ResourceNotFoundError,
+)
+from django.utils.translation import gettext_lazy as _
+
+logger = logging.getLogger(__name__)
+
+
+class AcsError(Exception):
+    """Base of the errors a person may be shown; `message` is safe to render."""
+
+    message = _("The chat service could not do this. Please try again.")
+    status = 502
+
+    def __init__(self, message=None):
+        super().__init__(message or self.message)
+        if message:
+            self.message = message
+
+
+class AcsUnavailable(AcsError):
+    message = _("The chat service is not answering right now. Your draft is kept; please try again shortly.")
+    status = 503
+
+
+class AcsThrottled(AcsError):
+    message = _("The chat service is busy. Your draft is kept; please wait a few seconds and try again.")
+    status = 429
+
+
+class AcsNotFound(AcsError):
+    """The thing does not exist or this person may not see it (ACS answers 403 or 404 alike for us)."""
+
+    message = _("This conversation does not exist or you are not part of it.")
+    status = 404
+
+
+class AcsForbidden(AcsError):
+    message = _("You can only change your own messages.")
+    status = 403
+
+
+class AcsRejected(AcsError):
+    message = _("The chat service refused this request.")
+    status = 400
+
+
+def translate(error: AzureError) -> AcsError:
+    status = getattr(error, "status_code", None)
+    code = getattr(getattr(error, "error", None), "code", None)
+    # Status and ACS error code only: the exception text may quote headers or content.
+    logger.warning("ACS call failed: %s status=%s code=%s", type(error).__name__, status, code)
+    if isinstance(error, ResourceNotFoundError):
+        return AcsNotFound()
+    if isinstance(error, ClientAuthenticationError):
+        return AcsUnavailable()
+    if isinstance(error, HttpResponseError) and status is not None:
+        if status == 429:
+            return AcsThrottled()
+        if status == 403:
+            return AcsForbidden()
+        if status in (400, 413):
+            return AcsRejected()
+        if status < 500:
+            return AcsError()
+    # Connection refused, TLS failure, timeout, 5xx.
+    return AcsUnavailable()
+
+
+@contextlib.contextmanager
+def acs_errors():
+    """Wrap SDK calls: `with acs_errors(): client.send_message(...)`."""
+    try:
+        yield
+    except AzureError as error:
+        raise translate(error) from None

@@ -1,0 +1,149 @@
+"""Plain, cacheable views of ACS chat messages, and how each kind reads on the page."""
+
+import dataclasses
+from datetime import datetime
+
+import nh3
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+
+from chatsite.acs.participants import raw_id
+from chatsite.acs.service import is_service_identity
+
+from .people import names_by_acs_id
+
+SYSTEM_TYPES = {"participantadded", "participantremoved", "topicupdated"}
+# What html from other ACS clients may keep: formatting and links, nothing that runs or loads.
+HTML_TAGS = {
+    "p",
+    "br",
+    "b",
+    "strong",
+    "i",
+    "em",
+    "u",
+    "s",
+    "code",
+    "pre",
+    "blockquote",
+    "ul",
+    "ol",
+    "li",
+    "a",
+    "span",
+}
+
+
+@dataclasses.dataclass
+class Message:
+    id: str
+    sequence_id: int
+    type: str
+    created_on: datetime
+    sender_id: str | None = None
+    sender_name: str = ""
+    content: str = ""
+    edited_on: datetime | None = None
+    deleted_on: datetime | None = None
+    # System messages: who acted, on whom, the new topic.
+    initiator_id: str | None = None
+    initiator_name: str = ""
+    participant_ids: list[str] = dataclasses.field(default_factory=list)
+    participant_names: list[str] = dataclasses.field(default_factory=list)
+    topic: str = ""
+
+    @property
+    def is_system(self) -> bool:
+        return self.type in SYSTEM_TYPES
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_on is not None
+
+    @property
+    def is_edited(self) -> bool:
+        return self.edited_on is not None and not self.is_deleted
+
+    def sent_by(self, acs_user_id: str) -> bool:
+        return not self.is_system and self.sender_id == acs_user_id
+
+    @property
+    def html(self):
+        """The content ready for a template: sanitized html for html messages, otherwise escaped later."""
+        if self.type == "html":
+            return mark_safe(nh3.clean(self.content, tags=HTML_TAGS, link_rel="noopener noreferrer nofollow"))  # noqa: S308 - sanitized by nh3
+        return self.content
+
+    @property
+    def system_text(self) -> str:
+        others = [
+            name
+            for pid, name in zip(self.participant_ids, self.participant_names, strict=True)
+            if pid != self.initiator_id
+        ]
+        actor = self.initiator_name or _("Someone")
+        if self.type == "topicupdated":
+            return _("%(actor)s changed the topic to “%(topic)s”") % {"actor": actor, "topic": self.topic}
+        if self.type == "participantadded":
+            if not others:
+                return _("%(actor)s joined") % {"actor": actor}
+            return _("%(actor)s added %(names)s") % {"actor": actor, "names": _join(others)}
+        if not others:
+            return _("%(actor)s left") % {"actor": actor}
+        return _("%(actor)s removed %(names)s") % {"actor": actor, "names": _join(others)}
+
+
+def _join(names: list[str]) -> str:
+    if len(names) == 1:
+        return names[0]
+    return _("%(first)s and %(last)s") % {"first": ", ".join(names[:-1]), "last": names[-1]}
+
+
+def from_acs(acs_messages) -> list[Message]:
+    """Convert SDK ChatMessages, looking up everyone's current display name in one query."""
+    messages = [_without_service_identity(_convert(m)) for m in acs_messages]
+    ids = {m.sender_id for m in messages} | {m.initiator_id for m in messages}
+    ids |= {pid for m in messages for pid in m.participant_ids}
+    names = names_by_acs_id(ids - {None})
+    for message in messages:
+        message.sender_name = names.get(message.sender_id, message.sender_name) or _("Someone")
+        message.initiator_name = names.get(message.initiator_id, message.initiator_name)
+        message.participant_names = [
+            names.get(pid, name) or _("someone")
+            for pid, name in zip(message.participant_ids, message.participant_names, strict=True)
+        ]
+    return messages
+
+
+def _without_service_identity(message: Message) -> Message:
+    """The site's service identity is staff at work: never listed as a participant, named as moderation."""
+    kept = [
+        (pid, name)
+        for pid, name in zip(message.participant_ids, message.participant_names, strict=True)
+        if not is_service_identity(pid)
+    ]
+    message.participant_ids = [pid for pid, _name in kept]
+    message.participant_names = [name for _pid, name in kept]
+    if is_service_identity(message.initiator_id):
+        message.initiator_name = _("A moderator")
+    return message
+
+
+def _convert(acs_message) -> Message:
+    content = acs_message.content
+    participants = (content.participants if content else None) or []
+    return Message(
+        id=acs_message.id,
+        sequence_id=int(acs_message.sequence_id),
+        type=str(getattr(acs_message.type, "value", acs_message.type)).lower(),
+        created_on=acs_message.created_on,
+        sender_id=raw_id(acs_message.sender),
+        sender_name=acs_message.sender_display_name or "",
+        content=(content.message if content else None) or "",
+        edited_on=acs_message.edited_on,
+        deleted_on=acs_message.deleted_on,
+        initiator_id=raw_id(content.initiator) if content else None,
+        participant_ids=[raw_id(p.identifier) for p in participants],
+        participant_names=[p.display_name or "" for p in participants],
+        topic=(content.topic if content else None) or "",
+    )
