@@ -2,7 +2,6 @@
 site in production mode on PostgreSQL and Redis."""
 
 import contextlib
-import http.cookiejar
 import queue
 import re
 import subprocess
@@ -144,9 +143,8 @@ class Gunicorn:
             _stop(self.process)
 
     def request(self, session, method, path, **kwargs):
-        """One request on a fresh connection (so the kernel may hand it to any worker).
-
-        Returns (response, pid of the worker that served it)."""
+        """One request on a fresh connection (so the kernel may hand it to any worker), sent as the TLS proxy
+        would forward it. Returns (response, pid of the worker that served it)."""
         self._probes += 1
         probe = f"probe-{self._probes}"
         headers = {
@@ -154,6 +152,9 @@ class Gunicorn:
             "X-Forwarded-Proto": "https",
             "Connection": "close",
             "Referer": f"{self.origin}{path}",
+            # The site's cookies are Secure, which requests keeps from plain http://; the hop from the proxy
+            # to gunicorn is plain HTTP, so send them as the proxy would.
+            "Cookie": "; ".join(f"{cookie.name}={cookie.value}" for cookie in session.cookies),
             **kwargs.pop("headers", {}),
         }
         kwargs.setdefault("allow_redirects", False)  # one request, one probe, one access-log line
@@ -170,17 +171,3 @@ class Gunicorn:
                     return int(pid.strip("<>"))  # gunicorn logs it as <pid>
             time.sleep(0.05)
         raise AssertionError(f"{probe} is not in gunicorn's access log")
-
-
-class _BehindTlsProxy(http.cookiejar.DefaultCookiePolicy):
-    """The test plays the TLS-terminating proxy: the site marks its cookies Secure, and the hop from the proxy
-    to gunicorn is plain HTTP, so Secure cookies are sent over it."""
-
-    def return_ok_secure(self, cookie, request):
-        return True
-
-
-def browser_session() -> requests.Session:
-    session = requests.Session()
-    session.cookies.set_policy(_BehindTlsProxy())
-    return session

@@ -6,8 +6,10 @@ pid) and requires that more than one did.
 """
 
 import re
+from html import unescape
 
 import pytest
+import requests
 
 from . import servers
 from .conftest import production_env
@@ -45,7 +47,7 @@ def site(tmp_path_factory):
 
 
 def test_every_worker_reaches_the_database_and_the_cache(site):
-    session = servers.browser_session()
+    session = requests.Session()
     served_by = set()
     for _ in range(20):
         response, pid = site.request(session, "GET", "/healthz")
@@ -59,8 +61,8 @@ def test_every_worker_reaches_the_database_and_the_cache(site):
 def test_plain_http_is_redirected_to_https_except_healthz(site):
     plain = {"X-Forwarded-Proto": "http"}
 
-    page, _ = site.request(servers.browser_session(), "GET", "/accounts/login/", headers=plain)
-    health, _ = site.request(servers.browser_session(), "GET", "/healthz", headers=plain)
+    page, _ = site.request(requests.Session(), "GET", "/accounts/login/", headers=plain)
+    health, _ = site.request(requests.Session(), "GET", "/healthz", headers=plain)
 
     assert page.status_code == 301
     assert page.headers["Location"] == f"{site.origin}/accounts/login/"
@@ -68,7 +70,7 @@ def test_plain_http_is_redirected_to_https_except_healthz(site):
 
 
 def test_static_files_are_hashed_compressed_and_cached_for_ever(site):
-    session = servers.browser_session()
+    session = requests.Session()
     login, _ = site.request(session, "GET", "/admin/login/")
     assert login.status_code == 200
     assert "Strict-Transport-Security" in login.headers
@@ -81,3 +83,75 @@ def test_static_files_are_hashed_compressed_and_cached_for_ever(site):
     assert response.status_code == 200
     assert response.headers["Content-Encoding"] == "gzip"
     assert "immutable" in response.headers["Cache-Control"]
+
+
+def _form_value(html, name):
+    return re.search(rf'name="{name}" value="([^"]*)"', html)[1]
+
+
+def _poll_path(html):
+    return unescape(re.search(r'id="poller"[^>]*hx-get="([^"]+)"', html)[1])
+
+
+def _sign_up(site, session, username):
+    page, _ = site.request(session, "GET", "/signup/")
+    fields = {"username": username, "display_name": username.title(), "password1": "a long passphrase 42"}
+    fields |= {
+        "password2": fields["password1"],
+        "csrfmiddlewaretoken": _form_value(page.text, "csrfmiddlewaretoken"),
+    }
+    response, _ = site.request(session, "POST", "/signup/", data=fields)
+    assert response.status_code == 302, response.text
+
+
+def test_a_message_sent_through_one_worker_reaches_a_page_polled_through_another(site):
+    ana, ben = requests.Session(), requests.Session()
+    _sign_up(site, ana, "ana")
+    _sign_up(site, ben, "ben")
+    form, _ = site.request(ana, "GET", "/threads/new/")
+    created, _ = site.request(
+        ana,
+        "POST",
+        "/threads/new/",
+        data={
+            "topic": "Deploy day",
+            "participants": _form_value(form.text, "participants"),  # ben, the only other person
+            "idempotency_token": _form_value(form.text, "idempotency_token"),
+            "csrfmiddlewaretoken": _form_value(form.text, "csrfmiddlewaretoken"),
+        },
+    )
+    assert created.status_code == 302, created.text
+    thread_path = created.headers["Location"]
+    bens_page, _ = site.request(ben, "GET", thread_path)
+    anas_page, _ = site.request(ana, "GET", thread_path)
+    assert bens_page.status_code == anas_page.status_code == 200
+
+    sent, sender = site.request(
+        ana,
+        "POST",
+        f"{thread_path}messages/",
+        data={
+            "content": "Shipped!",
+            "csrfmiddlewaretoken": _form_value(anas_page.text, "csrfmiddlewaretoken"),
+        },
+    )
+    assert sent.status_code == 302, sent.text
+
+    # Ben's page polls until a worker other than the one that took the message answers.
+    for _ in range(40):
+        update, poller = site.request(ben, "GET", _poll_path(bens_page.text))
+        if poller != sender:
+            break
+    assert poller != sender, "every poll was served by the worker that took the message"
+    assert update.status_code == 200
+    assert "Shipped!" in update.text
+
+    # The change marker is shared: with the one the update brought, both workers answer "nothing new".
+    idle_by = set()
+    for _ in range(40):
+        idle, worker = site.request(ben, "GET", _poll_path(update.text))
+        assert idle.status_code == 204
+        idle_by.add(worker)
+        if len(idle_by) == 2:
+            break
+    assert len(idle_by) == 2
