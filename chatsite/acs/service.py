@@ -44,7 +44,7 @@ def identity() -> ServiceIdentity:
                 pk=1,
                 acs_user_id=acs_user.properties["id"],
                 token=access_token.token,
-                token_expires_on=_parse_expiry(access_token.expires_on),
+                token_expires_on=parse_expiry(access_token.expires_on),
             )
     except IntegrityError:
         # A concurrent request stored its service identity first: keep it, drop the ACS user made here.
@@ -68,7 +68,7 @@ def credentials() -> ChatCredentials:
         locked = ServiceIdentity.objects.select_for_update().get(pk=1)
         if not _fresh(locked):
             locked.token = access_token.token
-            locked.token_expires_on = _parse_expiry(access_token.expires_on)
+            locked.token_expires_on = parse_expiry(access_token.expires_on)
             locked.save(update_fields=["token", "token_expires_on"])
     return ChatCredentials(locked.acs_user_id, locked.token)
 
@@ -87,11 +87,13 @@ def is_service_identity(acs_user_id: str | None) -> bool:
 
 
 def _fresh(row: ServiceIdentity) -> bool:
-    return bool(row.token) and row.token_expires_on is not None and (
-        row.token_expires_on - timezone.now() > REFRESH_MARGIN
+    return (
+        bool(row.token)
+        and row.token_expires_on is not None
+        and (row.token_expires_on - timezone.now() > REFRESH_MARGIN)
     )
 
 
-def _parse_expiry(value) -> datetime:
-    # identity 1.5.0 hands back the wire string; accept a datetime too.
+def parse_expiry(value) -> datetime:
+    """An access token's expiry: identity 1.5.0 hands back the wire string; a datetime is accepted too."""
     return value if isinstance(value, datetime) else datetime.fromisoformat(value)
