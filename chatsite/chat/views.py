@@ -75,9 +75,9 @@ def thread_create(request):
 @require_GET
 @login_required
 def thread_detail(request, thread_id):
-    viewer_id = identity_for(request.user).acs_user_id
     older = request.GET.get("older")
     try:
+        viewer_id = identity_for(request.user).acs_user_id
         if older and request.htmx:
             page = selectors.message_page(user=request.user, thread_id=thread_id, older=older)
             return _render_older(request, thread_id, page, viewer_id)
