@@ -26,12 +26,13 @@ class Command(BaseCommand):
             running = server.make_server(host, port, quiet=False)
         except OSError as exc:
             raise CommandError(f"Cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
-        self.stdout.write(f"ACS_CONNECTION_STRING={running.connection_string}")
-        self.stdout.write(f"ACS_CA_CERT={running.ca_cert}")
-        self.stdout.flush()  # a parent process waits for these two lines
-        # SIGTERM (docker stop, systemd, Popen.terminate) stops as cleanly as Ctrl-C.
+        # SIGTERM (docker stop, systemd, Popen.terminate) stops as cleanly as Ctrl-C, even one sent as soon as
+        # a parent has read the two lines, before serving has begun.
         signal.signal(signal.SIGTERM, signal.default_int_handler)
         try:
+            self.stdout.write(f"ACS_CONNECTION_STRING={running.connection_string}")
+            self.stdout.write(f"ACS_CA_CERT={running.ca_cert}")
+            self.stdout.flush()  # a parent process waits for these two lines
             running.server.serve_forever()
         except KeyboardInterrupt:
             pass
