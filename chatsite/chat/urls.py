@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import urls_manage, views
 
 app_name = "chat"
 urlpatterns = [
@@ -18,3 +18,4 @@ urlpatterns = [
         name="message_delete",
     ),
 ]
+urlpatterns += urls_manage.urlpatterns
