@@ -58,12 +58,12 @@ class Participant(models.Model):
         constraints = [models.UniqueConstraint(fields=["thread", "user_id"], name="emulator_participant_unique")]
         indexes = [models.Index(fields=["user_id", "removed_at_sequence_id"], name="emulator_participant_user")]
 
+    def __str__(self):
+        return f"{self.user_id} in {self.thread_id}"
+
     @property
     def is_active(self) -> bool:
         return self.removed_at_sequence_id is None
-
-    def __str__(self):
-        return f"{self.user_id} in {self.thread_id}"
 
 
 class Message(models.Model):
@@ -90,12 +90,12 @@ class Message(models.Model):
         ]
         indexes = [models.Index(fields=["thread", "modified_on"], name="emulator_message_modified")]
 
+    def __str__(self):
+        return f"{self.thread_id}/{self.message_id}"
+
     @property
     def is_system(self) -> bool:
         return self.type not in ("text", "html")
-
-    def __str__(self):
-        return f"{self.thread_id}/{self.message_id}"
 
 
 class ReadReceipt(models.Model):
@@ -109,3 +109,6 @@ class ReadReceipt(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["thread", "user_id"], name="emulator_receipt_unique")]
+
+    def __str__(self):
+        return f"{self.user_id} read {self.thread_id}/{self.message_id}"
