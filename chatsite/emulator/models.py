@@ -36,7 +36,9 @@ class Thread(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["created_by", "repeatability_request_id"], name="emulator_thread_repeatability"),
+            models.UniqueConstraint(
+                fields=["created_by", "repeatability_request_id"], name="emulator_thread_repeatability"
+            ),
         ]
         indexes = [models.Index(fields=["-updated_on", "id"], name="emulator_thread_updated")]
 
