@@ -27,7 +27,7 @@ def check_api_version(request, supported: tuple[str, ...]) -> None:
         raise AcsError(
             400,
             "UnsupportedApiVersion",
-            f"The HTTP resource that matches the request URI '{request.build_absolute_uri()}' "
+            f"The HTTP resource that matches the request URI '{request.get_full_path()}' "
             f"does not support the API version '{version}'. Supported versions: {', '.join(supported)}.",
         )
 
