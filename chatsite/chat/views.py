@@ -15,7 +15,7 @@ from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 from chatsite.acs.errors import AcsError, AcsNotFound
 from chatsite.acs.identities import identity_for
 
-from . import polling, selectors, services
+from . import polling, selectors, services, views_manage
 from .forms import MessageForm, SignUpForm, ThreadCreateForm
 from .timeline import day_of, rows
 
@@ -85,6 +85,7 @@ def thread_detail(request, thread_id):
         read_at = timezone.now()
         thread = selectors.thread_get(user=request.user, thread_id=thread_id)
         page = selectors.message_page(user=request.user, thread_id=thread_id)
+        manage = views_manage.page_context(user=request.user, thread_id=thread_id)
     except AcsNotFound:
         raise Http404 from None
     except AcsError as error:
@@ -99,6 +100,7 @@ def thread_detail(request, thread_id):
         "rows": rows(page.messages, viewer_id=viewer_id),
         "poll": _poll_state(marker, page.messages),
         "form": MessageForm(),
+        **manage,
     }
     return render(request, DETAIL, context)
 

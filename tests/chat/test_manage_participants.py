@@ -42,7 +42,9 @@ def test_add_people_in_one_call_with_history_from_now(ana, bruno, make_person, t
     assert polling.current(thread_id) > marker
     carla_sees = [m.content for m in selectors.message_page(user=carla.user, thread_id=thread_id).messages]
     assert "Before Carla" not in carla_sees
-    assert "Before Carla" in [m.content for m in selectors.message_page(user=bruno.user, thread_id=thread_id).messages]
+    assert "Before Carla" in [
+        m.content for m in selectors.message_page(user=bruno.user, thread_id=thread_id).messages
+    ]
 
 
 def test_add_with_all_history_shares_older_messages(ana, make_person, thread_id):
@@ -51,16 +53,22 @@ def test_add_with_all_history_shares_older_messages(ana, make_person, thread_id)
 
     ana.post(url("participants_add", thread_id), {"people": [carla.user.pk], "history": "all"}, **HTMX)
 
-    assert "Old news" in [m.content for m in selectors.message_page(user=carla.user, thread_id=thread_id).messages]
+    assert "Old news" in [
+        m.content for m in selectors.message_page(user=carla.user, thread_id=thread_id).messages
+    ]
 
 
 def test_partial_add_failure_names_who_and_why_and_adds_the_rest(ana, make_person, thread_id):
     carla = make_person("carla", "Carla")
     dario = make_person("dario", "Dario")
-    delete_acs_user(identity_for(dario.user).acs_user_id)  # the site still has the row; ACS no longer knows it
+    delete_acs_user(
+        identity_for(dario.user).acs_user_id
+    )  # the site still has the row; ACS no longer knows it
 
     response = ana.post(
-        url("participants_add", thread_id), {"people": [carla.user.pk, dario.user.pk], "history": "all"}, **HTMX
+        url("participants_add", thread_id),
+        {"people": [carla.user.pk, dario.user.pk], "history": "all"},
+        **HTMX,
     )
 
     html = response.content.decode()
@@ -74,7 +82,9 @@ def test_partial_add_failure_names_who_and_why_and_adds_the_rest(ana, make_perso
 def test_add_from_a_date_needs_the_date_and_keeps_choices(ana, make_person, thread_id):
     carla = make_person("carla", "Carla")
 
-    response = ana.post(url("participants_add", thread_id), {"people": [carla.user.pk], "history": "date"}, **HTMX)
+    response = ana.post(
+        url("participants_add", thread_id), {"people": [carla.user.pk], "history": "date"}, **HTMX
+    )
 
     assert response.status_code == 422
     assert "Choose the date from which they see the history." in response.content.decode()
@@ -104,20 +114,30 @@ def test_non_participant_cannot_see_or_change_participants(ana, make_person, thr
     ana_id = identity_for(ana.user).acs_user_id
 
     assert carla.get(url("participants", thread_id), **HTMX).status_code == 404
-    assert carla.post(url("participant_remove", thread_id), {"participant": ana_id}, **HTMX).status_code == 404
-    response = carla.post(url("participants_add", thread_id), {"people": [carla.user.pk], "history": "all"}, **HTMX)
+    assert (
+        carla.post(url("participant_remove", thread_id), {"participant": ana_id}, **HTMX).status_code == 404
+    )
+    response = carla.post(
+        url("participants_add", thread_id), {"people": [carla.user.pk], "history": "all"}, **HTMX
+    )
     assert response.status_code == 404
     assert carla.get(url("thread_status", thread_id), **HTMX).status_code == 404
 
 
 def test_removed_participant_can_no_longer_add_or_remove(ana, bruno, make_person, thread_id):
     carla = make_person("carla", "Carla")
-    ana.post(url("participant_remove", thread_id), {"participant": identity_for(bruno.user).acs_user_id}, **HTMX)
+    ana.post(
+        url("participant_remove", thread_id), {"participant": identity_for(bruno.user).acs_user_id}, **HTMX
+    )
 
-    response = bruno.post(url("participants_add", thread_id), {"people": [carla.user.pk], "history": "all"}, **HTMX)
+    response = bruno.post(
+        url("participants_add", thread_id), {"people": [carla.user.pk], "history": "all"}, **HTMX
+    )
     assert response.status_code == 404
     ana_id = identity_for(ana.user).acs_user_id
-    assert bruno.post(url("participant_remove", thread_id), {"participant": ana_id}, **HTMX).status_code == 404
+    assert (
+        bruno.post(url("participant_remove", thread_id), {"participant": ana_id}, **HTMX).status_code == 404
+    )
 
 
 def test_remove_someone_not_in_the_thread_is_404(ana, make_person, thread_id):
