@@ -56,3 +56,17 @@ def test_acs_away_pages_show_banner(ana, thread_id, settings):
         response = ana.get(url)
         assert response.status_code == 200
         assert "The chat service is not answering right now." in response.content.decode()
+
+
+def test_throttled_send_shows_banner_and_keeps_draft(ana, thread_id, throttled_emulator, monkeypatch):
+    # ACS allows 10 sends per 10 s per thread (LIMITS.md). The site retries once after at most a second, which
+    # may land in the next window; without that wait, a burst of sends is sure to meet a 429.
+    monkeypatch.setattr("chatsite.acs.clients.MAX_RETRY_AFTER", 0)
+    for number in range(40):
+        response = send(ana, thread_id, f"draft {number}")
+        if response.status_code != 200:
+            break
+    html = response.content.decode()
+    assert response.status_code == 429, html
+    assert "The chat service is busy." in html
+    assert f"draft {number}" in html
