@@ -67,8 +67,8 @@ class ThreadAdmin(admin.ModelAdmin):
     def is_active(self, thread):
         return thread.deleted_at is None
 
-    def get_actions(self, request):
-        actions = super().get_actions(request)
+    def get_actions(self, request, action_location=admin.ActionLocation.CHANGE_LIST):
+        actions = super().get_actions(request, action_location)
         # Deleting only the row would leave the conversation in ACS with no staff view of it.
         actions.pop("delete_selected", None)
         return actions

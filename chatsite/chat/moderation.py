@@ -42,8 +42,14 @@ class LiveThread:
     messages: list[Message]  # the latest, oldest first
 
 
+class NotAllowed(AcsRejected):
+    """A staff change the site refuses before asking ACS; its message is written for staff."""
+
+
 def refusal(error: AcsError) -> str:
     """What staff read when ACS refuses: people's wording (errors.py) is about their own messages."""
+    if isinstance(error, NotAllowed):
+        return error.message
     if isinstance(error, AcsForbidden):
         return _("ACS refused: the site's service identity (or the sender) may not do this in this thread.")
     if isinstance(error, AcsNotFound):
@@ -99,7 +105,7 @@ def participant_add(*, thread: Thread, user) -> None:
 def participant_remove(*, thread: Thread, acs_user_id: str) -> None:
     if service.is_service_identity(acs_user_id):
         # Without it staff could no longer see or change the thread.
-        raise AcsRejected(_("The site's service identity stays in every thread it moderates."))
+        raise NotAllowed(_("The site's service identity stays in every thread it moderates."))
     with acs_errors():
         _client(thread.acs_thread_id).remove_participant(identifier(acs_user_id))
     thread.participants.remove(*get_user_model().objects.filter(acs_identity__acs_user_id=acs_user_id))

@@ -16,9 +16,7 @@ from tests.acs.conftest import acs_calls  # noqa: F401 - shared fixture
 @pytest.fixture
 def person(emulator):
     def make(username):
-        return services.account_create(
-            username=username, password="x-long-password-1", display_name=username.title()
-        )
+        return services.account_create(username=username, password="x-long-password-1", display_name=username.title())
 
     return make
 
@@ -35,9 +33,7 @@ def bob(person):
 
 @pytest.fixture
 def thread(alice, bob):
-    return services.thread_create(
-        user=alice, topic="Plans", participants=[bob], idempotency_token=str(uuid.uuid4())
-    )
+    return services.thread_create(user=alice, topic="Plans", participants=[bob], idempotency_token=str(uuid.uuid4()))
 
 
 @pytest.fixture
@@ -48,9 +44,7 @@ def staff(emulator):
         user = get_user_model().objects.create_user(username=username, password="x", is_staff=True)
         for perm in perms:
             app_label, codename = perm.split(".")
-            user.user_permissions.add(
-                Permission.objects.get(content_type__app_label=app_label, codename=codename)
-            )
+            user.user_permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
         client = Client()
         client.force_login(user)
         client.user = user

@@ -49,8 +49,6 @@ def test_hidden_from_people_wording(client, thread, alice, bob):
 
 
 def test_a_thread_with_only_the_creator_still_has_the_service(alice):
-    thread = services.thread_create(
-        user=alice, topic="Notes", participants=[], idempotency_token=str(uuid.uuid4())
-    )
+    thread = services.thread_create(user=alice, topic="Notes", participants=[], idempotency_token=str(uuid.uuid4()))
     live = moderation.thread_live(thread=thread)
     assert [m.user for m in live.members] == [alice]
