@@ -105,6 +105,19 @@ def viewer_state(*, user, thread_id: str) -> str | None:
     return cache.get(_key("state", thread_id, user.pk))
 
 
+def membership_changed(*, thread_id: str, acs_user_id: str, state: str | None) -> None:
+    """Staff added (state None) or removed (REMOVED) someone: open pages learn it on their next poll."""
+    _changed(thread_id)
+    person = _user_pk(acs_user_id)
+    if person is not None:
+        _set_state(thread_id, person, state)
+
+
+def thread_deleted(*, thread_id: str) -> None:
+    """Staff deleted the thread: open pages read this flag instead of asking ACS."""
+    cache.set(_key("deleted", thread_id), True, STATE_TTL)
+
+
 def _remove(user, thread_id: str, acs_user_id: str) -> None:
     credentials = credentials_for(user)
     with _participant_errors(), acs_errors():

@@ -3,7 +3,8 @@
 ACS acts only for participants, so every staff read and write is made as the service identity, which the
 site adds to each thread it creates. One exception: ACS lets only a message's sender delete it, so a message
 sent by a person of this site is deleted with that person's identity; ACS refuses to delete anyone else's.
-Every write bumps the thread's poll marker so open pages show it on their next poll. Errors are AcsError.
+Every write tells open pages (poll marker, roster, conversation state) so they show it on their next poll.
+Errors are AcsError.
 """
 
 import dataclasses
@@ -19,7 +20,7 @@ from chatsite.acs.identities import credentials_for, identity_for
 from chatsite.acs.models import AcsIdentity
 from chatsite.acs.participants import identifier, participant, raw_id
 
-from . import polling
+from . import conversation, polling, roster
 from .messages import Message, from_acs
 from .models import Thread
 from .people import display_name
@@ -89,17 +90,18 @@ def topic_update(*, thread: Thread, topic: str) -> None:
     thread.topic = topic
     thread.save(update_fields=["topic"])
     polling.bump(thread.acs_thread_id)
+    roster.changed(thread.acs_thread_id)  # open pages re-read their header
 
 
 def participant_add(*, thread: Thread, user) -> None:
     """Add a person of the site, with the thread's whole history."""
-    member = participant(identity_for(user).acs_user_id, display_name(user))
+    acs_user_id = identity_for(user).acs_user_id
     with acs_errors():
-        failed = _client(thread.acs_thread_id).add_participants([member])
+        failed = _client(thread.acs_thread_id).add_participants([participant(acs_user_id, display_name(user))])
     if failed:
         raise AcsRejected()
     thread.participants.add(user)
-    polling.bump(thread.acs_thread_id)
+    conversation.membership_changed(thread_id=thread.acs_thread_id, acs_user_id=acs_user_id, state=None)
 
 
 def participant_remove(*, thread: Thread, acs_user_id: str) -> None:
@@ -109,7 +111,7 @@ def participant_remove(*, thread: Thread, acs_user_id: str) -> None:
     with acs_errors():
         _client(thread.acs_thread_id).remove_participant(identifier(acs_user_id))
     thread.participants.remove(*get_user_model().objects.filter(acs_identity__acs_user_id=acs_user_id))
-    polling.bump(thread.acs_thread_id)
+    conversation.membership_changed(thread_id=thread.acs_thread_id, acs_user_id=acs_user_id, state=conversation.REMOVED)
 
 
 def message_delete(*, thread: Thread, message_id: str) -> None:
@@ -127,7 +129,7 @@ def thread_delete(*, thread: Thread) -> None:
         clients.chat_client(service.credentials().token).delete_chat_thread(thread.acs_thread_id)
     thread.deleted_at = timezone.now()
     thread.save(update_fields=["deleted_at"])
-    polling.bump(thread.acs_thread_id)
+    conversation.thread_deleted(thread_id=thread.acs_thread_id)
 
 
 def _client(acs_thread_id: str):
@@ -142,8 +144,7 @@ def _read(acs_thread_id: str) -> LiveThread:
         latest = list(next(client.list_messages(results_per_page=LATEST_MESSAGES).by_page(), []))
     ids = [raw_id(m.identifier) for m in acs_members]
     people = {
-        i.acs_user_id: i.user
-        for i in AcsIdentity.objects.filter(acs_user_id__in=ids).select_related("user__profile")
+        i.acs_user_id: i.user for i in AcsIdentity.objects.filter(acs_user_id__in=ids).select_related("user__profile")
     }
     members = [
         Member(acs_user_id, display_name(person) if person else acs_member.display_name or "", person)
