@@ -76,8 +76,10 @@ def thread_status(request, thread_id):
 def typing(request, thread_id):
     try:
         current = roster.roster(user=request.user, thread_id=thread_id)
+    except AcsNotFound:
+        raise Http404 from None
     except AcsError:
-        return HttpResponse(status=204)
+        return HttpResponse(status=204)  # typing is a hint: nothing to tell the page
     if not current.has(identity_for(request.user).acs_user_id):
         raise Http404
     typing_indicator.typing_started(user=request.user, thread_id=thread_id, roster=current)
