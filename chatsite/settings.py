@@ -7,6 +7,7 @@ Two modes, chosen by CHATSITE_ENV:
   every missing or malformed variable.
 """
 
+import os
 from pathlib import Path
 
 from django.utils.csp import CSP
@@ -95,6 +96,9 @@ def _database():
             "NAME": VAR_DIR / "db.sqlite3",
             # Several threads (site + embedded emulator) write: wait for the lock instead of failing.
             "OPTIONS": {"timeout": 20, "transaction_mode": "IMMEDIATE"},
+            # A file, not memory: the test server threads (site, emulator) each get their own connection
+            # instead of sharing one, which SQLite does not allow at the same time. One file per test run.
+            "TEST": {"NAME": VAR_DIR / f"test-db-{os.getpid()}.sqlite3"},
         }
     import dj_database_url
 

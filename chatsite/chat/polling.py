@@ -1,4 +1,4 @@
-"""Live updates for open thread pages without one ACS read per viewer per poll (design: POLLING.md).
+"""Live updates for open thread pages without one ACS read per viewer per poll (design: README, "Live updates").
 
 Every thread has a change marker in the cache, bumped by each write the site makes through ACS. A page
 polls with the marker it has seen: the same marker costs no ACS call. A new marker is paid for once: the
