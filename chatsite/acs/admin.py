@@ -51,7 +51,7 @@ class AcsIdentityAdmin(admin.ModelAdmin):
             )
             return
         self.log_change(request, identity, done)
-        self.message_user(request, f"{name}: {done}")
+        self.message_user(request, _("%(person)s: %(summary)s") % {"person": name, "summary": done})
         if complete is False:
             self.message_user(
                 request,

@@ -81,7 +81,7 @@ class ThreadAdmin(admin.ModelAdmin):
     @admin.action(description=gettext_lazy("Refresh selected threads from ACS"), permissions=["change"])
     def refresh_from_acs(self, request, queryset):
         for thread in queryset.filter(deleted_at__isnull=True):
-            self._apply(request, thread, _refresh, log=False)
+            self._apply(request, thread, _refresh)
 
     def get_urls(self):
         prefix = f"{self.opts.app_label}_{self.opts.model_name}"
@@ -115,7 +115,7 @@ class ThreadAdmin(admin.ModelAdmin):
             "show_delete": thread.deleted_at is None,
             "can_moderate": self.has_change_permission(request, thread) and thread.deleted_at is None,
         }
-        if thread.deleted_at is None:
+        if request.method == "GET" and thread.deleted_at is None:
             try:
                 live = moderation.thread_live(thread=thread)
             except AcsError as error:
@@ -180,7 +180,7 @@ class ThreadAdmin(admin.ModelAdmin):
 
         return view
 
-    def _apply(self, request, thread, operation, data=None, *, log=True):
+    def _apply(self, request, thread, operation, data=None):
         """Run one ACS operation on a thread and tell the staff member, per thread, what happened."""
         try:
             summary = operation(thread, data)
@@ -188,8 +188,7 @@ class ThreadAdmin(admin.ModelAdmin):
             text = _("“%(thread)s”: %(reason)s") % {"thread": thread, "reason": moderation.refusal(error)}
             self.message_user(request, text, messages.ERROR)
             return
-        if log:
-            self.log_change(request, thread, summary)
+        self.log_change(request, thread, summary)
         self.message_user(request, _("“%(thread)s”: %(summary)s") % {"thread": thread, "summary": summary})
 
     def _thread(self, request, object_id) -> Thread:

@@ -142,6 +142,7 @@ def test_refresh_action_reads_acs(admin_client, thread, alice):
     )
     thread.refresh_from_db()
     assert thread.topic == "Renamed elsewhere"
+    assert LogEntry.objects.filter(object_id=str(thread.pk), change_message="Refreshed from ACS.").exists()
 
 
 def test_import_a_thread_shared_with_the_service(admin_client, alice):
