@@ -9,8 +9,10 @@ import logging
 from azure.core.exceptions import (
     AzureError,
     ClientAuthenticationError,
+    DeserializationError,
     HttpResponseError,
     ResourceNotFoundError,
+    SerializationError,
 )
 from django.utils.translation import gettext_lazy as _
 
@@ -51,6 +53,20 @@ class AcsForbidden(AcsError):
     status = 403
 
 
+class AcsUnauthorized(AcsUnavailable):
+    """ACS refused the site's credentials (a token revoked elsewhere, a deleted user, a wrong access key)."""
+
+    message = _("The chat service did not accept your sign-in. Please reload the page; if it goes on, sign in again.")
+    status = 503
+
+
+class AcsUnreadable(AcsError):
+    """ACS answered something the SDK could not read (or the site could not send)."""
+
+    message = _("The chat service gave an answer the site could not read. Your draft is kept; please try again.")
+    status = 502
+
+
 class AcsRejected(AcsError):
     message = _("The chat service refused this request.")
     status = 400
@@ -63,8 +79,8 @@ def translate(error: AzureError) -> AcsError:
     logger.warning("ACS call failed: %s status=%s code=%s", type(error).__name__, status, code)
     if isinstance(error, ResourceNotFoundError):
         return AcsNotFound()
-    if isinstance(error, ClientAuthenticationError):
-        return AcsUnavailable()
+    if isinstance(error, ClientAuthenticationError) or status == 401:
+        return AcsUnauthorized()
     if isinstance(error, HttpResponseError) and status is not None:
         if status == 429:
             return AcsThrottled()
@@ -83,5 +99,9 @@ def acs_errors():
     """Wrap SDK calls: `with acs_errors(): client.send_message(...)`."""
     try:
         yield
+    except (DeserializationError, SerializationError) as error:
+        # A date ACS cannot express, or an answer the SDK's models cannot hold: never a 500 for the page.
+        logger.warning("ACS answer could not be (de)serialized: %s", type(error).__name__)
+        raise AcsUnreadable() from None
     except AzureError as error:
         raise translate(error) from None

@@ -1,8 +1,10 @@
-"""Each person's ACS identity and chat token: created on first need, refreshed before it expires.
+"""ACS identities and chat tokens, one lifecycle for people (AcsIdentity) and the site (ServiceIdentity).
 
-No database lock is held while ACS is called: locally the emulator writes to the same SQLite database, and a
-transaction open across the call would block it. Instead the ACS call happens first and the result is stored
-under select_for_update, where a request that lost the race keeps what the winner stored.
+An identity is created in ACS on first need with a first token; a token is replaced when little is left of it,
+or at once when ACS refused it (revoked by another client). No database lock is held while ACS is called:
+locally the emulator writes to the same SQLite database, and a transaction open across the call would block
+it. The ACS call happens first and the result is stored under select_for_update, where a request that lost
+the race keeps what the winner stored.
 """
 
 import dataclasses
@@ -15,7 +17,7 @@ from django.utils import timezone
 
 from . import clients
 from .errors import AcsError, acs_errors
-from .models import AcsIdentity
+from .models import AcsIdentity, ServiceIdentity
 
 logger = logging.getLogger(__name__)
 
@@ -23,6 +25,8 @@ SCOPES = ["chat"]
 TOKEN_LIFETIME = timedelta(hours=24)
 # A token is replaced when less than this is left, so no request starts with a token about to expire.
 REFRESH_MARGIN = timedelta(minutes=10)
+
+Row = AcsIdentity | ServiceIdentity
 
 
 @dataclasses.dataclass(frozen=True)
@@ -33,56 +37,39 @@ class ChatCredentials:
 
 def identity_for(user) -> AcsIdentity:
     """The person's ACS identity, created in ACS (with a first token) if they have none yet."""
-    identity = AcsIdentity.objects.filter(user=user).first()
-    if identity is not None:
-        return identity
-    with acs_errors():
-        acs_user, access_token = clients.identity_client().create_user_and_token(
-            scopes=SCOPES, token_expires_in=TOKEN_LIFETIME
-        )
-    try:
-        with transaction.atomic():
-            return AcsIdentity.objects.create(
-                user=user,
-                acs_user_id=acs_user.properties["id"],
-                token=access_token.token,
-                token_expires_on=_parse_expiry(access_token.expires_on),
+    return _get_or_create(AcsIdentity, user=user)
+
+
+def service_identity() -> ServiceIdentity:
+    """The site's own ACS identity (acs/service.py), created in ACS on first use."""
+    return _get_or_create(ServiceIdentity, pk=1)
+
+
+def credentials(row: Row) -> ChatCredentials:
+    """The row's ACS user id and a chat token valid for at least REFRESH_MARGIN; `row` is updated in place."""
+    if not _fresh(row):
+        with acs_errors():
+            access_token = clients.identity_client().get_token(
+                CommunicationUserIdentifier(row.acs_user_id), scopes=SCOPES, token_expires_in=TOKEN_LIFETIME
             )
-    except IntegrityError:
-        # A concurrent request created one first: keep theirs, drop the ACS user made here.
-        _delete_acs_user(acs_user.properties["id"])
-        return AcsIdentity.objects.get(user=user)
+        with transaction.atomic():
+            locked = type(row).objects.select_for_update().get(pk=row.pk)
+            if not _fresh(locked):
+                locked.token = access_token.token
+                locked.token_expires_on = parse_expiry(access_token.expires_on)
+                locked.save(update_fields=["token", "token_expires_on"])
+        row.token, row.token_expires_on = locked.token, locked.token_expires_on
+    return ChatCredentials(row.acs_user_id, row.token)
 
 
 def credentials_for(user) -> ChatCredentials:
-    """An ACS user id and a chat token valid for at least REFRESH_MARGIN."""
-    identity = identity_for(user)
-    if _fresh(identity):
-        return ChatCredentials(identity.acs_user_id, identity.token)
-    with acs_errors():
-        access_token = clients.identity_client().get_token(
-            CommunicationUserIdentifier(identity.acs_user_id), scopes=SCOPES, token_expires_in=TOKEN_LIFETIME
-        )
-    with transaction.atomic():
-        locked = AcsIdentity.objects.select_for_update().get(pk=identity.pk)
-        if not _fresh(locked):
-            locked.token = access_token.token
-            locked.token_expires_on = _parse_expiry(access_token.expires_on)
-            locked.save(update_fields=["token", "token_expires_on"])
-    return ChatCredentials(locked.acs_user_id, locked.token)
+    return credentials(identity_for(user))
 
 
-def _fresh(identity: AcsIdentity) -> bool:
-    return bool(identity.token) and (
-        identity.token_expires_on is not None and identity.token_expires_on - timezone.now() > REFRESH_MARGIN
-    )
-
-
-def _parse_expiry(value) -> datetime:
-    # identity 1.5.0 hands back the wire string ("2024-01-01T10:00:00.1234567+00:00"); accept a datetime too.
-    if isinstance(value, datetime):
-        return value
-    return datetime.fromisoformat(value)
+def token_discard(row: Row, token: str) -> None:
+    """ACS refused `token` (revoked elsewhere): forget it, unless another request has replaced it already."""
+    type(row).objects.filter(pk=row.pk, token=token).update(token="", token_expires_on=None)
+    row.token, row.token_expires_on = "", None
 
 
 def delete_acs_user(acs_user_id: str) -> None:
@@ -91,8 +78,45 @@ def delete_acs_user(acs_user_id: str) -> None:
         clients.identity_client().delete_user(CommunicationUserIdentifier(acs_user_id))
 
 
-def _delete_acs_user(acs_user_id: str) -> None:
+def revoke_tokens(acs_user_id: str) -> None:
+    with acs_errors():
+        clients.identity_client().revoke_tokens(CommunicationUserIdentifier(acs_user_id))
+
+
+def new_acs_user() -> tuple[str, str, datetime]:
+    """A new ACS user with a first chat token: (acs_user_id, token, expires_on)."""
+    with acs_errors():
+        acs_user, access_token = clients.identity_client().create_user_and_token(
+            scopes=SCOPES, token_expires_in=TOKEN_LIFETIME
+        )
+    return acs_user.properties["id"], access_token.token, parse_expiry(access_token.expires_on)
+
+
+def parse_expiry(value) -> datetime:
+    """An access token's expiry: identity 1.5.0 hands back the wire string; a datetime is accepted too."""
+    return value if isinstance(value, datetime) else datetime.fromisoformat(value)
+
+
+def _get_or_create(model: type[Row], **lookup) -> Row:
+    existing = model.objects.filter(**lookup).first()
+    if existing is not None:
+        return existing
+    acs_user_id, token, expires_on = new_acs_user()
     try:
-        delete_acs_user(acs_user_id)
-    except AcsError:
-        logger.warning("Could not delete surplus ACS user %s", acs_user_id)
+        with transaction.atomic():
+            return model.objects.create(**lookup, acs_user_id=acs_user_id, token=token, token_expires_on=expires_on)
+    except IntegrityError:
+        # A concurrent request stored one first: keep theirs, drop the ACS user made here.
+        try:
+            delete_acs_user(acs_user_id)
+        except AcsError:
+            logger.warning("Could not delete surplus ACS user %s", acs_user_id)
+        return model.objects.get(**lookup)
+
+
+def _fresh(row: Row) -> bool:
+    return (
+        bool(row.token)
+        and row.token_expires_on is not None
+        and row.token_expires_on - timezone.now() > REFRESH_MARGIN
+    )

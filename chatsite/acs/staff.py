@@ -2,21 +2,16 @@
 
 import logging
 
-from azure.communication.identity import CommunicationUserIdentifier
-
-from . import clients
-from .errors import AcsError, acs_errors
-from .identities import SCOPES, TOKEN_LIFETIME, delete_acs_user
+from .errors import AcsError
+from .identities import delete_acs_user, new_acs_user, revoke_tokens
 from .models import AcsIdentity
-from .service import parse_expiry
 
 logger = logging.getLogger(__name__)
 
 
 def tokens_revoke(*, identity: AcsIdentity) -> None:
     """Revoke the identity's tokens in ACS and forget the cached one; the next request gets a new one."""
-    with acs_errors():
-        clients.identity_client().revoke_tokens(CommunicationUserIdentifier(identity.acs_user_id))
+    revoke_tokens(identity.acs_user_id)
     AcsIdentity.objects.filter(pk=identity.pk).update(token="", token_expires_on=None)
 
 
@@ -25,15 +20,10 @@ def identity_reset(*, identity: AcsIdentity) -> bool:
 
     ACS membership belongs to the ACS user: the person is in none of their former threads afterwards.
     """
-    with acs_errors():
-        acs_user, access_token = clients.identity_client().create_user_and_token(
-            scopes=SCOPES, token_expires_in=TOKEN_LIFETIME
-        )
+    acs_user_id, token, expires_on = new_acs_user()
     old_id = identity.acs_user_id
     AcsIdentity.objects.filter(pk=identity.pk).update(
-        acs_user_id=acs_user.properties["id"],
-        token=access_token.token,
-        token_expires_on=parse_expiry(access_token.expires_on),
+        acs_user_id=acs_user_id, token=token, token_expires_on=expires_on
     )
     try:
         delete_acs_user(old_id)

@@ -1,4 +1,4 @@
-"""Staff view of every thread the site hosts; the ACS side of each page and action is chat/moderation.py."""
+"""Staff view of every thread the site hosts; staff act in ACS as the site's service identity (chat/actors.py)."""
 
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
@@ -11,10 +11,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from chatsite.acs import service
-from chatsite.acs.errors import AcsError
+from chatsite.acs import identities
+from chatsite.acs.errors import AcsError, AcsForbidden, AcsNotFound, AcsRejected, AcsThrottled
 
-from . import moderation
+from .actors import Actor
 from .admin_forms import (
     MessageDeleteForm,
     ParticipantAddForm,
@@ -23,6 +23,9 @@ from .admin_forms import (
     TopicForm,
 )
 from .models import Thread
+from .services import membership, threads
+from .services import messages as message_services
+from .services.membership import NotAllowed
 
 
 class StatusFilter(admin.SimpleListFilter):
@@ -117,9 +120,9 @@ class ThreadAdmin(admin.ModelAdmin):
         }
         if request.method == "GET" and thread.deleted_at is None:
             try:
-                live = moderation.thread_live(thread=thread)
+                live = threads.thread_refresh(thread=thread)
             except AcsError as error:
-                context["live_error"] = moderation.refusal(error)
+                context["live_error"] = refusal(error)
             else:
                 context["live"] = live
                 context["topic_form"] = TopicForm(initial={"topic": live.topic})
@@ -146,9 +149,9 @@ class ThreadAdmin(admin.ModelAdmin):
         form = ThreadImportForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             try:
-                thread = moderation.thread_import(acs_thread_id=form.cleaned_data["acs_thread_id"])
+                thread = threads.thread_import(acs_thread_id=form.cleaned_data["acs_thread_id"])
             except AcsError as error:
-                form.add_error("acs_thread_id", moderation.refusal(error))
+                form.add_error("acs_thread_id", refusal(error))
             else:
                 self.log_addition(request, thread, _("Imported from ACS."))
                 self.message_user(request, _("Imported “%(thread)s” from ACS.") % {"thread": thread})
@@ -185,7 +188,7 @@ class ThreadAdmin(admin.ModelAdmin):
         try:
             summary = operation(thread, data)
         except AcsError as error:
-            text = _("“%(thread)s”: %(reason)s") % {"thread": thread, "reason": moderation.refusal(error)}
+            text = _("“%(thread)s”: %(reason)s") % {"thread": thread, "reason": refusal(error)}
             self.message_user(request, text, messages.ERROR)
             return
         self.log_change(request, thread, summary)
@@ -200,39 +203,63 @@ class ThreadAdmin(admin.ModelAdmin):
 
 def _service_identity_id() -> str | None:
     try:
-        return service.identity().acs_user_id
+        return identities.service_identity().acs_user_id
     except AcsError:
         return None
 
 
-# The operations staff apply to one thread: each returns what the log and the message say was done.
+def refusal(error: AcsError) -> str:
+    """What staff read when ACS refuses: people's wording (acs/errors.py) is about their own messages."""
+    if isinstance(error, NotAllowed):
+        return error.message
+    if isinstance(error, AcsForbidden):
+        return _("ACS refused: the site's service identity (or the sender) may not do this in this thread.")
+    if isinstance(error, AcsNotFound):
+        return _("ACS does not know this thread or message (deleted, or never shared with the site).")
+    if isinstance(error, AcsThrottled):
+        return _("ACS is throttling these requests; wait a few seconds and try again.")
+    if isinstance(error, AcsRejected):
+        return _("ACS rejected the request.")
+    return _("ACS is not answering right now; try again shortly.")
+
+
+# The operations staff apply to one thread, as the site's service identity: each returns what the log and the
+# message say was done.
 
 
 def _delete_thread(thread, data):
-    moderation.thread_delete(thread=thread)
+    threads.thread_delete(actor=Actor.service(), thread_id=thread.acs_thread_id)
     return _("Deleted in ACS.")
 
 
 def _refresh(thread, data):
-    moderation.thread_refresh(thread=thread)
+    threads.thread_refresh(thread=thread)
     return _("Refreshed from ACS.")
 
 
 def _rename(thread, data):
-    moderation.topic_update(thread=thread, topic=data["topic"])
+    threads.topic_update(actor=Actor.service(), thread_id=thread.acs_thread_id, topic=data["topic"])
     return _("Renamed in ACS to “%(topic)s”.") % {"topic": data["topic"]}
 
 
 def _add_participant(thread, data):
-    moderation.participant_add(thread=thread, user=data["user"])
+    refused = membership.participants_add(
+        actor=Actor.service(), thread_id=thread.acs_thread_id, people=[data["user"]], history_from=None
+    )
+    if refused:
+        raise AcsRejected()
     return _("Added %(person)s in ACS.") % {"person": data["user"].get_username()}
 
 
 def _remove_participant(thread, data):
-    moderation.participant_remove(thread=thread, acs_user_id=data["acs_user_id"])
+    membership.participant_remove(
+        actor=Actor.service(), thread_id=thread.acs_thread_id, acs_user_id=data["acs_user_id"]
+    )
     return _("Removed participant %(id)s in ACS.") % {"id": data["acs_user_id"]}
 
 
 def _delete_message(thread, data):
-    moderation.message_delete(thread=thread, message_id=data["message_id"])
+    message_services.message_delete(
+        actor=Actor.service(), thread_id=thread.acs_thread_id, message_id=data["message_id"]
+    )
     return _("Deleted message %(id)s in ACS.") % {"id": data["message_id"]}

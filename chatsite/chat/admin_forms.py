@@ -5,7 +5,7 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from .models import TOPIC_MAX_LENGTH, Thread
-from .people import display_name
+from .selectors.accounts import display_name
 
 
 class TopicForm(forms.Form):

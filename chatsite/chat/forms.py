@@ -1,11 +1,22 @@
+import re
+from datetime import datetime, time
+
 from django import forms
 from django.contrib.auth.forms import UserCreationForm
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .models import DISPLAY_NAME_MAX_LENGTH, TOPIC_MAX_LENGTH
-from .people import display_name, people_choices
+from .selectors.accounts import display_name, people_choices
 
 MESSAGE_MAX_BYTES = 28 * 1024  # ACS's message size limit (LIMITS.md)
+# ACS message ids are numbers; anything else from a page is not worth a call.
+MESSAGE_ID = re.compile(r"^[0-9]{1,20}$")
+
+
+def message_id_param(value: str | None) -> str | None:
+    """A message id a page sent as a parameter, or None when it cannot be one."""
+    return value if value and MESSAGE_ID.match(value) else None
 
 
 class SignUpForm(UserCreationForm):
@@ -67,3 +78,61 @@ class MessageForm(forms.Form):
                 params={"size": (size + 1023) // 1024},
             )
         return content
+
+
+ALL_HISTORY = "all"
+FROM_NOW = "now"
+FROM_DATE = "date"
+
+
+class AddPeopleForm(forms.Form):
+    people = PeopleField(
+        label=_("People"),
+        queryset=None,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Choose at least one person to add.")},
+    )
+    history = forms.ChoiceField(
+        label=_("History they see"),
+        choices=[
+            (ALL_HISTORY, _("All history")),
+            (FROM_NOW, _("From now on")),
+            (FROM_DATE, _("From a date")),
+        ],
+        initial=ALL_HISTORY,
+        widget=forms.RadioSelect,
+    )
+    history_date = forms.DateField(
+        label=_("Date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args, user, exclude_acs_ids=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = people_choices(exclude=user).exclude(acs_identity__acs_user_id__in=list(exclude_acs_ids))
+        self.fields["people"].queryset = choices
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("history") == FROM_DATE and not cleaned.get("history_date"):
+            self.add_error("history_date", _("Choose the date from which they see the history."))
+        return cleaned
+
+    def history_from(self) -> datetime | None:
+        """When the added people's history starts; None shares all of it."""
+        history = self.cleaned_data["history"]
+        if history == FROM_NOW:
+            return timezone.now()
+        if history == FROM_DATE:
+            return timezone.make_aware(datetime.combine(self.cleaned_data["history_date"], time.min))
+        return None
+
+
+class TopicForm(forms.Form):
+    topic = forms.CharField(
+        label=_("Topic"),
+        max_length=TOPIC_MAX_LENGTH,
+        error_messages={
+            "required": _("Give the chat a topic."),
+            "max_length": _("Keep the topic under %(limit_value)d characters (it has %(show_value)d)."),
+        },
+    )

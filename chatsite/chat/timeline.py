@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from .messages import Message
+from .presentation import Message
 
 
 @dataclasses.dataclass
@@ -37,3 +37,28 @@ def rows(messages: list[Message], *, viewer_id: str, previous_day: date | None =
         result.append(Row(message, message.sent_by(viewer_id), day if day != previous_day else None))
         previous_day = day
     return result
+
+
+def poll_state(marker: int, messages: list[Message]) -> dict:
+    """What a page's poller carries: the marker it has seen, its newest sequence number and that message's day."""
+    return {
+        "marker": marker,
+        "seq": messages[-1].sequence_id if messages else 0,
+        "day": day_of(messages[-1]) if messages else None,
+    }
+
+
+def poll_changes(messages: list[Message], *, marker: int, seq: int, day: date | None, viewer_id: str) -> dict:
+    """A delta laid out for a page that shows messages up to `seq`: changed rows replace theirs, new ones are
+    appended (a day separator where the day turns), others' new messages are announced to screen readers."""
+    new = [m for m in messages if m.sequence_id > seq]
+    return {
+        "changed": rows([m for m in messages if m.sequence_id <= seq], viewer_id=viewer_id),
+        "new_rows": rows(new, viewer_id=viewer_id, previous_day=day),
+        "announce": [m for m in new if not m.sent_by(viewer_id) and not m.is_system],
+        "poll": {
+            "marker": marker,
+            "seq": max([seq, *(m.sequence_id for m in new)]),
+            "day": day_of(new[-1]) if new else day,
+        },
+    }

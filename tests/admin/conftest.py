@@ -9,14 +9,15 @@ from django.test import Client
 
 from chatsite.acs import clients
 from chatsite.acs.identities import credentials_for
-from chatsite.chat import services
+from chatsite.chat.actors import Actor
+from chatsite.chat.services import accounts, threads
 from tests.acs.conftest import acs_calls  # noqa: F401 - shared fixture
 
 
 @pytest.fixture
 def person(emulator):
     def make(username):
-        return services.account_create(username=username, password="x-long-password-1", display_name=username.title())
+        return accounts.account_create(username=username, password="x-long-password-1", display_name=username.title())
 
     return make
 
@@ -33,7 +34,9 @@ def bob(person):
 
 @pytest.fixture
 def thread(alice, bob):
-    return services.thread_create(user=alice, topic="Plans", participants=[bob], idempotency_token=str(uuid.uuid4()))
+    return threads.thread_create(
+        actor=Actor.person(alice), topic="Plans", participants=[bob], idempotency_token=str(uuid.uuid4())
+    )
 
 
 @pytest.fixture

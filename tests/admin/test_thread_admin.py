@@ -8,11 +8,12 @@ from django.contrib.admin.models import LogEntry
 from django.contrib.messages import get_messages
 from django.urls import reverse
 
-from chatsite.acs import clients, service
+from chatsite.acs import clients, identities
 from chatsite.acs.identities import credentials_for
-from chatsite.acs.participants import participant, raw_id
-from chatsite.chat import services
+from chatsite.chat.actors import Actor
 from chatsite.chat.models import Thread
+from chatsite.chat.services import messages, threads
+from tests.sdk import participant, raw_id
 
 from .conftest import thread_client_for
 
@@ -33,7 +34,9 @@ def active_ids(user, thread):
 
 def test_changelist_search_and_filters(admin_client, thread, person):
     carol = person("carol")
-    other = services.thread_create(user=carol, topic="Books", participants=[], idempotency_token=str(uuid.uuid4()))
+    other = threads.thread_create(
+        actor=Actor.person(carol), topic="Books", participants=[], idempotency_token=str(uuid.uuid4())
+    )
     listing = admin_client.get(reverse("admin:chat_thread_changelist")).content.decode()
     assert "Plans" in listing and "Books" in listing
     found = admin_client.get(reverse("admin:chat_thread_changelist"), {"q": "bob"}).content.decode()
@@ -44,11 +47,11 @@ def test_changelist_search_and_filters(admin_client, thread, person):
 
 
 def test_change_page_shows_acs_live(admin_client, thread, alice, bob):
-    services.message_send(user=alice, thread_id=thread.acs_thread_id, content="See you at noon")
+    messages.message_send(actor=Actor.person(alice), thread_id=thread.acs_thread_id, content="See you at noon")
     html = admin_client.get(url("change", thread)).content.decode()
     assert "See you at noon" in html
     assert bob.acs_identity.acs_user_id in html
-    assert service.identity().acs_user_id not in html
+    assert identities.service_identity().acs_user_id not in html
     assert "Alice added Bob" in html
 
 
@@ -76,21 +79,23 @@ def test_remove_and_add_participants(admin_client, thread, alice, bob, person):
 
 
 def test_service_identity_cannot_be_removed(admin_client, thread, alice):
-    response = admin_client.post(url("participant_remove", thread), {"acs_user_id": service.identity().acs_user_id})
+    response = admin_client.post(
+        url("participant_remove", thread), {"acs_user_id": identities.service_identity().acs_user_id}
+    )
     assert any("stays in every thread" in t for t in texts(response))
-    assert service.identity().acs_user_id in active_ids(alice, thread)
+    assert identities.service_identity().acs_user_id in active_ids(alice, thread)
     assert not LogEntry.objects.exists()
 
 
 def test_delete_message_as_its_sender(admin_client, thread, bob):
-    message_id = services.message_send(user=bob, thread_id=thread.acs_thread_id, content="rude words")
+    message_id = messages.message_send(actor=Actor.person(bob), thread_id=thread.acs_thread_id, content="rude words")
     response = admin_client.post(url("message_delete", thread), {"message_id": message_id})
     assert any("Deleted message" in t for t in texts(response))
     assert thread_client_for(bob, thread).get_message(message_id).deleted_on is not None
 
 
 def test_acs_refusal_is_reported_and_not_logged(admin_client, thread, bob):
-    message_id = services.message_send(user=bob, thread_id=thread.acs_thread_id, content="rude words")
+    message_id = messages.message_send(actor=Actor.person(bob), thread_id=thread.acs_thread_id, content="rude words")
     admin_client.post(url("participant_remove", thread), {"acs_user_id": bob.acs_identity.acs_user_id})
     LogEntry.objects.all().delete()
     # ACS lets only an active sender delete a message: Bob was removed, so ACS refuses.
@@ -101,7 +106,7 @@ def test_acs_refusal_is_reported_and_not_logged(admin_client, thread, bob):
 
 def foreign_thread(user, *, with_service):
     """A thread made by another ACS client (here: the person's own SDK client), optionally with the service."""
-    members = [participant(service.identity().acs_user_id, "Site")] if with_service else []
+    members = [participant(identities.service_identity().acs_user_id, "Site")] if with_service else []
     result = clients.chat_client(credentials_for(user).token).create_chat_thread("Outside", thread_participants=members)
     return result.chat_thread.id
 
@@ -148,7 +153,7 @@ def test_refresh_action_reads_acs(admin_client, thread, alice):
 def test_import_a_thread_shared_with_the_service(admin_client, alice):
     acs_thread_id = foreign_thread(alice, with_service=True)
     page = admin_client.get(reverse("admin:chat_thread_import"))
-    assert service.identity().acs_user_id in page.content.decode()
+    assert identities.service_identity().acs_user_id in page.content.decode()
     response = admin_client.post(reverse("admin:chat_thread_import"), {"acs_thread_id": acs_thread_id})
     thread = Thread.objects.get(acs_thread_id=acs_thread_id)
     assert response.status_code == 302

@@ -5,7 +5,8 @@ import uuid
 import pytest
 from django.contrib.auth import get_user_model
 
-from chatsite.chat import services
+from chatsite.chat.actors import Actor
+from chatsite.chat.services import accounts, messages, threads
 
 from .test_conversation import LIVE, PASSWORD, log_in, message
 
@@ -13,13 +14,13 @@ pytestmark = pytest.mark.browser
 
 
 def test_staff_moderation_reaches_an_open_thread_page(browser, live_server, emulator):
-    alice = services.account_create(username="alice", password=PASSWORD, display_name="Alice")
-    bob = services.account_create(username="bob", password=PASSWORD, display_name="Bob")
+    alice = accounts.account_create(username="alice", password=PASSWORD, display_name="Alice")
+    bob = accounts.account_create(username="bob", password=PASSWORD, display_name="Bob")
     get_user_model().objects.create_superuser(username="staff", password=PASSWORD)
-    thread = services.thread_create(
-        user=alice, topic="Team chat", participants=[bob], idempotency_token=str(uuid.uuid4())
+    thread = threads.thread_create(
+        actor=Actor.person(alice), topic="Team chat", participants=[bob], idempotency_token=str(uuid.uuid4())
     )
-    services.message_send(user=bob, thread_id=thread.acs_thread_id, content="something rude")
+    messages.message_send(actor=Actor.person(bob), thread_id=thread.acs_thread_id, content="something rude")
 
     page = log_in(browser, live_server, "alice")
     page.goto(f"{live_server.url}/threads/{thread.acs_thread_id}/")

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from chatsite.chat import services
+from chatsite.chat.services import accounts
 
 pytestmark = pytest.mark.browser
 
@@ -29,8 +29,8 @@ def message(page, text):
 
 
 def test_two_people_chat_live(browser, live_server, emulator):
-    services.account_create(username="ana", password=PASSWORD, display_name="Ana")
-    services.account_create(username="bruno", password=PASSWORD, display_name="Bruno")
+    accounts.account_create(username="ana", password=PASSWORD, display_name="Ana")
+    accounts.account_create(username="bruno", password=PASSWORD, display_name="Bruno")
     ana = log_in(browser, live_server, "ana")
     bruno = log_in(browser, live_server, "bruno")
 

@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from chatsite.chat import services
+from chatsite.chat.services import accounts
 
 from .test_conversation import PASSWORD, log_in, message
 
@@ -27,7 +27,7 @@ def send(page, text):
 
 def test_three_people_manage_a_conversation(browser, live_server, emulator):
     for username in ("ana", "bruno", "carla"):
-        services.account_create(username=username, password=PASSWORD, display_name=username.title())
+        accounts.account_create(username=username, password=PASSWORD, display_name=username.title())
     ana, bruno, carla = (log_in(browser, live_server, name) for name in ("ana", "bruno", "carla"))
 
     ana.get_by_role("link", name="New chat").click()

@@ -3,7 +3,8 @@ import uuid
 import pytest
 from django.test import Client
 
-from chatsite.chat import services
+from chatsite.chat.actors import Actor
+from chatsite.chat.services import accounts, threads
 from tests.acs.conftest import acs_calls  # noqa: F401 - shared fixture
 
 PASSWORD = "a-long-test-password-9"
@@ -12,9 +13,7 @@ PASSWORD = "a-long-test-password-9"
 @pytest.fixture
 def make_person(emulator):
     def make(username, name=None):
-        user = services.account_create(
-            username=username, password=PASSWORD, display_name=name or username.title()
-        )
+        user = accounts.account_create(username=username, password=PASSWORD, display_name=name or username.title())
         client = Client()
         client.force_login(user)
         client.user = user
@@ -35,8 +34,8 @@ def bruno(make_person):
 
 @pytest.fixture
 def thread_id(ana, bruno):
-    thread = services.thread_create(
-        user=ana.user, topic="Lunch", participants=[bruno.user], idempotency_token=str(uuid.uuid4())
+    thread = threads.thread_create(
+        actor=Actor.person(ana.user), topic="Lunch", participants=[bruno.user], idempotency_token=str(uuid.uuid4())
     )
     return thread.acs_thread_id
 

@@ -5,9 +5,10 @@ import uuid
 
 from django.urls import reverse
 
-from chatsite.chat import services
+from chatsite.chat.actors import Actor
 from chatsite.chat.models import Thread
-from chatsite.chat.selectors import MESSAGES_PER_PAGE
+from chatsite.chat.selectors.messages import MESSAGES_PER_PAGE
+from chatsite.chat.services import messages
 
 from .conftest import HTMX, PASSWORD
 
@@ -59,7 +60,7 @@ def test_thread_list_shows_only_own_threads(thread_id, make_person):
 
 def test_load_older_messages_swaps_itself(ana, thread_id):
     for number in range(MESSAGES_PER_PAGE + 5):
-        services.message_send(user=ana.user, thread_id=thread_id, content=f"message {number:02d}")
+        messages.message_send(actor=Actor.person(ana.user), thread_id=thread_id, content=f"message {number:02d}")
     html = ana.get(reverse("chat:thread_detail", args=[thread_id])).content.decode()
     assert "message 00" not in html and f"message {MESSAGES_PER_PAGE + 4:02d}" in html
     older_url = re.search(r'hx-get="([^"]*older=[^"]*)"', html).group(1).replace("&amp;", "&")
@@ -77,7 +78,7 @@ def test_tampered_page_token_is_ignored(ana, thread_id):
 
 
 def test_edit_and_delete_own_message(ana, thread_id):
-    message_id = services.message_send(user=ana.user, thread_id=thread_id, content="first draft")
+    message_id = messages.message_send(actor=Actor.person(ana.user), thread_id=thread_id, content="first draft")
     edit_url = reverse("chat:message_edit", args=[thread_id, message_id])
 
     form = ana.get(edit_url, **HTMX).content.decode()
@@ -91,13 +92,11 @@ def test_edit_and_delete_own_message(ana, thread_id):
 
 
 def test_others_messages_cannot_be_changed(ana, bruno, thread_id):
-    message_id = services.message_send(user=ana.user, thread_id=thread_id, content="Ana's words")
+    message_id = messages.message_send(actor=Actor.person(ana.user), thread_id=thread_id, content="Ana's words")
 
     page = bruno.get(reverse("chat:thread_detail", args=[thread_id])).content.decode()
     assert f'hx-get="{reverse("chat:message_edit", args=[thread_id, message_id])}"' not in page
-    edit = bruno.post(
-        reverse("chat:message_edit", args=[thread_id, message_id]), {"content": "hacked"}, **HTMX
-    )
+    edit = bruno.post(reverse("chat:message_edit", args=[thread_id, message_id]), {"content": "hacked"}, **HTMX)
     delete = bruno.post(reverse("chat:message_delete", args=[thread_id, message_id]), **HTMX)
 
     assert edit.status_code == 403

@@ -5,7 +5,11 @@ import time
 
 from django.urls import reverse
 
-from chatsite.chat import receipts, services, typing_indicator
+from chatsite.chat.actors import Actor
+from chatsite.chat.live import typing as live_typing
+from chatsite.chat.selectors import presence as presence_selectors
+from chatsite.chat.services import messages
+from chatsite.chat.services import presence as presence_services
 
 from .conftest import HTMX
 
@@ -25,20 +29,20 @@ def calls_to(acs_calls, suffix):
 def test_seen_by_names_then_everyone(ana, bruno, make_person, thread_id):
     carla = make_person("carla", "Carla")
     ana.post(url("participants_add", thread_id), {"people": [carla.user.pk], "history": "all"}, **HTMX)
-    own = services.message_send(user=ana.user, thread_id=thread_id, content="Pizza?")
+    own = messages.message_send(actor=Actor.person(ana.user), thread_id=thread_id, content="Pizza?")
     assert "Seen by" not in status(ana, thread_id, own=own)
 
     status(bruno, thread_id, newest=own)
-    time.sleep(receipts.LIST_EVERY)
+    time.sleep(presence_selectors.LIST_EVERY)
     assert f'data-after="m-{own}" hx-swap-oob="true">Seen by Bruno</p>' in status(ana, thread_id, own=own)
 
     status(carla, thread_id, newest=own)
-    time.sleep(receipts.LIST_EVERY)
+    time.sleep(presence_selectors.LIST_EVERY)
     assert ">Seen by everyone</p>" in status(ana, thread_id, own=own)
 
 
 def test_receipts_stay_in_budget_however_fast_someone_scrolls(ana, bruno, thread_id, acs_calls):
-    ids = [services.message_send(user=ana.user, thread_id=thread_id, content=f"m{i}") for i in range(4)]
+    ids = [messages.message_send(actor=Actor.person(ana.user), thread_id=thread_id, content=f"m{i}") for i in range(4)]
     acs_calls.clear()
 
     started = time.monotonic()
@@ -52,15 +56,15 @@ def test_receipts_stay_in_budget_however_fast_someone_scrolls(ana, bruno, thread
     sends = [c for c in sent if c[0] == "POST"]
     lists = [c for c in sent if c[0] == "GET"]
     # ACS: 30 sends a minute (10 per 10 s) per person per thread; 5 listings per 10 s per person per thread.
-    assert 1 <= len(sends) <= 1 + elapsed / receipts.SEND_EVERY
-    assert 1 <= len(lists) <= 1 + elapsed / receipts.LIST_EVERY
+    assert 1 <= len(sends) <= 1 + elapsed / presence_services.RECEIPT_EVERY
+    assert 1 <= len(lists) <= 1 + elapsed / presence_selectors.LIST_EVERY
     assert len(lists) <= 5 * (1 + elapsed / 10)
 
 
 def test_same_newest_message_sends_no_second_receipt(ana, bruno, thread_id, acs_calls):
-    message_id = services.message_send(user=ana.user, thread_id=thread_id, content="Hi")
+    message_id = messages.message_send(actor=Actor.person(ana.user), thread_id=thread_id, content="Hi")
     status(bruno, thread_id, newest=message_id)
-    time.sleep(receipts.SEND_EVERY)
+    time.sleep(presence_services.RECEIPT_EVERY)
     acs_calls.clear()
 
     status(bruno, thread_id, newest=message_id)
@@ -69,10 +73,10 @@ def test_same_newest_message_sends_no_second_receipt(ana, bruno, thread_id, acs_
 
 
 def test_idle_status_poll_costs_no_acs_call(ana, bruno, thread_id, acs_calls):
-    own = services.message_send(user=ana.user, thread_id=thread_id, content="Hi")
+    own = messages.message_send(actor=Actor.person(ana.user), thread_id=thread_id, content="Hi")
     status(bruno, thread_id, newest=own)
     status(ana, thread_id, own=own, newest=own)
-    time.sleep(receipts.LIST_EVERY)
+    time.sleep(presence_selectors.LIST_EVERY)
     first = status(ana, thread_id, own=own, newest=own)  # hands the page the current panel version
     roster_version = re.search(r'name="v" value="(\d+)"', first).group(1)
     acs_calls.clear()
@@ -91,8 +95,8 @@ def test_typing_shows_to_others_and_fades(ana, bruno, thread_id, acs_calls, monk
     assert "Ana is typing…" in status(bruno, thread_id)
     assert "is typing" not in status(ana, thread_id)  # nobody is told about themself
 
-    later = time.time() + typing_indicator.TYPING_FOR + 1
-    monkeypatch.setattr(typing_indicator.time, "time", lambda: later)
+    later = time.time() + live_typing.TYPING_FOR + 1
+    monkeypatch.setattr(live_typing.time, "time", lambda: later)
     assert "is typing" not in status(bruno, thread_id)
 
 
@@ -114,7 +118,7 @@ def test_typing_notifications_stay_in_budget_however_fast_someone_types(ana, thr
 
     typing_calls = calls_to(acs_calls, "/typing")
     # ACS: 15 a minute and 5 per 10 s per person per thread.
-    assert 1 <= len(typing_calls) <= 1 + elapsed / typing_indicator.SEND_EVERY
+    assert 1 <= len(typing_calls) <= 1 + elapsed / presence_services.TYPING_EVERY
     assert len(typing_calls) <= 5
 
 
@@ -131,7 +135,7 @@ def test_typing_refused_for_non_participant_and_removed(ana, bruno, make_person,
 def test_receipts_and_typing_say_nothing_above_twenty_participants(ana, make_person, thread_id, acs_calls):
     people = [make_person(f"p{i}", f"P{i}") for i in range(19)]
     ana.post(url("participants_add", thread_id), {"people": [p.user.pk for p in people], "history": "all"}, **HTMX)
-    own = services.message_send(user=ana.user, thread_id=thread_id, content="Hello all")
+    own = messages.message_send(actor=Actor.person(ana.user), thread_id=thread_id, content="Hello all")
     acs_calls.clear()
 
     status(people[0], thread_id, newest=own)

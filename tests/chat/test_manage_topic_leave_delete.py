@@ -3,8 +3,11 @@
 from django.urls import reverse
 
 from chatsite.acs.identities import identity_for
-from chatsite.chat import polling, selectors
+from chatsite.chat.actors import Actor
+from chatsite.chat.live.cache import MARKER
 from chatsite.chat.models import Thread
+from chatsite.chat.selectors import messages as message_selectors
+from chatsite.chat.selectors import threads as thread_selectors
 
 from .conftest import HTMX
 
@@ -21,15 +24,18 @@ def test_edit_topic_form_and_cancel(ana, thread_id):
 
 
 def test_new_topic_reaches_everyone_with_its_system_message(ana, bruno, thread_id):
-    marker = polling.current(thread_id)
+    marker = MARKER.current(thread_id)
 
     response = ana.post(url("topic_edit", thread_id), {"topic": "Dinner <b>instead</b>"}, **HTMX)
 
     assert response.status_code == 200
     assert "<h1>Dinner &lt;b&gt;instead&lt;/b&gt;</h1>" in response.content.decode()
-    assert polling.current(thread_id) > marker
-    assert selectors.thread_get(user=bruno.user, thread_id=thread_id).topic == "Dinner <b>instead</b>"
-    last = selectors.message_page(user=bruno.user, thread_id=thread_id).messages[-1]
+    assert MARKER.current(thread_id) > marker
+    assert (
+        thread_selectors.thread_get(actor=Actor.person(bruno.user), thread_id=thread_id).topic
+        == "Dinner <b>instead</b>"
+    )
+    last = message_selectors.message_page(actor=Actor.person(bruno.user), thread_id=thread_id).messages[-1]
     assert last.system_text == "Ana changed the topic to “Dinner <b>instead</b>”"
     # Bruno's page had the old panel version: his next status poll brings the new header.
     status = bruno.get(url("thread_status", thread_id), {"v": "0"}, **HTMX).content.decode()
@@ -53,17 +59,17 @@ def test_empty_or_overlong_topic_is_refused_keeping_the_text(ana, thread_id, acs
 def test_non_participant_cannot_edit_topic(ana, make_person, thread_id):
     carla = make_person("carla", "Carla")
     assert carla.post(url("topic_edit", thread_id), {"topic": "Mine"}, **HTMX).status_code == 404
-    assert selectors.thread_get(user=ana.user, thread_id=thread_id).topic == "Lunch"
+    assert thread_selectors.thread_get(actor=Actor.person(ana.user), thread_id=thread_id).topic == "Lunch"
 
 
 def test_leave_shows_history_without_composer_or_polling(ana, bruno, thread_id):
-    marker = polling.current(thread_id)
+    marker = MARKER.current(thread_id)
 
     response = bruno.post(url("thread_leave", thread_id), **HTMX)
 
     assert response.status_code == 200
     assert response.headers["HX-Redirect"] == url("thread_detail", thread_id)
-    assert polling.current(thread_id) > marker
+    assert MARKER.current(thread_id) > marker
     page = bruno.get(url("thread_detail", thread_id)).content.decode()
     assert "You left this chat." in page
     assert 'id="composer"' not in page
@@ -71,7 +77,12 @@ def test_leave_shows_history_without_composer_or_polling(ana, bruno, thread_id):
     assert "Bruno left" in page  # the history up to his leaving stays readable
     status = bruno.get(url("thread_status", thread_id), **HTMX).content.decode()
     assert "You left this chat." in status
-    assert "Ana removed" not in selectors.message_page(user=ana.user, thread_id=thread_id).messages[-1].system_text
+    assert (
+        "Ana removed"
+        not in message_selectors.message_page(actor=Actor.person(ana.user), thread_id=thread_id)
+        .messages[-1]
+        .system_text
+    )
 
 
 def test_left_person_cannot_act_any_more(ana, bruno, thread_id):
@@ -103,7 +114,7 @@ def test_only_the_creator_may_delete(ana, bruno, make_person, thread_id):
     assert response.status_code == 403
     assert "Only the person who started this chat can delete it." in response.content.decode()
     assert carla.post(url("thread_delete", thread_id), **HTMX).status_code == 404
-    assert selectors.thread_get(user=ana.user, thread_id=thread_id).topic == "Lunch"
+    assert thread_selectors.thread_get(actor=Actor.person(ana.user), thread_id=thread_id).topic == "Lunch"
 
 
 def test_delete_button_only_for_the_creator(ana, bruno, thread_id):

@@ -7,7 +7,9 @@ import pytest
 from django.core.cache import cache
 from django.urls import reverse
 
-from chatsite.chat import polling, services
+from chatsite.chat.actors import Actor
+from chatsite.chat.live import polling
+from chatsite.chat.services import messages
 
 from .conftest import HTMX
 
@@ -37,7 +39,7 @@ def test_a_change_costs_one_read_shared_by_all_viewers(ana, bruno, make_person, 
     carla = make_person("carla", "Carla")
     ana_poll = open_page(ana, thread_id)
     bruno_poll = open_page(bruno, thread_id)
-    services.message_send(user=ana.user, thread_id=thread_id, content="Anyone hungry?")
+    messages.message_send(actor=Actor.person(ana.user), thread_id=thread_id, content="Anyone hungry?")
     acs_calls.clear()
 
     bruno_update = bruno.get(bruno_poll, **HTMX)
@@ -59,12 +61,12 @@ def test_a_change_costs_one_read_shared_by_all_viewers(ana, bruno, make_person, 
 
 
 def test_edits_and_deletions_replace_messages_in_place(ana, bruno, thread_id):
-    kept = services.message_send(user=ana.user, thread_id=thread_id, content="see you at noon")
-    gone = services.message_send(user=ana.user, thread_id=thread_id, content="oops")
+    kept = messages.message_send(actor=Actor.person(ana.user), thread_id=thread_id, content="see you at noon")
+    gone = messages.message_send(actor=Actor.person(ana.user), thread_id=thread_id, content="oops")
     bruno_poll = open_page(bruno, thread_id)
 
-    services.message_edit(user=ana.user, thread_id=thread_id, message_id=kept, content="see you at one")
-    services.message_delete(user=ana.user, thread_id=thread_id, message_id=gone)
+    messages.message_edit(actor=Actor.person(ana.user), thread_id=thread_id, message_id=kept, content="see you at one")
+    messages.message_delete(actor=Actor.person(ana.user), thread_id=thread_id, message_id=gone)
     html = bruno.get(bruno_poll, **HTMX).content.decode()
 
     assert f'<li id="m-{kept}" class="message" hx-swap-oob="outerHTML">' in html

@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 
-from chatsite.chat.services import account_create
+from chatsite.chat.services.accounts import account_create
 
 DEMO_ACCOUNTS = [("ana", "Ana"), ("bruno", "Bruno")]
 

@@ -1,4 +1,4 @@
-"""Display names: a person's profile name, used on the site and as their ACS display name."""
+"""People: display names (the profile's, also used as the ACS display name) and who can be added to a chat."""
 
 from django.contrib.auth import get_user_model
 
@@ -24,3 +24,13 @@ def people_choices(*, exclude):
 def names_by_acs_id(acs_user_ids) -> dict[str, str]:
     identities = AcsIdentity.objects.filter(acs_user_id__in=set(acs_user_ids)).select_related("user__profile")
     return {identity.acs_user_id: display_name(identity.user) for identity in identities}
+
+
+def people_by_acs_id(acs_user_ids) -> dict:
+    """The site's people among these ACS users, by ACS user id."""
+    identities = AcsIdentity.objects.filter(acs_user_id__in=set(acs_user_ids)).select_related("user__profile")
+    return {identity.acs_user_id: identity.user for identity in identities}
+
+
+def user_pk_by_acs_id(acs_user_id: str) -> int | None:
+    return AcsIdentity.objects.filter(acs_user_id=acs_user_id).values_list("user_id", flat=True).first()

@@ -1,4 +1,4 @@
-"""Plain, cacheable views of ACS chat messages, and how each kind reads on the page."""
+"""Messages as the page shows them: names, system messages in words, html sanitized. Pure, no ACS call."""
 
 import dataclasses
 from datetime import datetime
@@ -7,10 +7,10 @@ import nh3
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
-from chatsite.acs.participants import raw_id
+from chatsite.acs import records
 from chatsite.acs.service import is_service_identity
 
-from .people import names_by_acs_id
+from .selectors.accounts import names_by_acs_id
 
 SYSTEM_TYPES = {"participantadded", "participantremoved", "topicupdated"}
 # What html from other ACS clients may keep: formatting and links, nothing that runs or loads.
@@ -99,9 +99,9 @@ def _join(names: list[str]) -> str:
     return _("%(first)s and %(last)s") % {"first": ", ".join(names[:-1]), "last": names[-1]}
 
 
-def from_acs(acs_messages) -> list[Message]:
-    """Convert SDK ChatMessages, looking up everyone's current display name in one query."""
-    messages = [_without_service_identity(_convert(m)) for m in acs_messages]
+def present(items: list[records.Message]) -> list[Message]:
+    """Messages for the page, with everyone's current display name looked up in one query."""
+    messages = [_without_service_identity(_from_record(m)) for m in items]
     ids = {m.sender_id for m in messages} | {m.initiator_id for m in messages}
     ids |= {pid for m in messages for pid in m.participant_ids}
     names = names_by_acs_id(ids - {None})
@@ -129,21 +129,19 @@ def _without_service_identity(message: Message) -> Message:
     return message
 
 
-def _convert(acs_message) -> Message:
-    content = acs_message.content
-    participants = (content.participants if content else None) or []
+def _from_record(item: records.Message) -> Message:
     return Message(
-        id=acs_message.id,
-        sequence_id=int(acs_message.sequence_id),
-        type=str(getattr(acs_message.type, "value", acs_message.type)).lower(),
-        created_on=acs_message.created_on,
-        sender_id=raw_id(acs_message.sender),
-        sender_name=acs_message.sender_display_name or "",
-        content=(content.message if content else None) or "",
-        edited_on=acs_message.edited_on,
-        deleted_on=acs_message.deleted_on,
-        initiator_id=raw_id(content.initiator) if content else None,
-        participant_ids=[raw_id(p.identifier) for p in participants],
-        participant_names=[p.display_name or "" for p in participants],
-        topic=(content.topic if content else None) or "",
+        id=item.id,
+        sequence_id=item.sequence_id,
+        type=item.type,
+        created_on=item.created_on,
+        sender_id=item.sender_id,
+        sender_name=item.sender_display_name,
+        content=item.content,
+        edited_on=item.edited_on,
+        deleted_on=item.deleted_on,
+        initiator_id=item.initiator_id,
+        participant_ids=[p.acs_user_id for p in item.participants],
+        participant_names=[p.display_name for p in item.participants],
+        topic=item.topic,
     )

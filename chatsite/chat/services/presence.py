@@ -1,0 +1,52 @@
+"""Read receipts and typing within ACS's budgets (LIMITS.md).
+
+A receipt goes out only when the newest message a person sees changed, at most once per RECEIPT_EVERY (ACS: 30
+per minute per person per thread). Typing is recorded by the site (live.typing) and told to ACS for other ACS
+clients at most once per TYPING_EVERY per person and TYPING_BUDGET per 10 s per thread (ACS: 15 and 30 a minute).
+"""
+
+import contextlib
+
+from django.core.cache import cache
+
+from chatsite.acs.errors import AcsError
+
+from ..actors import Actor
+from ..live import typing
+from ..live.cache import RECEIPTS, gate, key, within_budget
+from ..selectors.membership import Roster
+
+RECEIPT_EVERY = 3  # at most 20 a minute, 4 per 10 s: inside ACS's 30 and 10
+TYPING_EVERY = 5
+TYPING_WINDOW = 10
+TYPING_BUDGET = 5
+
+
+def receipt_send(*, actor: Actor, thread_id: str, message_id: str, roster: Roster) -> bool:
+    """Tell ACS the actor read up to `message_id`, when that is news and the budget allows; True if sent."""
+    if not roster.receipts_supported:
+        return False
+    sent_key = key("receipt-sent", thread_id, actor.user.pk)
+    if cache.get(sent_key) == message_id:
+        return False
+    if not gate("receipt", f"{thread_id}:{actor.user.pk}", seconds=RECEIPT_EVERY):
+        return False  # the page asks again on its next poll
+    try:
+        actor.acs.read_receipt_send(thread_id, message_id)
+    except AcsError:
+        # A receipt is a courtesy: a stale id, a removal or a busy ACS must not break the page.
+        return False
+    cache.set(sent_key, message_id, timeout=None)
+    RECEIPTS.bump(thread_id)
+    return True
+
+
+def typing_started(*, actor: Actor, thread_id: str, roster: Roster) -> None:
+    typing.typing_record(thread_id=thread_id, user_pk=actor.user.pk, name=actor.display_name)
+    if not roster.receipts_supported or not gate("typing", f"{thread_id}:{actor.user.pk}", seconds=TYPING_EVERY):
+        return
+    if not within_budget("typing", thread_id, budget=TYPING_BUDGET, window=TYPING_WINDOW):
+        return
+    # Typing is a hint: when ACS refuses, the site's own record above still shows it.
+    with contextlib.suppress(AcsError):
+        actor.acs.typing_send(thread_id, sender_display_name=actor.display_name)

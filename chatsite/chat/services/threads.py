@@ -1,0 +1,93 @@
+"""Threads: create, import (staff), refresh the mirror, rename, delete."""
+
+from datetime import datetime
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from chatsite.acs import service
+from chatsite.acs.errors import AcsForbidden
+from chatsite.acs.identities import identity_for
+from chatsite.acs.models import AcsIdentity
+from chatsite.acs.records import Member
+
+from ..actors import Actor
+from ..live import state
+from ..live.cache import MARKER, ROSTER
+from ..models import Thread
+from ..selectors.accounts import display_name
+from ..selectors.threads import LiveThread, thread_live
+from .errors import as_participant
+
+
+def thread_create(*, actor: Actor, topic: str, participants, idempotency_token: str) -> Thread:
+    """Create the thread in ACS with the actor and `participants`; the same token twice yields one thread."""
+    now = timezone.now()
+    members = [Member(actor.acs_user_id, actor.display_name, now)]
+    members += [Member(identity_for(p).acs_user_id, display_name(p), now) for p in participants]
+    # The site's service identity joins every thread, with all history, so staff can moderate it and the live
+    # path can read each change once for everyone.
+    members.append(Member(service.acs_user_id(), service.display_name()))
+    created = actor.acs.thread_create(topic=topic, members=members, idempotency_token=str(idempotency_token))
+    thread, new = Thread.objects.get_or_create(
+        acs_thread_id=created.id,
+        defaults={
+            "topic": created.topic,
+            "created_by": actor.user,
+            "participant_count": len(members) - 1,
+            "last_activity_at": now,
+        },
+    )
+    if new:
+        thread.participants.set([p for p in [actor.user, *participants] if p is not None])
+    return thread
+
+
+def thread_import(*, acs_thread_id: str) -> Thread:
+    """Mirror a thread another ACS client created, once the service identity has been added to it."""
+    live = thread_live(acs_thread_id=acs_thread_id)
+    creator = AcsIdentity.objects.filter(acs_user_id=live.creator_id).select_related("user").first()
+    thread = Thread.objects.create(
+        acs_thread_id=acs_thread_id, topic=live.topic, created_by=creator.user if creator else None
+    )
+    _mirror(thread, live)
+    return thread
+
+
+def thread_refresh(*, thread: Thread) -> LiveThread:
+    """The thread as ACS has it now (read by the service identity); the mirror row is brought up to date."""
+    live = thread_live(acs_thread_id=thread.acs_thread_id)
+    _mirror(thread, live)
+    return live
+
+
+def topic_update(*, actor: Actor, thread_id: str, topic: str) -> None:
+    with as_participant():
+        actor.acs.topic_update(thread_id, topic)
+    Thread.objects.filter(acs_thread_id=thread_id).update(topic=topic)
+    MARKER.bump(thread_id)
+    ROSTER.bump(thread_id)  # open pages re-read the header with the panel
+
+
+def thread_delete(*, actor: Actor, thread_id: str) -> None:
+    """Staff may delete any thread; a person only one they started on the site."""
+    threads = Thread.objects.filter(acs_thread_id=thread_id, deleted_at=None)
+    if not actor.is_service and not threads.filter(created_by=actor.user).exists():
+        raise AcsForbidden(_("Only the person who started this chat can delete it."))
+    actor.acs.thread_delete(thread_id)
+    threads.update(deleted_at=timezone.now())
+    # No marker bump: open pages would ask ACS about a thread that is gone; they read this flag instead.
+    state.set_deleted(thread_id=thread_id)
+
+
+def _mirror(thread: Thread, live: LiveThread) -> None:
+    thread.topic = live.topic or thread.topic
+    thread.participant_count = len(live.members)
+    thread.last_activity_at = _last_activity(live) or thread.last_activity_at
+    thread.save(update_fields=["topic", "participant_count", "last_activity_at"])
+    thread.participants.set([m.user for m in live.members if m.user is not None])
+
+
+def _last_activity(live: LiveThread) -> datetime | None:
+    moments = [t for m in live.messages for t in (m.created_on, m.edited_on, m.deleted_on) if t is not None]
+    return max(moments, default=None)

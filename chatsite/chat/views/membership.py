@@ -1,0 +1,59 @@
+"""The participants panel: list, add people, remove someone."""
+
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import trigger_client_event
+
+from ..forms import AddPeopleForm
+from ..selectors.membership import member_roster, panel_context
+from ..services import membership
+from .policy import acs_error_policy, actor, htmx_redirect
+from .templates import partial
+
+
+@require_GET
+@login_required
+@acs_error_policy
+def participants(request, thread_id):
+    member_roster(actor=actor(request), thread_id=thread_id)
+    return _panel(request, thread_id)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+@acs_error_policy
+def participants_add(request, thread_id):
+    who = actor(request)
+    current = member_roster(actor=who, thread_id=thread_id)
+    form = AddPeopleForm(
+        request.POST or None, user=request.user, exclude_acs_ids=[p.acs_user_id for p in current.people]
+    )
+    if request.method == "POST" and form.is_valid():
+        refusals = membership.participants_add(
+            actor=who, thread_id=thread_id, people=form.cleaned_data["people"], history_from=form.history_from()
+        )
+        if not request.htmx:
+            return htmx_redirect(request, reverse("chat:thread_detail", args=[thread_id]))
+        return trigger_client_event(_panel(request, thread_id, refusals=refusals), "chat:changed")
+    context = {"thread_id": thread_id, "form": form}
+    return render(request, partial("add-form"), context, status=422 if form.errors else 200)
+
+
+@require_POST
+@login_required
+@acs_error_policy
+def participant_remove(request, thread_id):
+    who = actor(request)
+    member_roster(actor=who, thread_id=thread_id)
+    membership.participant_remove(actor=who, thread_id=thread_id, acs_user_id=request.POST.get("participant", ""))
+    if not request.htmx:
+        return htmx_redirect(request, reverse("chat:thread_detail", args=[thread_id]))
+    return trigger_client_event(_panel(request, thread_id), "chat:changed")
+
+
+def _panel(request, thread_id, *, refusals=()):
+    context = panel_context(actor=actor(request), thread_id=thread_id)
+    context.update(thread_id=thread_id, refusals=refusals)
+    return render(request, partial("participants"), context)

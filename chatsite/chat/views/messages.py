@@ -1,0 +1,102 @@
+"""Messages on the thread page: the live poll, send, one message, edit, delete."""
+
+from datetime import date
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import trigger_client_event
+
+from ..forms import MessageForm
+from ..selectors.messages import message_get, messages_poll
+from ..services import messages
+from ..timeline import day_of, poll_changes, poll_state, rows
+from .policy import acs_error_policy, actor
+from .templates import partial
+
+
+@require_GET
+@login_required
+@acs_error_policy
+def thread_poll(request, thread_id):
+    try:
+        marker = int(request.GET["marker"])
+        seq = int(request.GET.get("seq") or 0)
+        day = date.fromisoformat(request.GET["day"]) if request.GET.get("day") else None
+    except (KeyError, ValueError):
+        return HttpResponse(status=400)
+    who = actor(request)
+    update = messages_poll(actor=who, thread_id=thread_id, marker=marker)
+    if update is None:
+        return HttpResponse(status=204)
+    context = {"thread_id": thread_id}
+    if update.resync:
+        context["page"] = update.resync
+        context["rows"] = rows(update.resync.messages, viewer_id=who.acs_user_id)
+        context["poll"] = poll_state(update.marker, update.resync.messages)
+    else:
+        context.update(
+            poll_changes(update.messages, marker=update.marker, seq=seq, day=day, viewer_id=who.acs_user_id)
+        )
+    return render(request, partial("poll-update"), context)
+
+
+@require_POST
+@login_required
+@acs_error_policy
+def message_send(request, thread_id):
+    form = MessageForm(request.POST)
+    if not form.is_valid():
+        return _composer(request, thread_id, form, status=422)
+    messages.message_send(actor=actor(request), thread_id=thread_id, content=form.cleaned_data["content"])
+    if not request.htmx:
+        return redirect("chat:thread_detail", thread_id)
+    # The page's own poll fetches the new message (shared with every viewer) right away.
+    return trigger_client_event(_composer(request, thread_id, MessageForm(), autofocus=True), "chat:changed")
+
+
+@require_GET
+@login_required
+@acs_error_policy
+def message_detail(request, thread_id, message_id):
+    return _message(request, thread_id, message_id)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+@acs_error_policy
+def message_edit(request, thread_id, message_id):
+    form = MessageForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        messages.message_edit(
+            actor=actor(request), thread_id=thread_id, message_id=message_id, content=form.cleaned_data["content"]
+        )
+        return _message(request, thread_id, message_id)
+    if request.method == "GET":
+        message = message_get(actor=actor(request), thread_id=thread_id, message_id=message_id)
+        form = MessageForm(initial={"content": message.content})
+    context = {"thread_id": thread_id, "message_id": message_id, "form": form}
+    return render(request, partial("edit-form"), context, status=422 if form.errors else 200)
+
+
+@require_POST
+@login_required
+@acs_error_policy
+def message_delete(request, thread_id, message_id):
+    messages.message_delete(actor=actor(request), thread_id=thread_id, message_id=message_id)
+    return _message(request, thread_id, message_id)
+
+
+def _message(request, thread_id, message_id):
+    who = actor(request)
+    message = message_get(actor=who, thread_id=thread_id, message_id=message_id)
+    [row] = rows([message], viewer_id=who.acs_user_id, previous_day=day_of(message))
+    return render(request, partial("message"), {"thread_id": thread_id, "row": row})
+
+
+def _composer(request, thread_id, form, *, status=200, autofocus=False):
+    context = {"thread_id": thread_id, "form": form, "autofocus": autofocus}
+    if not request.htmx:
+        return render(request, "chat/thread_detail.html", context, status=status)
+    return render(request, partial("composer"), context, status=status)

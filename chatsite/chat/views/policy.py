@@ -1,0 +1,54 @@
+"""The one error policy for every chat view, and the one htmx-aware redirect."""
+
+import functools
+import logging
+
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django_htmx.http import HttpResponseClientRedirect, reswap
+
+from chatsite.acs.errors import AcsError, AcsNotFound
+
+from ..actors import Actor
+from .templates import partial
+
+logger = logging.getLogger(__name__)
+
+
+def acs_error_policy(view=None, *, quiet: bool = False):
+    """Answer ACS trouble the same way everywhere; views raise AcsError and never catch it themselves.
+
+    - Not found (or not one's thread): the site's 404 page.
+    - A background request (`quiet`: status polls, typing reports): 204, the page's next poll tries again.
+    - An htmx request: the banner, out of band, with the error's status and nothing else swapped, so whatever
+      the person typed stays where it is.
+    - A full page: the error page with the error's status and a way back.
+    """
+
+    def decorate(view):
+        @functools.wraps(view)
+        def wrapper(request, *args, **kwargs):
+            try:
+                return view(request, *args, **kwargs)
+            except AcsNotFound:
+                raise Http404 from None
+            except AcsError as error:
+                if quiet:
+                    return HttpResponse(status=204)
+                if request.htmx:
+                    banner = render(request, partial("banner-oob"), {"error": error.message}, status=error.status)
+                    return reswap(banner, "none")
+                return render(request, "chat/unavailable.html", {"error": error.message}, status=error.status)
+
+        return wrapper
+
+    return decorate(view) if view is not None else decorate
+
+
+def htmx_redirect(request, url: str) -> HttpResponse:
+    """htmx follows HX-Redirect with a full page load; a plain form post gets an ordinary redirect."""
+    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+
+
+def actor(request) -> Actor:
+    return Actor.person(request.user)

@@ -1,0 +1,53 @@
+"""The status poll (typing, "seen by", panel changes, the end of one's part) and typing reports."""
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET, require_POST
+
+from ..forms import message_id_param
+from ..live import state
+from ..selectors.membership import gone_text, member_roster, panel_context, roster
+from ..selectors.presence import seen_text, typing_names
+from ..selectors.threads import thread_mirror_info
+from ..services.presence import receipt_send, typing_started
+from .policy import acs_error_policy, actor
+from .templates import partial
+
+
+@require_GET
+@login_required
+@acs_error_policy(quiet=True)
+def thread_status(request, thread_id):
+    """Polled every few seconds; only the cache when nothing changed."""
+    who = actor(request)
+    ended = state.viewer_state(thread_id=thread_id, user_pk=request.user.pk)
+    if ended is None:
+        current = roster(actor=who, thread_id=thread_id)
+        if not current.has(who.acs_user_id):
+            ended = state.REMOVED
+    if ended is not None:
+        return render(request, partial("gone-update"), {"thread_id": thread_id, "gone": gone_text(ended)})
+    newest = message_id_param(request.GET.get("newest"))
+    own = message_id_param(request.GET.get("own"))
+    if newest:  # the page polls only while it is in view: a receipt means the person saw the message
+        receipt_send(actor=who, thread_id=thread_id, message_id=newest, roster=current)
+    context = {
+        "thread_id": thread_id,
+        "typing": typing_names(actor=who, thread_id=thread_id),
+        "seen": own and seen_text(actor=who, thread_id=thread_id, message_id=own, roster=current),
+        "seen_after": own,
+    }
+    if request.GET.get("v") != str(current.version):
+        context.update(panel_context(actor=who, thread_id=thread_id), thread=thread_mirror_info(thread_id=thread_id))
+    return render(request, partial("status-update"), context)
+
+
+@require_POST
+@login_required
+@acs_error_policy(quiet=True)
+def typing(request, thread_id):
+    who = actor(request)
+    current = member_roster(actor=who, thread_id=thread_id)
+    typing_started(actor=who, thread_id=thread_id, roster=current)
+    return HttpResponse(status=204)
