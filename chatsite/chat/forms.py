@@ -1,9 +1,11 @@
 import re
-from datetime import datetime, time
+import uuid
+from datetime import date, datetime, time
 
 from django import forms
 from django.contrib.auth.forms import UserCreationForm
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from .models import DISPLAY_NAME_MAX_LENGTH, TOPIC_MAX_LENGTH
@@ -59,6 +61,8 @@ class ThreadCreateForm(forms.Form):
 
 
 class MessageForm(forms.Form):
+    # One per rendered composer: a send retried after a late or lost answer is recognised (services/messages.py).
+    client_id = forms.UUIDField(widget=forms.HiddenInput, required=False, initial=uuid.uuid4)
     content = forms.CharField(
         label=_("Message"),
         strip=False,
@@ -80,6 +84,7 @@ class MessageForm(forms.Form):
         return content
 
 
+EARLIEST_HISTORY_DATE = date(1970, 1, 1)
 ALL_HISTORY = "all"
 FROM_NOW = "now"
 FROM_DATE = "date"
@@ -113,8 +118,19 @@ class AddPeopleForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        if cleaned.get("history") == FROM_DATE and not cleaned.get("history_date"):
-            self.add_error("history_date", _("Choose the date from which they see the history."))
+        if cleaned.get("history") != FROM_DATE:
+            self._errors.pop("history_date", None)  # the date only counts with "From a date"
+        else:
+            day = cleaned.get("history_date")
+            if not day and "history_date" not in self.errors:
+                self.add_error("history_date", _("Choose the date from which they see the history."))
+            elif day and not EARLIEST_HISTORY_DATE <= day <= timezone.localdate():
+                # ACS times are Unix times; a date outside them is a typo, and a future one would hide new messages.
+                self.add_error(
+                    "history_date",
+                    _("Choose a date between %(earliest)s and today.")
+                    % {"earliest": date_format(EARLIEST_HISTORY_DATE, "DATE_FORMAT")},
+                )
         return cleaned
 
     def history_from(self) -> datetime | None:

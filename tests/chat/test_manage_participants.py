@@ -123,10 +123,12 @@ def test_removed_participant_can_no_longer_add_or_remove(ana, bruno, make_person
     carla = make_person("carla", "Carla")
     ana.post(url("participant_remove", thread_id), {"participant": identity_for(bruno.user).acs_user_id}, **HTMX)
 
+    # Removed: told they are no longer part of the chat (someone who never was gets a 404 instead).
     response = bruno.post(url("participants_add", thread_id), {"people": [carla.user.pk], "history": "all"}, **HTMX)
-    assert response.status_code == 404
+    assert response.status_code == 403
+    assert "You are no longer part of this chat." in response.content.decode()
     ana_id = identity_for(ana.user).acs_user_id
-    assert bruno.post(url("participant_remove", thread_id), {"participant": ana_id}, **HTMX).status_code == 404
+    assert bruno.post(url("participant_remove", thread_id), {"participant": ana_id}, **HTMX).status_code == 403
 
 
 def test_remove_someone_not_in_the_thread_is_404(ana, make_person, thread_id):

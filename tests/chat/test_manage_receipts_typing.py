@@ -128,7 +128,7 @@ def test_typing_refused_for_non_participant_and_removed(ana, bruno, make_person,
     carla = make_person("carla", "Carla")
     assert carla.post(url("typing", thread_id), **HTMX).status_code == 404
     ana.post(url("participant_remove", thread_id), {"participant": identity_for(bruno.user).acs_user_id}, **HTMX)
-    assert bruno.post(url("typing", thread_id), **HTMX).status_code == 404
+    assert bruno.post(url("typing", thread_id), **HTMX).status_code == 403
     assert "Bruno is typing" not in status(ana, thread_id)
 
 

@@ -88,10 +88,12 @@ def test_leave_shows_history_without_composer_or_polling(ana, bruno, thread_id):
 def test_left_person_cannot_act_any_more(ana, bruno, thread_id):
     bruno.post(url("thread_leave", thread_id), **HTMX)
 
-    assert bruno.post(url("topic_edit", thread_id), {"topic": "Back"}, **HTMX).status_code == 404
-    assert bruno.post(url("thread_leave", thread_id), **HTMX).status_code == 404
+    response = bruno.post(url("topic_edit", thread_id), {"topic": "Back"}, **HTMX)
+    assert response.status_code == 403
+    assert "You are no longer part of this chat." in response.content.decode()
+    assert bruno.post(url("thread_leave", thread_id), **HTMX).status_code == 403
     ana_id = identity_for(ana.user).acs_user_id
-    assert bruno.post(url("participant_remove", thread_id), {"participant": ana_id}, **HTMX).status_code == 404
+    assert bruno.post(url("participant_remove", thread_id), {"participant": ana_id}, **HTMX).status_code == 403
 
 
 def test_creator_deletes_thread_for_everyone(ana, bruno, thread_id):

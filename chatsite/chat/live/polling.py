@@ -7,6 +7,9 @@ other viewer is served from the cache. Changes made by other ACS clients are fou
 one per thread per BACKGROUND_INTERVAL, taken by whichever poller gets the lock.
 
 This module keeps the cache's side of it; the caller passes the ACS reads (`Reader`), so nothing here calls ACS.
+Deltas are stored under a `scope`: the thread itself when they are read by an identity that sees everything in
+it (the site's service identity) and shared by every viewer, or the thread and one viewer when they are read as
+that viewer and must not reach anyone else.
 """
 
 import dataclasses
@@ -24,7 +27,6 @@ BACKGROUND_INTERVAL = timedelta(seconds=30)
 # harmless, pages apply changes by message id and sequence number.
 OVERLAP = timedelta(seconds=5)
 DELTA_TTL = 300
-MEMBER_TTL = 600
 LOCK_TTL = 30
 MAX_CHAIN = 20
 DELTA_LIMIT = 200  # ACS's largest list page: a busier burst makes pages reload their latest messages instead
@@ -36,8 +38,9 @@ class Reader:
 
     # Messages created, edited or deleted since a time (one ACS read), and whether there were more.
     changes_since: Callable[[datetime, int], tuple[list, bool]]
-    # The latest page, for a viewer who cannot be brought up to date from cached deltas.
-    latest: Callable[[], Any]
+    # The latest page as the viewer sees it, with the marker it is current with, for a viewer who cannot be
+    # brought up to date from cached deltas.
+    latest: Callable[[], tuple[int, Any]]
 
 
 @dataclasses.dataclass
@@ -47,31 +50,30 @@ class Update:
     resync: Any = None  # the latest page (Reader.latest), when the changes cannot be replayed
 
 
-def page_opened(*, thread_id: str, viewer: int, marker: int, read_at: datetime) -> None:
+def page_opened(*, scope: str, marker: int, read_at: datetime) -> None:
     """A page showed the latest messages as of `read_at`, having seen `marker` before reading."""
-    cache.set(key("member", thread_id, viewer), True, MEMBER_TTL)
-    cache.add(key("synced", thread_id), {"marker": marker, "at": read_at}, timeout=None)
+    cache.add(key("synced", scope), {"marker": marker, "at": read_at}, timeout=None)
 
 
-def poll(*, thread_id: str, viewer: int, marker: int, reader: Reader) -> Update | None:
-    """What changed since `marker`, or None when nothing did (the common case, free of ACS calls)."""
-    if not cache.get(key("member", thread_id, viewer)):
-        # Membership is re-checked by ACS now and then: the viewer reads their latest page themself.
-        return _resync(thread_id, viewer, reader)
+def poll(*, thread_id: str, scope: str, marker: int, reader: Reader) -> Update | None:
+    """What changed since `marker`, or None when nothing did (the common case, free of ACS calls).
+
+    The caller has checked that the viewer may see the thread now; `reader` reads what they may see.
+    """
     latest = MARKER.current(thread_id)
     if marker == latest:
-        if not _background_due(thread_id):
+        if not _background_due(scope):
             return None
-        latest = run_locked("poll", thread_id, lambda: _background_sync(thread_id, reader), ttl=LOCK_TTL) or marker
-        if latest == marker:
+        latest = run_locked("poll", scope, lambda: _background_sync(thread_id, scope, reader), ttl=LOCK_TTL)
+        if latest is None:
             return None
-    elif cache.get(key("delta", thread_id, latest)) is None:
-        synced = cache.get(key("synced", thread_id))
+    elif cache.get(key("delta", scope, latest)) is None:
+        synced = cache.get(key("synced", scope))
         if synced is not None and synced["marker"] == latest:
-            return _resync(thread_id, viewer, reader)  # the delta was evicted
-        if run_locked("poll", thread_id, lambda: _sync(thread_id, latest, reader), ttl=LOCK_TTL) is None:
+            return _resync(scope, reader)  # the delta was evicted
+        if run_locked("poll", scope, lambda: _sync(scope, latest, reader), ttl=LOCK_TTL) is None:
             return None  # another viewer is reading ACS for this change; the next poll gets it
-    return _replay(thread_id, viewer, reader, since=marker, latest=latest)
+    return _replay(scope, reader, since=marker, latest=latest)
 
 
 def replay_chain(chunks: list[list]) -> list:
@@ -82,63 +84,60 @@ def replay_chain(chunks: list[list]) -> list:
     return sorted(by_id.values(), key=lambda m: m.sequence_id)
 
 
-def _replay(thread_id: str, viewer: int, reader: Reader, *, since: int, latest: int) -> Update:
+def _replay(scope: str, reader: Reader, *, since: int, latest: int) -> Update:
     if since > latest:
-        return _resync(thread_id, viewer, reader)
+        return _resync(scope, reader)
     chunks = []
     step = latest
     for _ in range(MAX_CHAIN):
-        delta = cache.get(key("delta", thread_id, step))
+        delta = cache.get(key("delta", scope, step))
         if delta is None or delta["resync"]:
-            return _resync(thread_id, viewer, reader)
+            return _resync(scope, reader)
         chunks.append(delta["messages"])
         step = delta["prev"]
         if step <= since:
             break
     else:
-        return _resync(thread_id, viewer, reader)
+        return _resync(scope, reader)
     return Update(latest, replay_chain(chunks))
 
 
-def _sync(thread_id: str, target: int, reader: Reader) -> int:
-    synced = cache.get(key("synced", thread_id))
+def _sync(scope: str, target: int, reader: Reader) -> int:
+    synced = cache.get(key("synced", scope))
     started = timezone.now()
     if synced is None:
         delta = {"prev": target, "messages": [], "resync": True}
     else:
         messages, more = reader.changes_since(synced["at"] - OVERLAP, DELTA_LIMIT)
         delta = {"prev": synced["marker"], "messages": messages, "resync": more}
-    cache.set(key("delta", thread_id, target), delta, DELTA_TTL)
-    cache.set(key("synced", thread_id), {"marker": target, "at": started}, timeout=None)
+    cache.set(key("delta", scope, target), delta, DELTA_TTL)
+    cache.set(key("synced", scope), {"marker": target, "at": started}, timeout=None)
     return target
 
 
-def _background_sync(thread_id: str, reader: Reader) -> int | None:
-    synced = cache.get(key("synced", thread_id))
-    if synced is None or not _background_due(thread_id):
+def _background_sync(thread_id: str, scope: str, reader: Reader) -> int | None:
+    synced = cache.get(key("synced", scope))
+    if synced is None or not _background_due(scope):
         return None  # another poller synced while this one waited for the lock
     started = timezone.now()
     messages, more = reader.changes_since(synced["at"] - OVERLAP, DELTA_LIMIT)
     if MARKER.current(thread_id) != synced["marker"]:
         return None  # the site wrote meanwhile: that change's own sync reads everything again
     if not messages:
-        cache.set(key("synced", thread_id), {"marker": synced["marker"], "at": started}, timeout=None)
+        cache.set(key("synced", scope), {"marker": synced["marker"], "at": started}, timeout=None)
         return None
     marker = MARKER.bump(thread_id)
     delta = {"prev": synced["marker"], "messages": messages, "resync": more}
-    cache.set(key("delta", thread_id, marker), delta, DELTA_TTL)
-    cache.set(key("synced", thread_id), {"marker": marker, "at": started}, timeout=None)
+    cache.set(key("delta", scope, marker), delta, DELTA_TTL)
+    cache.set(key("synced", scope), {"marker": marker, "at": started}, timeout=None)
     return marker
 
 
-def _background_due(thread_id: str) -> bool:
-    synced = cache.get(key("synced", thread_id))
+def _background_due(scope: str) -> bool:
+    synced = cache.get(key("synced", scope))
     return synced is not None and timezone.now() - synced["at"] > BACKGROUND_INTERVAL
 
 
-def _resync(thread_id: str, viewer: int, reader: Reader) -> Update:
-    marker = MARKER.current(thread_id)
-    read_at = timezone.now()
-    page = reader.latest()
-    page_opened(thread_id=thread_id, viewer=viewer, marker=marker, read_at=read_at)
+def _resync(scope: str, reader: Reader) -> Update:
+    marker, page = reader.latest()
     return Update(marker, page.messages, resync=page)

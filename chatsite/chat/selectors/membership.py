@@ -1,25 +1,30 @@
-"""Who is in a thread, read from ACS once per change and shared by every viewer through the cache.
+"""Who is in a thread, and whether this viewer may see it now, at no ACS call on the live path.
 
-ACS allows 10 participant listings per 10 s per person per thread. The site's own adds and removes bump the
-thread's roster version (live.cache.ROSTER); a viewer who finds a new version pays for the one read; changes made
-by other ACS clients are picked up at most once per REFRESH_AFTER.
+The roster is read from ACS once per change and shared by every viewer through the cache: by the site's service
+identity where it is a participant (threads the site created or imported), otherwise by the viewer. The site's
+own adds and removes bump the roster version (live.cache.ROSTER); a removal or addition made by another ACS
+client reaches it through its system message in the poll's delta (selectors.messages) or the periodic re-read.
 """
 
 import dataclasses
 import time
+from collections.abc import Callable
+from datetime import datetime
 
 from django.core.cache import cache
 from django.utils.translation import gettext as _
 
-from chatsite.acs.errors import AcsNotFound
+from chatsite.acs.errors import AcsForbidden, AcsNotFound
 from chatsite.acs.service import is_service_identity
 
 from ..actors import Actor
 from ..live import state
 from ..live.cache import ROSTER, key, run_locked
-from .accounts import names_by_acs_id
+from .accounts import names_by_acs_id, user_pk_by_acs_id
 from .paging import thread_reads
-from .threads import thread_can_delete
+from .threads import thread_can_delete, thread_is_shared, thread_unshare
+
+type T = object
 
 REFRESH_AFTER = 60
 LOCK_TTL = 10
@@ -38,31 +43,85 @@ class Roster:
     version: int
     people: list[Person]  # the thread's people, without the site's service identity
     size: int  # every ACS participant, as ACS counts them for its 20-participant limits
+    history_from: dict[str, datetime | None] = dataclasses.field(default_factory=dict)  # by ACS user id
 
     def has(self, acs_user_id: str) -> bool:
-        return any(p.acs_user_id == acs_user_id for p in self.people)
+        return acs_user_id in self.history_from
 
     @property
     def receipts_supported(self) -> bool:
         return self.size <= RECEIPTS_LIMIT
 
 
+@dataclasses.dataclass(frozen=True)
+class Access:
+    """What this viewer may do in the thread now: `ended` is None for a participant."""
+
+    roster: Roster | None  # None when ended
+    ended: str | None  # state.LEFT, REMOVED or DELETED
+
+
+def read_for(*, actor: Actor, thread_id: str, read: Callable[[Actor], T]) -> tuple[T, bool]:
+    """`read(reader)` by whoever reads the thread for this viewer, and whether the result may be shared with every
+    viewer: the service identity sees everything in threads the site created or imported; in any other thread
+    the viewer reads for themself and shares nothing."""
+    if thread_is_shared(thread_id=thread_id):
+        try:
+            with thread_reads():
+                return read(Actor.service()), True
+        except AcsNotFound:
+            thread_unshare(thread_id=thread_id)  # another ACS client removed the service identity
+    with thread_reads():
+        return read(actor), False
+
+
 def roster(*, actor: Actor, thread_id: str) -> Roster:
     current = ROSTER.current(thread_id)
-    cached = cache.get(key("roster", thread_id))
+    cached = cache.get(key("roster-list", thread_id))
     if cached is not None and cached["version"] == current and time.time() - cached["at"] < REFRESH_AFTER:
         return _named(cached)
 
     def read() -> dict:
-        with thread_reads():
-            members = actor.acs.participants_list(thread_id)
-        fetched = {"version": current, "at": time.time(), "ids": [(m.acs_user_id, m.display_name) for m in members]}
-        cache.set(key("roster", thread_id), fetched, timeout=None)
+        members, _shared = read_for(
+            actor=actor, thread_id=thread_id, read=lambda reader: reader.acs.participants_list(thread_id)
+        )
+        fetched = {
+            "version": current,
+            "at": time.time(),
+            "ids": [(m.acs_user_id, m.display_name, m.share_history_time) for m in members],
+        }
+        cache.set(key("roster-list", thread_id), fetched, timeout=None)
+        if cached is not None:
+            _note_removed(thread_id, before=cached, after=fetched)
         return fetched
 
     # One reader per thread at a time; the others keep the previous list until it lands.
     fetched = read() if cached is None else run_locked("roster", thread_id, read, ttl=LOCK_TTL) or cached
     return _named(fetched)
+
+
+def access(*, actor: Actor, thread_id: str) -> Access:
+    """The viewer's part in the thread now, from the cache; never a participant: AcsNotFound (the same 404).
+
+    The ended state comes first: the last membership change the site saw of this person (its own writes, and
+    other clients' system messages) is a removal, whatever an older roster read says; an addition clears it.
+    """
+    ended = state.viewer_state(thread_id=thread_id, user_pk=actor.user.pk)
+    if ended is not None:
+        return Access(None, ended)
+    current = roster(actor=actor, thread_id=thread_id)
+    if not current.has(actor.acs_user_id):
+        raise AcsNotFound()
+    return Access(current, None)
+
+
+def member_roster(*, actor: Actor, thread_id: str) -> Roster:
+    """The roster, for a current participant only: never a participant gets the same 404 as for no thread;
+    someone who left or was removed is told they are no longer part of it."""
+    current = access(actor=actor, thread_id=thread_id)
+    if current.ended is not None:
+        raise AcsForbidden(_("You are no longer part of this chat."))
+    return current.roster
 
 
 def panel_context(*, actor: Actor, thread_id: str) -> dict:
@@ -80,6 +139,12 @@ def panel_context(*, actor: Actor, thread_id: str) -> dict:
     }
 
 
+def roster_read_at(thread_id: str) -> float | None:
+    """When the cached roster was read from ACS (epoch seconds), if there is one."""
+    cached = cache.get(key("roster-list", thread_id))
+    return cached and cached["at"]
+
+
 def gone_text(ended: str | None) -> str:
     if ended == state.DELETED:
         return _("This chat was deleted.")
@@ -89,16 +154,18 @@ def gone_text(ended: str | None) -> str:
 
 
 def _named(cached: dict) -> Roster:
-    ids = [(acs_id, name) for acs_id, name in cached["ids"] if not is_service_identity(acs_id)]
+    ids = [(acs_id, name) for acs_id, name, _since in cached["ids"] if not is_service_identity(acs_id)]
     names = names_by_acs_id(acs_id for acs_id, _ in ids)
     people = [Person(acs_id, names.get(acs_id, name)) for acs_id, name in ids]
     people.sort(key=lambda p: p.name.casefold())
-    return Roster(cached["version"], people, len(cached["ids"]))
+    history_from = {acs_id: since for acs_id, _name, since in cached["ids"] if not is_service_identity(acs_id)}
+    return Roster(cached["version"], people, len(cached["ids"]), history_from)
 
 
-def member_roster(*, actor: Actor, thread_id: str) -> Roster:
-    """The roster, for a current participant only: anyone else gets the same not-found as for no thread."""
-    current = roster(actor=actor, thread_id=thread_id)
-    if not current.has(actor.acs_user_id):
-        raise AcsNotFound()
-    return current
+def _note_removed(thread_id: str, *, before: dict, after: dict) -> None:
+    """People of the site who dropped out between two reads (removed by another ACS client) end their pages."""
+    gone = {acs_id for acs_id, *_ in before["ids"]} - {acs_id for acs_id, *_ in after["ids"]}
+    for acs_id in gone:
+        user_pk = user_pk_by_acs_id(acs_id)
+        if user_pk is not None and state.viewer_state(thread_id=thread_id, user_pk=user_pk) is None:
+            state.set_viewer_state(thread_id=thread_id, user_pk=user_pk, state=state.REMOVED)

@@ -3,15 +3,19 @@
 import dataclasses
 from datetime import UTC, datetime
 
+from django.core.cache import cache
+
 from chatsite.acs import service
 
 from ..actors import Actor
+from ..live.cache import key
 from ..models import Thread
 from ..presentation import Message, present
 from .accounts import display_name, people_by_acs_id
 from .paging import sign, thread_reads, unsign
 
 THREADS_PER_PAGE = 20
+SHARED_TTL = 3600
 LATEST_MESSAGES = 20
 
 
@@ -67,6 +71,21 @@ def thread_mirror_info(*, thread_id: str) -> ThreadInfo:
     """The thread's header as the site last saw it (no ACS call)."""
     mirror = Thread.objects.filter(acs_thread_id=thread_id).values_list("topic", flat=True).first()
     return ThreadInfo(thread_id, mirror or "")
+
+
+def thread_is_shared(*, thread_id: str) -> bool:
+    """Whether the site's service identity is in the thread (the site created or imported it), so that one read
+    of it serves every viewer. Cached: asked on every poll."""
+    cached = cache.get(key("shared", thread_id))
+    if cached is None:
+        cached = Thread.objects.filter(acs_thread_id=thread_id, deleted_at=None).exists()
+        cache.set(key("shared", thread_id), cached, SHARED_TTL)
+    return cached
+
+
+def thread_unshare(*, thread_id: str) -> None:
+    """The service identity can no longer read the thread (removed by another ACS client): viewers read it."""
+    cache.set(key("shared", thread_id), False, SHARED_TTL)
 
 
 def thread_can_delete(*, user, thread_id: str) -> bool:

@@ -1,19 +1,63 @@
 """Messages: send, edit, delete. Each write moves the thread's change marker after ACS accepted it."""
 
+import contextlib
+
+from django.core.cache import cache
 from django.utils import timezone
 
+from chatsite.acs.errors import AcsError, AcsUnavailable
 from chatsite.acs.models import AcsIdentity
 
 from ..actors import Actor
-from ..live.cache import MARKER
+from ..live.cache import MARKER, key
 from ..models import Thread
 
+# The composer's id for one submission, kept in the message's ACS metadata: a send whose answer was late or lost
+# is found again by it, so pressing Send again never makes a second message.
+CLIENT_ID = "chatsiteClientMessageId"
+SEND_TTL = 24 * 3600
+LOOKBACK = 50
+_PENDING = "pending"
 
-def message_send(*, actor: Actor, thread_id: str, content: str) -> str:
-    message_id = actor.acs.message_send(thread_id, content=content, sender_display_name=actor.display_name)
+
+def message_send(*, actor: Actor, thread_id: str, content: str, client_id: str | None = None) -> str:
+    attempt = key("send", thread_id, client_id) if client_id else None
+    if attempt:
+        earlier = cache.get(attempt)
+        if earlier not in (None, _PENDING):
+            return earlier  # sent already; the page did not get the answer
+        if earlier == _PENDING and (found := _find_sent(actor, thread_id, client_id)):
+            return _sent(thread_id, attempt, found)
+        cache.set(attempt, _PENDING, SEND_TTL)
+    try:
+        message_id = actor.acs.message_send(
+            thread_id,
+            content=content,
+            sender_display_name=actor.display_name,
+            metadata={CLIENT_ID: client_id} if client_id else None,
+        )
+    except AcsUnavailable:
+        # Timed out or cut off: ACS may have stored it all the same.
+        if not attempt or not (message_id := _find_sent(actor, thread_id, client_id)):
+            raise
+    return _sent(thread_id, attempt, message_id)
+
+
+def _sent(thread_id: str, attempt: str | None, message_id: str) -> str:
+    if attempt:
+        cache.set(attempt, message_id, SEND_TTL)
     Thread.objects.filter(acs_thread_id=thread_id).update(last_activity_at=timezone.now())
     MARKER.bump(thread_id)
     return message_id
+
+
+def _find_sent(actor: Actor, thread_id: str, client_id: str) -> str | None:
+    """The actor's message carrying `client_id` among the thread's latest, if ACS has it."""
+    with contextlib.suppress(AcsError):
+        for message in actor.acs.messages_page(thread_id, page_size=LOOKBACK).items:
+            if message.metadata.get(CLIENT_ID) == client_id and message.sender_id == actor.acs_user_id:
+                return message.id
+    return None
 
 
 def message_edit(*, actor: Actor, thread_id: str, message_id: str, content: str) -> None:

@@ -2,6 +2,7 @@
 
 from datetime import datetime
 
+from django.core.cache import cache
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -13,7 +14,7 @@ from chatsite.acs.records import Member
 
 from ..actors import Actor
 from ..live import state
-from ..live.cache import MARKER, ROSTER
+from ..live.cache import MARKER, ROSTER, key
 from ..models import Thread
 from ..selectors.accounts import display_name
 from ..selectors.threads import LiveThread, thread_live
@@ -51,6 +52,7 @@ def thread_import(*, acs_thread_id: str) -> Thread:
         acs_thread_id=acs_thread_id, topic=live.topic, created_by=creator.user if creator else None
     )
     _mirror(thread, live)
+    cache.delete(key("shared", acs_thread_id))  # from now on one read serves every viewer
     return thread
 
 

@@ -9,7 +9,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import trigger_client_event
 
 from ..forms import MessageForm
-from ..selectors.messages import message_get, messages_poll
+from ..selectors.membership import gone_text, member_roster
+from ..selectors.messages import message_get, messages_poll, own_message_get
 from ..services import messages
 from ..timeline import day_of, poll_changes, poll_state, rows
 from .policy import acs_error_policy, actor
@@ -30,6 +31,8 @@ def thread_poll(request, thread_id):
     update = messages_poll(actor=who, thread_id=thread_id, marker=marker)
     if update is None:
         return HttpResponse(status=204)
+    if update.ended:
+        return render(request, partial("gone-update"), {"thread_id": thread_id, "gone": gone_text(update.ended)})
     context = {"thread_id": thread_id}
     if update.resync:
         context["page"] = update.resync
@@ -46,10 +49,15 @@ def thread_poll(request, thread_id):
 @login_required
 @acs_error_policy
 def message_send(request, thread_id):
+    who = actor(request)
+    member_roster(actor=who, thread_id=thread_id)
     form = MessageForm(request.POST)
     if not form.is_valid():
         return _composer(request, thread_id, form, status=422)
-    messages.message_send(actor=actor(request), thread_id=thread_id, content=form.cleaned_data["content"])
+    client_id = form.cleaned_data["client_id"]
+    messages.message_send(
+        actor=who, thread_id=thread_id, content=form.cleaned_data["content"], client_id=client_id and str(client_id)
+    )
     if not request.htmx:
         return redirect("chat:thread_detail", thread_id)
     # The page's own poll fetches the new message (shared with every viewer) right away.
@@ -60,6 +68,7 @@ def message_send(request, thread_id):
 @login_required
 @acs_error_policy
 def message_detail(request, thread_id, message_id):
+    member_roster(actor=actor(request), thread_id=thread_id)
     return _message(request, thread_id, message_id)
 
 
@@ -67,14 +76,16 @@ def message_detail(request, thread_id, message_id):
 @login_required
 @acs_error_policy
 def message_edit(request, thread_id, message_id):
+    who = actor(request)
+    member_roster(actor=who, thread_id=thread_id)
     form = MessageForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         messages.message_edit(
-            actor=actor(request), thread_id=thread_id, message_id=message_id, content=form.cleaned_data["content"]
+            actor=who, thread_id=thread_id, message_id=message_id, content=form.cleaned_data["content"]
         )
         return _message(request, thread_id, message_id)
     if request.method == "GET":
-        message = message_get(actor=actor(request), thread_id=thread_id, message_id=message_id)
+        message = own_message_get(actor=who, thread_id=thread_id, message_id=message_id)
         form = MessageForm(initial={"content": message.content})
     context = {"thread_id": thread_id, "message_id": message_id, "form": form}
     return render(request, partial("edit-form"), context, status=422 if form.errors else 200)
@@ -84,7 +95,9 @@ def message_edit(request, thread_id, message_id):
 @login_required
 @acs_error_policy
 def message_delete(request, thread_id, message_id):
-    messages.message_delete(actor=actor(request), thread_id=thread_id, message_id=message_id)
+    who = actor(request)
+    member_roster(actor=who, thread_id=thread_id)
+    messages.message_delete(actor=who, thread_id=thread_id, message_id=message_id)
     return _message(request, thread_id, message_id)
 
 
@@ -96,6 +109,7 @@ def _message(request, thread_id, message_id):
 
 
 def _composer(request, thread_id, form, *, status=200, autofocus=False):
+    """The composer; a fresh one gets a new client id for its next submission."""
     context = {"thread_id": thread_id, "form": form, "autofocus": autofocus}
     if not request.htmx:
         return render(request, "chat/thread_detail.html", context, status=status)

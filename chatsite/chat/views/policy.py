@@ -7,7 +7,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django_htmx.http import HttpResponseClientRedirect, reswap
 
-from chatsite.acs.errors import AcsError, AcsNotFound
+from chatsite.acs.errors import AcsError, AcsForbidden, AcsNotFound
 
 from ..actors import Actor
 from .templates import partial
@@ -19,7 +19,8 @@ def acs_error_policy(view=None, *, quiet: bool = False):
     """Answer ACS trouble the same way everywhere; views raise AcsError and never catch it themselves.
 
     - Not found (or not one's thread): the site's 404 page.
-    - A background request (`quiet`: status polls, typing reports): 204, the page's next poll tries again.
+    - A background request (`quiet`: status polls, typing reports): 204, the page's next poll tries again; a
+      refusal (no longer part of the chat) is a bare 403.
     - An htmx request: the banner, out of band, with the error's status and nothing else swapped, so whatever
       the person typed stays where it is.
     - A full page: the error page with the error's status and a way back.
@@ -32,17 +33,25 @@ def acs_error_policy(view=None, *, quiet: bool = False):
                 return view(request, *args, **kwargs)
             except AcsNotFound:
                 raise Http404 from None
+            except AcsForbidden as error:
+                if quiet:
+                    return HttpResponse(status=error.status)
+                return _shown(request, error)
             except AcsError as error:
                 if quiet:
                     return HttpResponse(status=204)
-                if request.htmx:
-                    banner = render(request, partial("banner-oob"), {"error": error.message}, status=error.status)
-                    return reswap(banner, "none")
-                return render(request, "chat/unavailable.html", {"error": error.message}, status=error.status)
+                return _shown(request, error)
 
         return wrapper
 
     return decorate(view) if view is not None else decorate
+
+
+def _shown(request, error: AcsError) -> HttpResponse:
+    if request.htmx:
+        banner = render(request, partial("banner-oob"), {"error": error.message}, status=error.status)
+        return reswap(banner, "none")
+    return render(request, "chat/unavailable.html", {"error": error.message}, status=error.status)
 
 
 def htmx_redirect(request, url: str) -> HttpResponse:

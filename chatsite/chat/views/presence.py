@@ -6,8 +6,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_POST
 
 from ..forms import message_id_param
-from ..live import state
-from ..selectors.membership import gone_text, member_roster, panel_context, roster
+from ..selectors.membership import access, gone_text, member_roster, panel_context
 from ..selectors.presence import seen_text, typing_names
 from ..selectors.threads import thread_mirror_info
 from ..services.presence import receipt_send, typing_started
@@ -21,13 +20,10 @@ from .templates import partial
 def thread_status(request, thread_id):
     """Polled every few seconds; only the cache when nothing changed."""
     who = actor(request)
-    ended = state.viewer_state(thread_id=thread_id, user_pk=request.user.pk)
-    if ended is None:
-        current = roster(actor=who, thread_id=thread_id)
-        if not current.has(who.acs_user_id):
-            ended = state.REMOVED
-    if ended is not None:
-        return render(request, partial("gone-update"), {"thread_id": thread_id, "gone": gone_text(ended)})
+    viewer = access(actor=who, thread_id=thread_id)
+    if viewer.ended is not None:
+        return render(request, partial("gone-update"), {"thread_id": thread_id, "gone": gone_text(viewer.ended)})
+    current = viewer.roster
     newest = message_id_param(request.GET.get("newest"))
     own = message_id_param(request.GET.get("own"))
     if newest:  # the page polls only while it is in view: a receipt means the person saw the message

@@ -10,7 +10,7 @@ from django_htmx.http import trigger_client_event
 
 from ..forms import MessageForm, ThreadCreateForm, TopicForm
 from ..selectors.membership import member_roster, panel_context
-from ..selectors.messages import message_page, thread_page_opened
+from ..selectors.messages import older_messages, thread_page_opened
 from ..selectors.threads import thread_get, thread_mirror_info
 from ..selectors.threads import thread_list as threads_of
 from ..services import membership, threads
@@ -51,7 +51,7 @@ def thread_detail(request, thread_id):
     who = actor(request)
     older = request.GET.get("older")
     if older and request.htmx:
-        page = message_page(actor=who, thread_id=thread_id, older=older)
+        page = older_messages(actor=who, thread_id=thread_id, older=older)
         before_day = request.GET.get("before_day")
         context = {
             "thread_id": thread_id,
