@@ -19,7 +19,7 @@ from . import polling, selectors, services, views_manage
 from .forms import MessageForm, SignUpForm, ThreadCreateForm
 from .timeline import day_of, rows
 
-DETAIL = "chat/thread_detail.html"
+DETAIL, OOB = "chat/thread_detail.html", "chat/thread_oob.html"
 
 
 @require_http_methods(["GET", "POST"])
@@ -119,7 +119,7 @@ def thread_poll(request, thread_id):
     except AcsNotFound:
         raise Http404 from None
     except AcsError as error:
-        return render(request, f"{DETAIL}#banner-oob", {"error": error.message})
+        return render(request, f"{OOB}#banner-oob", {"error": error.message})
     if update is None:
         return HttpResponse(status=204)
     viewer_id = identity_for(request.user).acs_user_id
@@ -138,7 +138,7 @@ def thread_poll(request, thread_id):
             "seq": max([seq, *(m.sequence_id for m in new)]),
             "day": day_of(new[-1]) if new else day,
         }
-    return render(request, f"{DETAIL}#poll-update", context)
+    return render(request, f"{OOB}#poll-update", context)
 
 
 @require_POST
@@ -205,7 +205,7 @@ def message_delete(request, thread_id, message_id):
     except AcsNotFound:
         raise Http404 from None
     except AcsError as error:
-        return render(request, f"{DETAIL}#banner-oob", {"error": error.message}, status=error.status)
+        return render(request, f"{OOB}#banner-oob", {"error": error.message}, status=error.status)
     return _message(request, thread_id, message_id)
 
 
@@ -233,7 +233,7 @@ def _render_older(request, thread_id, page, viewer_id):
         if page.messages and day_of(page.messages[-1]).isoformat() == before_day
         else None,
     }
-    return render(request, f"{DETAIL}#older", context)
+    return render(request, f"{OOB}#older", context)
 
 
 def _composer(request, thread_id, form, *, error=None, status=200, autofocus=False):

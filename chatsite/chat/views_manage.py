@@ -17,7 +17,7 @@ from . import conversation, receipts, roster, selectors, typing_indicator
 from .forms_manage import AddPeopleForm, TopicForm
 from .models import Thread
 
-MANAGE = "chat/manage.html"
+DETAIL, OOB = "chat/thread_detail.html", "chat/thread_oob.html"
 # ACS message ids are numbers; anything else from a page is not worth a call.
 MESSAGE_ID = re.compile(r"^[0-9]{1,20}$")
 
@@ -68,7 +68,7 @@ def thread_status(request, thread_id):
     }
     if request.GET.get("v") != str(current.version):
         context.update(page_context(user=request.user, thread_id=thread_id), thread=_thread_info(thread_id))
-    return render(request, f"{MANAGE}#status-update", context)
+    return render(request, f"{OOB}#status-update", context)
 
 
 @require_POST
@@ -182,7 +182,7 @@ def topic_edit(request, thread_id):
             return trigger_client_event(_topic(request, thread_id), "chat:changed")
     status = error.status if error else 422 if form.errors else 200
     context = {"thread_id": thread_id, "form": form, "error": error and error.message}
-    return render(request, f"{MANAGE}#topic-form", context, status=status)
+    return render(request, f"{DETAIL}#topic-form", context, status=status)
 
 
 @require_GET
@@ -193,7 +193,7 @@ def topic(request, thread_id):
 
 
 def _topic(request, thread_id):
-    return render(request, f"{MANAGE}#topic", {"thread_id": thread_id, "thread": _thread_info(thread_id)})
+    return render(request, f"{DETAIL}#topic", {"thread_id": thread_id, "thread": _thread_info(thread_id)})
 
 
 def _thread_info(thread_id):
@@ -204,16 +204,16 @@ def _thread_info(thread_id):
 def _panel(request, thread_id, *, refusals=(), error=None, status=200):
     context = page_context(user=request.user, thread_id=thread_id)
     context.update(thread_id=thread_id, refusals=refusals, panel_error=error)
-    return render(request, f"{MANAGE}#participants", context, status=status)
+    return render(request, f"{DETAIL}#participants", context, status=status)
 
 
 def _add_form(request, thread_id, form, *, error=None, status=200):
     context = {"thread_id": thread_id, "form": form, "error": error}
-    return render(request, f"{MANAGE}#add-form", context, status=status)
+    return render(request, f"{DETAIL}#add-form", context, status=status)
 
 
 def _gone(request, thread_id, state):
-    return render(request, f"{MANAGE}#gone-update", {"thread_id": thread_id, "gone": _gone_text(state)})
+    return render(request, f"{OOB}#gone-update", {"thread_id": thread_id, "gone": _gone_text(state)})
 
 
 def _gone_text(state) -> str:
