@@ -4,6 +4,8 @@ import dataclasses
 
 from django.conf import settings
 
+from chatsite.acs import connection_string as connection_strings
+
 
 @dataclasses.dataclass(frozen=True)
 class AcsConfig:
@@ -26,15 +28,8 @@ def current() -> AcsConfig:
         running = embedded()
         connection_string, ca_cert = running.connection_string, running.ca_cert
     return AcsConfig(
-        endpoint=_endpoint(connection_string),
+        endpoint=connection_strings.parse(connection_string).endpoint,
         connection_string=connection_string,
         verify=str(ca_cert) if ca_cert else True,
     )
 
-
-def _endpoint(connection_string: str) -> str:
-    for pair in connection_string.split(";"):
-        key, _, value = pair.partition("=")
-        if key.strip().lower() == "endpoint":
-            return value.strip().rstrip("/")
-    raise ValueError("ACS connection string has no endpoint")

@@ -6,7 +6,7 @@ import json
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from chatsite.environment import Environment
+from chatsite.settings import acs_connection_string, new_env, origins, raise_problems
 
 from .conftest import clean_env, manage, production_env
 
@@ -66,36 +66,47 @@ def test_the_access_key_is_never_echoed():
 
 
 class TestEnvironment:
-    def test_blank_counts_as_unset(self):
-        env = Environment({"ALLOWED_HOSTS": "  "})
+    def test_blank_counts_as_unset(self, monkeypatch):
+        monkeypatch.setenv("ALLOWED_HOSTS", "  ")
+        env = new_env()
 
-        assert env.csv("ALLOWED_HOSTS", "localhost") == ["localhost"]
-        assert env.problems == []
+        assert env.csv("ALLOWED_HOSTS", ["localhost"]) == ["localhost"]
+        raise_problems(env)  # none
 
-    def test_problems_are_reported_together(self):
-        env = Environment({"DEBUG": "maybe", "ACS_TIMEOUT": "0"})
-        env.flag("DEBUG", default=False)
-        env.integer("ACS_TIMEOUT", default=10, minimum=1)
-        env("SECRET_KEY", required=True)
+    def test_problems_are_reported_together(self, monkeypatch):
+        monkeypatch.setenv("DEBUG", "maybe")
+        monkeypatch.setenv("ACS_TIMEOUT", "0")
+        monkeypatch.delenv("SECRET_KEY", raising=False)
+        env = new_env()
+        env.flag("DEBUG", False)
+        env.whole_number("ACS_TIMEOUT", 10, minimum=1)
+        env.str("SECRET_KEY")
 
         with pytest.raises(ImproperlyConfigured) as error:
-            env.raise_problems()
+            raise_problems(env)
 
         message = str(error.value)
         assert "DEBUG must be true or false, not 'maybe'." in message
         assert "ACS_TIMEOUT must be a whole number of at least 1, not '0'." in message
         assert "SECRET_KEY must be set." in message
 
-    def test_origins(self):
-        env = Environment({"CSRF_TRUSTED_ORIGINS": "https://chat.example.com, http://localhost:8000"})
+    def test_origins(self, monkeypatch):
+        monkeypatch.setenv("CSRF_TRUSTED_ORIGINS", "https://chat.example.com, http://localhost:8000")
+        env = new_env()
 
-        assert env.origins("CSRF_TRUSTED_ORIGINS") == ["https://chat.example.com", "http://localhost:8000"]
-        assert env.problems == []
+        assert env.csv("CSRF_TRUSTED_ORIGINS", [], validate=origins) == [
+            "https://chat.example.com",
+            "http://localhost:8000",
+        ]
+        raise_problems(env)  # none
 
-    def test_connection_string_as_the_portal_shows_it(self):
+    def test_connection_string_as_the_portal_shows_it(self, monkeypatch):
         value = "endpoint=https://chat.communication.azure.com/;accesskey=c2VjcmV0c2VjcmV0"
+        monkeypatch.setenv("ACS", value)
+        env = new_env()
 
-        assert Environment({"ACS": value}).acs_connection_string("ACS", required=True) == value
+        assert env.str("ACS", validate=acs_connection_string) == value
+        raise_problems(env)  # none
 
 
 @pytest.mark.django_db
