@@ -80,15 +80,15 @@ def _page_params(request, state: dict | None, keyset: dict[str, type]):
     return size, wire.parse_timestamp(start, target="continuationToken") if start else None, after
 
 
-def _keyset_link(path: str, size: int, start_time, after: dict | None) -> str | None:
+def _keyset_link(request, path: str, size: int, start_time, after: dict | None) -> str | None:
     if after is None:
         return None
     state = {"k": after, "t": start_time.isoformat() if start_time else None}
-    return paging.next_link(path, continuationToken=paging.encode_token(state), maxPageSize=size)
+    return paging.next_link(request, path, continuationToken=paging.encode_token(state), maxPageSize=size)
 
 
-def _skip_link(path: str, size: int, after: dict | None) -> str | None:
-    return paging.next_link(path, skip=after["skip"], maxPageSize=size) if after else None
+def _skip_link(request, path: str, size: int, after: dict | None) -> str | None:
+    return paging.next_link(request, path, skip=after["skip"], maxPageSize=size) if after else None
 
 
 # --- threads -------------------------------------------------------------------------------------------
@@ -108,7 +108,7 @@ def create_thread(request):
     if invalid:
         result["invalidParticipants"] = _invalid(invalid)
     response = api.ok_json(result, status=201)
-    response["Location"] = request.build_absolute_uri(paging.thread_path(thread.id))
+    response["Location"] = paging.absolute_url(request, paging.thread_path(thread.id))
     return response
 
 
@@ -120,7 +120,7 @@ def list_threads(request):
     if after:
         after = {**after, "u": wire.parse_timestamp(after["u"], target="continuationToken")}
     page = store.threads_list(user=principal.user_id, size=size, start_time=start_time, after=after)
-    link = _keyset_link("/chat/threads", size, start_time, page.after)
+    link = _keyset_link(request, "/chat/threads", size, start_time, page.after)
     return api.ok_json(wire.collection([wire.thread_item(t) for t in page.items], link))
 
 
@@ -133,7 +133,7 @@ def get_thread(request, thread_id):
 def update_thread(request, thread_id):
     principal = _principal(request, manage_threads=True)
     throttle.check("update_thread", thread=thread_id)
-    body = api.json_body(request, allow_empty=True)
+    body = api.json_body(request)  # an empty PATCH is a 400; `{}` is a valid merge-patch
     topic = _string(body, "topic", default=None)
     if topic is None:
         # `{}` (update_topic() without a topic) succeeds and changes nothing, but still needs access.
@@ -166,9 +166,7 @@ def send_message(request, thread_id):
         metadata=_metadata(body),
     )
     response = api.ok_json({"id": str(message.message_id)}, status=201)
-    response["Location"] = request.build_absolute_uri(
-        paging.thread_path(thread_id, f"messages/{message.message_id}")
-    )
+    response["Location"] = paging.absolute_url(request, paging.thread_path(thread_id, f"messages/{message.message_id}"))
     return response
 
 
@@ -180,7 +178,7 @@ def list_messages(request, thread_id):
     page = store.messages_list(
         user=principal.user_id, thread_id=thread_id, size=size, start_time=start_time, after=after
     )
-    link = _keyset_link(paging.thread_path(thread_id, "messages"), size, start_time, page.after)
+    link = _keyset_link(request, paging.thread_path(thread_id, "messages"), size, start_time, page.after)
     return api.ok_json(wire.collection([wire.message(m) for m in page.items], link))
 
 
@@ -194,7 +192,7 @@ def get_message(request, thread_id, message_id):
 def update_message(request, thread_id, message_id):
     principal = _principal(request)
     throttle.check("send_message", thread=thread_id)
-    body = api.json_body(request, allow_empty=True)
+    body = api.json_body(request)
     store.message_update(
         user=principal.user_id,
         thread_id=thread_id,
@@ -222,7 +220,7 @@ def list_participants(request, thread_id):
     page = store.participants_list(
         user=principal.user_id, thread_id=thread_id, skip=paging.skip(request), size=size
     )
-    link = _skip_link(paging.thread_path(thread_id, "participants"), size, page.after)
+    link = _skip_link(request, paging.thread_path(thread_id, "participants"), size, page.after)
     return api.ok_json(wire.collection([wire.participant(p) for p in page.items], link))
 
 
@@ -264,7 +262,7 @@ def list_read_receipts(request, thread_id):
     page = store.read_receipts_list(
         user=principal.user_id, thread_id=thread_id, skip=paging.skip(request), size=size
     )
-    link = _skip_link(paging.thread_path(thread_id, "readReceipts"), size, page.after)
+    link = _skip_link(request, paging.thread_path(thread_id, "readReceipts"), size, page.after)
     return api.ok_json(wire.collection([wire.read_receipt(r) for r in page.items], link))
 
 

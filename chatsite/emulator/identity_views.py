@@ -14,7 +14,7 @@ def _new_identity_id() -> str:
 
 def _expires_on(moment: datetime) -> str:
     # Real format "2021-03-24T02:00:49.3681884+00:00" (.NET, 7 digits); the SDK hands it out verbatim.
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f") + "0+00:00"
+    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "0+00:00"
 
 
 def _scopes(value, *, target: str = "Scopes") -> list[str]:

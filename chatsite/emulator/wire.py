@@ -14,7 +14,9 @@ ACS_USER_PREFIXES = ("8:acs:", "8:dod-acs:", "8:gcch-acs:", "8:spool:")
 
 
 def timestamp(value: datetime) -> str:
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    """RFC 3339 in UTC, second precision: `0001-01-01T00:00:00Z`. Not strftime("%Y"), which writes year 1 as
+    "1" on glibc, a date no SDK can read."""
+    return f"{value.astimezone(UTC).replace(tzinfo=None, microsecond=0).isoformat()}Z"
 
 
 def from_epoch_ms(ms: int) -> datetime:
@@ -29,9 +31,10 @@ def parse_timestamp(value, *, target: str) -> datetime:
     text = value.strip().replace(" ", "+")
     try:
         parsed = datetime.fromisoformat(text)
-    except ValueError as exc:
+        # Normalised here: an offset that moves the instant outside years 1-9999 is the client's mistake.
+        return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    except (ValueError, OverflowError) as exc:
         raise bad_request(f"{target} is not a valid ISO 8601 date-time: {value!r}.", target=target) from exc
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def identifier(raw_id: str) -> dict:
