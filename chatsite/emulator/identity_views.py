@@ -79,6 +79,7 @@ def _delete(request, identity_id):
     throttle.check("delete_identity")
     # Deleting the identity is what makes its tokens fail: authenticate() finds no identity.
     deleted, _ = Identity.objects.filter(pk=identity_id).delete()
+    tokens.forget(identity_id)
     if not deleted:
         raise not_found(f"Identity '{identity_id}' does not exist.")
     return api.no_content()
@@ -100,6 +101,7 @@ def _revoke(request, identity_id):
     identity = _existing(identity_id)
     identity.tokens_valid_after = datetime.now(UTC)
     identity.save(update_fields=["tokens_valid_after"])
+    tokens.forget(identity_id)
     return api.no_content()
 
 

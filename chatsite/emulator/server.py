@@ -32,9 +32,20 @@ class EmulatorHandler(WSGIHandler):
         self._exception_middleware = []
         self._middleware_chain = convert_exception_to_response(self._get_response)
 
+    def __call__(self, environ, start_response):
+        response = super().__call__(environ, start_response)
+        # Keep this thread's database connections for the next request on the same client connection (closed
+        # with it, in TLSServer.close_request): with CONN_MAX_AGE 0 Django would reconnect for every request.
+        for conn in connections.all(initialized_only=True):
+            conn.close_at = None
+        return response
+
     def get_response(self, request):
         request.urlconf = URLCONF
-        return super().get_response(request)
+        response = super().get_response(request)
+        # Without it the HTTP/1.1 server closes the connection after each answer (no keep-alive).
+        response["Content-Length"] = str(len(response.content))
+        return response
 
 
 class AnonymousServerHandler(ServerHandler):

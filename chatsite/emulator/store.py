@@ -69,6 +69,19 @@ def _member(thread: Thread, user_id: str, *, active: bool) -> Participant:
     return participant
 
 
+def _access(thread_id: str, user_id: str, *, active: bool) -> tuple[Thread, Participant]:
+    """The thread and the caller's participation in one query (reads); 404 / 403 as _thread and _member."""
+    participant = (
+        Participant.objects.select_related("thread")
+        .filter(thread_id=thread_id, thread__deleted_on__isnull=True, user_id=user_id)
+        .first()
+    )
+    if participant is None or (active and not participant.is_active):
+        _thread(thread_id)  # only on the error path: 404 for a missing thread, else 403
+        raise forbidden()
+    return participant.thread, participant
+
+
 @dataclasses.dataclass(frozen=True)
 class Window:
     """The sequence ids a participant may read: from its share-history time up to its removal."""
@@ -239,8 +252,7 @@ def _thread_create(creator, topic, participants, repeatability_id):
 
 
 def thread_get(*, user: str, thread_id: str) -> Thread:
-    thread = _thread(thread_id)
-    _member(thread, user, active=False)
+    thread, _ = _access(thread_id, user, active=False)
     return thread
 
 
@@ -326,8 +338,7 @@ def _visible_message(thread: Thread, participant: Participant, message_id: str, 
 
 
 def message_get(*, user: str, thread_id: str, message_id: str) -> Message:
-    thread = _thread(thread_id)
-    participant = _member(thread, user, active=False)
+    thread, participant = _access(thread_id, user, active=False)
     return _visible_message(thread, participant, message_id)
 
 
@@ -335,8 +346,7 @@ def messages_list(
     *, user: str, thread_id: str, size: int, start_time: datetime | None, after: dict | None
 ) -> Page:
     """Newest first (descending sequence id); startTime filters on the last modification."""
-    thread = _thread(thread_id)
-    participant = _member(thread, user, active=False)
+    thread, participant = _access(thread_id, user, active=False)
     query = Message.objects.filter(_window(thread, participant).q(), thread=thread)
     if start_time:
         query = query.filter(modified_on__gte=start_time)
@@ -439,8 +449,7 @@ def participants_add(
 
 
 def participants_list(*, user: str, thread_id: str, skip: int, size: int) -> Page:
-    thread = _thread(thread_id)
-    _member(thread, user, active=False)
+    thread, _ = _access(thread_id, user, active=False)
     participants = list(
         Participant.objects.filter(thread=thread, removed_at_sequence_id__isnull=True).order_by("id")[
             skip : skip + size + 1
@@ -477,8 +486,7 @@ def _receipts_supported(thread: Thread) -> bool:
 def read_receipt_send(*, user: str, thread_id: str, message_id: str) -> None:
     """Keep the latest read message per participant: an older one does not move the receipt back.
     Above 20 participants receipts are accepted and ignored (ACS does not support them there)."""
-    thread = _thread(thread_id)
-    participant = _member(thread, user, active=True)
+    thread, participant = _access(thread_id, user, active=True)
     message = _visible_message(thread, participant, message_id)
     if not _receipts_supported(thread):
         return
@@ -503,8 +511,7 @@ def read_receipt_send(*, user: str, thread_id: str, message_id: str) -> None:
 
 def read_receipts_list(*, user: str, thread_id: str, skip: int, size: int) -> Page:
     """Receipts of messages the caller can see; none on threads above 20 participants."""
-    thread = _thread(thread_id)
-    participant = _member(thread, user, active=False)
+    thread, participant = _access(thread_id, user, active=False)
     if not _receipts_supported(thread):
         return Page([], None)
     receipts = list(
@@ -517,4 +524,4 @@ def read_receipts_list(*, user: str, thread_id: str, skip: int, size: int) -> Pa
 
 def typing(*, user: str, thread_id: str) -> None:
     """Typing notifications are not stored (the Python SDK has no channel to deliver them)."""
-    _member(_thread(thread_id), user, active=True)
+    _access(thread_id, user, active=True)
