@@ -11,7 +11,9 @@ from django.views.decorators.csrf import csrf_exempt
 
 from .errors import AcsError, bad_request
 
-CHAT_API_VERSIONS = ("2024-03-07", "2023-11-07", "2021-09-07")
+CHAT_API_VERSIONS = ("2025-03-15", "2024-03-07", "2023-11-07", "2021-09-07", "2021-03-07")
+# Thread and participant metadata and the thread retention policy exist from this version on.
+THREAD_METADATA_VERSION = "2025-03-15"
 IDENTITY_API_VERSIONS = ("2023-10-01", "2022-10-01", "2022-06-01", "2021-03-07")
 
 JSON_CONTENT_TYPE = "application/json; charset=utf-8"
@@ -19,6 +21,11 @@ JSON_CONTENT_TYPE = "application/json; charset=utf-8"
 # (a 28 KB message, 200 participants) and well below what would tie up the emulator.
 MAX_BODY_BYTES = 1024 * 1024
 MAX_JSON_DEPTH = 64  # System.Text.Json's default, which ACS's .NET front end would apply
+
+
+def version(request) -> str:
+    """The request's (checked) api-version; ISO dates compare in order as strings."""
+    return request.GET["api-version"]
 
 
 def check_api_version(request, supported: tuple[str, ...]) -> None:

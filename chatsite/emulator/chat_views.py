@@ -27,16 +27,38 @@ def _string(body: dict, key: str, *, required: bool = False, default: str = "") 
     return value
 
 
-def _metadata(body: dict) -> dict | None:
+def _metadata(body: dict, *, target: str = "metadata") -> dict | None:
     value = body.get("metadata")
     if value is None:
         return None
     if not isinstance(value, dict) or not all(isinstance(v, str | None) for v in value.values()):
-        raise bad_request("metadata must be an object of string values.", target="metadata")
+        raise bad_request("metadata must be an object of string values.", target=target)
     return value
 
 
-def _participants(entries, *, target: str = "participants") -> list[store.NewParticipant]:
+def _new_in_2025(request) -> bool:
+    return api.version(request) >= api.THREAD_METADATA_VERSION
+
+
+def _retention_policy(body: dict) -> dict | None:
+    """ChatRetentionPolicy: {"kind": "none"} or {"kind": "threadCreationDate", "deleteThreadAfterDays": 30..90}
+    (the documented range of automatic deletion)."""
+    value = body.get("retentionPolicy")
+    if value is None:
+        return None
+    kind = value.get("kind") if isinstance(value, dict) else None
+    if kind == "none":
+        return {"kind": "none"}
+    if kind != "threadCreationDate":
+        raise bad_request("retentionPolicy.kind must be threadCreationDate or none.", target="retentionPolicy.kind")
+    days = value.get("deleteThreadAfterDays")
+    if isinstance(days, bool) or not isinstance(days, int) or not 30 <= days <= 90:
+        target = "retentionPolicy.deleteThreadAfterDays"
+        raise bad_request("deleteThreadAfterDays must be an integer between 30 and 90.", target=target)
+    return {"kind": kind, "deleteThreadAfterDays": days}
+
+
+def _participants(entries, *, target: str = "participants", metadata: bool = False) -> list[store.NewParticipant]:
     if not isinstance(entries, list):
         raise bad_request(f"{target} must be an array.", target=target)
     result = []
@@ -54,6 +76,7 @@ def _participants(entries, *, target: str = "participants") -> list[store.NewPar
                 share_history_time=wire.parse_timestamp(share, target=f"{where}.shareHistoryTime")
                 if share
                 else None,
+                metadata=_metadata(entry, target=f"{where}.metadata") if metadata else None,
             )
         )
     return result
@@ -98,13 +121,16 @@ def create_thread(request):
     principal = _principal(request, manage_threads=True)
     throttle.check("create_thread", user=principal.user_id)
     body = api.json_body(request)
+    new = _new_in_2025(request)
     thread, invalid = store.thread_create(
         creator=principal.user_id,
         topic=_string(body, "topic", required=True),
-        participants=_participants(body.get("participants") or []),
+        participants=_participants(body.get("participants") or [], metadata=new),
         repeatability_id=request.headers.get("repeatability-request-id"),
+        metadata=_metadata(body) if new else None,
+        retention_policy=_retention_policy(body) if new else None,
     )
-    result = {"chatThread": wire.thread_properties(thread)}
+    result = {"chatThread": wire.thread_properties(thread, with_metadata=new)}
     if invalid:
         result["invalidParticipants"] = _invalid(invalid)
     response = api.ok_json(result, status=201)
@@ -127,19 +153,22 @@ def list_threads(request):
 def get_thread(request, thread_id):
     principal = _principal(request)
     throttle.check("get_thread", user=principal.user_id)
-    return api.ok_json(wire.thread_properties(store.thread_get(user=principal.user_id, thread_id=thread_id)))
+    thread = store.thread_get(user=principal.user_id, thread_id=thread_id)
+    return api.ok_json(wire.thread_properties(thread, with_metadata=_new_in_2025(request)))
 
 
 def update_thread(request, thread_id):
     principal = _principal(request, manage_threads=True)
     throttle.check("update_thread", thread=thread_id)
     body = api.json_body(request)  # an empty PATCH is a 400; `{}` is a valid merge-patch
-    topic = _string(body, "topic", default=None)
-    if topic is None:
-        # `{}` (update_topic() without a topic) succeeds and changes nothing, but still needs access.
-        store.thread_get(user=principal.user_id, thread_id=thread_id)
-    else:
-        store.thread_update_topic(user=principal.user_id, thread_id=thread_id, topic=topic)
+    new = _new_in_2025(request)
+    store.thread_update(
+        user=principal.user_id,
+        thread_id=thread_id,
+        topic=_string(body, "topic", default=None),
+        metadata=_metadata(body) if new else None,
+        retention_policy=_retention_policy(body) if new else None,
+    )
     return api.no_content()
 
 
@@ -221,7 +250,8 @@ def list_participants(request, thread_id):
         user=principal.user_id, thread_id=thread_id, skip=paging.skip(request), size=size
     )
     link = _skip_link(request, paging.thread_path(thread_id, "participants"), size, page.after)
-    return api.ok_json(wire.collection([wire.participant(p) for p in page.items], link))
+    new = _new_in_2025(request)
+    return api.ok_json(wire.collection([wire.participant(p, with_metadata=new) for p in page.items], link))
 
 
 def add_thread_participants(request, thread_id):
@@ -230,9 +260,8 @@ def add_thread_participants(request, thread_id):
     body = api.json_body(request)
     if "participants" not in body:
         raise bad_request("participants is required.", target="participants")
-    invalid = store.participants_add(
-        user=principal.user_id, thread_id=thread_id, participants=_participants(body["participants"])
-    )
+    participants = _participants(body["participants"], metadata=_new_in_2025(request))
+    invalid = store.participants_add(user=principal.user_id, thread_id=thread_id, participants=participants)
     return api.ok_json({"invalidParticipants": _invalid(invalid)} if invalid else {}, status=201)
 
 

@@ -9,7 +9,7 @@ import dataclasses
 import secrets
 import time
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import nh3
 from django.db import IntegrityError, transaction
@@ -32,6 +32,7 @@ class NewParticipant:
     user_id: str
     display_name: str = ""
     share_history_time: datetime | None = None
+    metadata: dict | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -53,10 +54,18 @@ class Page:
 # --- access ------------------------------------------------------------------------------------------
 
 
+def _retention_expired(thread: Thread) -> bool:
+    """A thread past its retention policy is gone, as if deleted (checked on access, no sweeper)."""
+    policy = thread.retention_policy
+    if not policy or policy.get("kind") != "threadCreationDate":
+        return False
+    return datetime.now(UTC) >= thread.created_on + timedelta(days=policy["deleteThreadAfterDays"])
+
+
 def _thread(thread_id: str, *, lock: bool = False) -> Thread:
     query = Thread.objects.select_for_update() if lock else Thread.objects
     thread = query.filter(pk=thread_id, deleted_on__isnull=True).first()
-    if thread is None:
+    if thread is None or _retention_expired(thread):
         raise not_found(f"Thread {thread_id} was not found.")
     return thread
 
@@ -76,7 +85,7 @@ def _access(thread_id: str, user_id: str, *, active: bool) -> tuple[Thread, Part
         .filter(thread_id=thread_id, thread__deleted_on__isnull=True, user_id=user_id)
         .first()
     )
-    if participant is None or (active and not participant.is_active):
+    if participant is None or (active and not participant.is_active) or _retention_expired(participant.thread):
         _thread(thread_id)  # only on the error path: 404 for a missing thread, else 403
         raise forbidden()
     return participant.thread, participant
@@ -202,7 +211,13 @@ def _over_cap(p: NewParticipant) -> InvalidParticipant:
 
 
 def thread_create(
-    *, creator: str, topic: str, participants: list[NewParticipant], repeatability_id: str | None
+    *,
+    creator: str,
+    topic: str,
+    participants: list[NewParticipant],
+    repeatability_id: str | None,
+    metadata: dict | None = None,
+    retention_policy: dict | None = None,
 ) -> tuple[Thread, list[InvalidParticipant]]:
     """A new thread with its creator as participant, or the creator's thread of the same request id."""
     _check_batch(participants)
@@ -212,7 +227,11 @@ def thread_create(
         return existing, []
     try:
         with transaction.atomic():
-            return _thread_create(creator, topic, participants, repeatability_id)
+            thread, invalid = _thread_create(creator, topic, participants, repeatability_id)
+            if metadata or retention_policy:
+                thread.metadata, thread.retention_policy = metadata or None, retention_policy
+                thread.save(update_fields=["metadata", "retention_policy"])
+            return thread, invalid
     except IntegrityError:
         # A concurrent request with the same repeatability id won the race: answer with its thread.
         return Thread.objects.get(created_by=creator, repeatability_request_id=repeatability_id), []
@@ -224,7 +243,7 @@ def _thread_create(creator, topic, participants, repeatability_id):
     others, invalid = _split_unknown([p for p in participants if p.user_id != creator])
     room = MAX_PARTICIPANTS - 1
     invalid += [_over_cap(p) for p in others[room:]]
-    members = [NewParticipant(creator, creator_entry.display_name), *others[:room]]
+    members = [NewParticipant(creator, creator_entry.display_name, metadata=creator_entry.metadata), *others[:room]]
 
     now = datetime.now(UTC)
     thread = Thread.objects.create(
@@ -241,6 +260,7 @@ def _thread_create(creator, topic, participants, repeatability_id):
             user_id=p.user_id,
             display_name=p.display_name,
             share_history_time=p.share_history_time,
+            metadata=p.metadata or None,
             added_on=now,
         )
         for p in members
@@ -271,12 +291,23 @@ def threads_list(*, user: str, size: int, start_time: datetime | None, after: di
 
 
 @transaction.atomic
-def thread_update_topic(*, user: str, thread_id: str, topic: str) -> None:
+def thread_update(
+    *, user: str, thread_id: str, topic: str | None, metadata: dict | None, retention_policy: dict | None
+) -> None:
+    """Merge-patch of topic, metadata (a null value removes a key) and retention policy; only a topic
+    writes a system message. `{}` changes nothing but still needs access."""
     thread = _thread(thread_id, lock=True)
     _member(thread, user, active=True)
-    thread.topic = topic
-    thread.save(update_fields=["topic"])
-    _topic_message(thread, user)
+    if metadata is not None:
+        merged = {**(thread.metadata or {}), **metadata}
+        thread.metadata = {k: v for k, v in merged.items() if v is not None} or None
+    if retention_policy is not None:
+        thread.retention_policy = None if retention_policy.get("kind") == "none" else retention_policy
+    if topic is not None:
+        thread.topic = topic
+    thread.save(update_fields=["topic", "metadata", "retention_policy"])
+    if topic is not None:
+        _topic_message(thread, user)
 
 
 @transaction.atomic
@@ -439,6 +470,7 @@ def participants_add(
             defaults={
                 "display_name": p.display_name,
                 "share_history_time": p.share_history_time,
+                "metadata": p.metadata or None,
                 "added_on": now,
                 "removed_at_sequence_id": None,
             },

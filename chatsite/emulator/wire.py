@@ -57,8 +57,11 @@ def parse_identifier(value, *, target: str) -> str:
     raise bad_request(f"{target} has neither communicationUser.id nor rawId.", target=target)
 
 
-def participant(p: Participant) -> dict:
-    return participant_dict(p.user_id, p.display_name, p.share_history_time)
+def participant(p: Participant, *, with_metadata: bool = False) -> dict:
+    data = participant_dict(p.user_id, p.display_name, p.share_history_time)
+    if with_metadata and p.metadata:
+        data["metadata"] = p.metadata
+    return data
 
 
 def participant_dict(user_id: str, display_name: str, share_history_time: datetime | None) -> dict:
@@ -70,7 +73,7 @@ def participant_dict(user_id: str, display_name: str, share_history_time: dateti
     return data
 
 
-def thread_properties(t: Thread) -> dict:
+def thread_properties(t: Thread, *, with_metadata: bool = False) -> dict:
     data = {
         "id": t.id,
         "topic": t.topic,
@@ -79,6 +82,11 @@ def thread_properties(t: Thread) -> dict:
     }
     if t.deleted_on:
         data["deletedOn"] = timestamp(t.deleted_on)
+    if with_metadata:
+        if t.metadata:
+            data["metadata"] = t.metadata
+        if t.retention_policy:
+            data["retentionPolicy"] = t.retention_policy
     return data
 
 

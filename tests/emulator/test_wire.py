@@ -153,3 +153,37 @@ def test_a_late_answer_still_stores_the_write(alice, thread_id, settings):
         chat.send_message("late", read_timeout=0.2, retry_total=0)
     settings.ACS_EMULATOR_DELAY = 0
     assert "late" in {m.content.message for m in chat.list_messages() if m.type == "text"}
+
+
+def test_api_version_2025_03_15_reads_and_writes_thread_metadata_and_retention(alice, member):  # noqa: F811
+    bob = member()
+    v = "2025-03-15"
+    created = alice.raw(
+        "POST",
+        "/chat/threads",
+        api_version=v,
+        json={
+            "topic": "Kept",
+            "metadata": {"project": "apollo"},
+            "retentionPolicy": {"kind": "threadCreationDate", "deleteThreadAfterDays": 40},
+            "participants": [{"communicationIdentifier": {"rawId": bob.id}, "metadata": {"role": "guest"}}],
+        },
+    )
+    assert created.status_code == 201, created.text()
+    thread = created.json()["chatThread"]
+    assert thread["metadata"] == {"project": "apollo"}
+    assert thread["retentionPolicy"] == {"kind": "threadCreationDate", "deleteThreadAfterDays": 40}
+    path = thread_path(thread["id"])
+
+    patched = alice.raw("PATCH", path, api_version=v, json={"metadata": {"stage": "2", "project": None}},
+                        headers={"Content-Type": "application/merge-patch+json"})
+    assert patched.status_code == 204
+    assert alice.raw("GET", path, api_version=v).json()["metadata"] == {"stage": "2"}
+    participants = alice.raw("GET", f"{path}/participants", api_version=v).json()["value"]
+    assert {p["communicationIdentifier"]["rawId"]: p.get("metadata") for p in participants}[bob.id] == {"role": "guest"}
+
+    bad = alice.raw("PATCH", path, api_version=v, json={"retentionPolicy": {"kind": "threadCreationDate"}},
+                    headers={"Content-Type": "application/merge-patch+json"})
+    assert bad.status_code == 400
+    # Older versions neither show nor change them.
+    assert "metadata" not in alice.raw("GET", path).json()
