@@ -36,6 +36,10 @@ def _metadata(body: dict, *, target: str = "metadata") -> dict | None:
     return value
 
 
+def _preview(request) -> bool:
+    return api.version(request) == api.PREVIEW3
+
+
 def _new_in_2025(request) -> bool:
     return api.version(request) >= api.THREAD_METADATA_VERSION
 
@@ -58,7 +62,18 @@ def _retention_policy(body: dict) -> dict | None:
     return {"kind": kind, "deleteThreadAfterDays": days}
 
 
-def _participants(entries, *, target: str = "participants", metadata: bool = False) -> list[store.NewParticipant]:
+def _participant_id(entry: dict, where: str, *, preview: bool) -> str:
+    if not preview:
+        return wire.parse_identifier(entry.get("communicationIdentifier"), target=f"{where}.communicationIdentifier")
+    raw_id = entry.get("id")
+    if not isinstance(raw_id, str) or not raw_id:
+        raise bad_request(f"{where}.id is required.", target=f"{where}.id")
+    return raw_id
+
+
+def _participants(
+    entries, *, target: str = "participants", metadata: bool = False, preview: bool = False
+) -> list[store.NewParticipant]:
     if not isinstance(entries, list):
         raise bad_request(f"{target} must be an array.", target=target)
     result = []
@@ -69,9 +84,7 @@ def _participants(entries, *, target: str = "participants", metadata: bool = Fal
         share = entry.get("shareHistoryTime")
         result.append(
             store.NewParticipant(
-                user_id=wire.parse_identifier(
-                    entry.get("communicationIdentifier"), target=f"{where}.communicationIdentifier"
-                ),
+                user_id=_participant_id(entry, where, preview=preview),
                 display_name=_string(entry, "displayName"),
                 share_history_time=wire.parse_timestamp(share, target=f"{where}.shareHistoryTime")
                 if share
@@ -125,14 +138,19 @@ def create_thread(request):
     thread, invalid = store.thread_create(
         creator=principal.user_id,
         topic=_string(body, "topic", required=True),
-        participants=_participants(body.get("participants") or [], metadata=new),
+        participants=_participants(body.get("participants") or [], metadata=new, preview=_preview(request)),
         repeatability_id=request.headers.get("repeatability-request-id"),
         metadata=_metadata(body) if new else None,
         retention_policy=_retention_policy(body) if new else None,
     )
-    result = {"chatThread": wire.thread_properties(thread, with_metadata=new)}
-    if invalid:
-        result["invalidParticipants"] = _invalid(invalid)
+    if _preview(request):
+        result = {"chatThread": wire.thread_preview(thread)}
+        if invalid:
+            result["errors"] = {"invalidParticipants": _invalid(invalid)}
+    else:
+        result = {"chatThread": wire.thread_properties(thread, with_metadata=new)}
+        if invalid:
+            result["invalidParticipants"] = _invalid(invalid)
     response = api.ok_json(result, status=201)
     response["Location"] = paging.absolute_url(request, paging.thread_path(thread.id))
     return response
@@ -154,6 +172,8 @@ def get_thread(request, thread_id):
     principal = _principal(request)
     throttle.check("get_thread", user=principal.user_id)
     thread = store.thread_get(user=principal.user_id, thread_id=thread_id)
+    if _preview(request):
+        return api.ok_json(wire.thread_preview(thread))
     return api.ok_json(wire.thread_properties(thread, with_metadata=_new_in_2025(request)))
 
 
@@ -208,14 +228,15 @@ def list_messages(request, thread_id):
         user=principal.user_id, thread_id=thread_id, size=size, start_time=start_time, after=after
     )
     link = _keyset_link(request, paging.thread_path(thread_id, "messages"), size, start_time, page.after)
-    return api.ok_json(wire.collection([wire.message(m) for m in page.items], link))
+    serialise = wire.message_preview if _preview(request) else wire.message
+    return api.ok_json(wire.collection([serialise(m) for m in page.items], link))
 
 
 def get_message(request, thread_id, message_id):
     principal = _principal(request)
     throttle.check("get_message", user=principal.user_id, thread=thread_id)
     message = store.message_get(user=principal.user_id, thread_id=thread_id, message_id=message_id)
-    return api.ok_json(wire.message(message))
+    return api.ok_json(wire.message_preview(message) if _preview(request) else wire.message(message))
 
 
 def update_message(request, thread_id, message_id):
@@ -250,8 +271,11 @@ def list_participants(request, thread_id):
         user=principal.user_id, thread_id=thread_id, skip=paging.skip(request), size=size
     )
     link = _skip_link(request, paging.thread_path(thread_id, "participants"), size, page.after)
-    new = _new_in_2025(request)
-    return api.ok_json(wire.collection([wire.participant(p, with_metadata=new) for p in page.items], link))
+    if _preview(request):
+        items = [wire.participant_preview(p) for p in page.items]
+    else:
+        items = [wire.participant(p, with_metadata=_new_in_2025(request)) for p in page.items]
+    return api.ok_json(wire.collection(items, link))
 
 
 def add_thread_participants(request, thread_id):
@@ -260,9 +284,13 @@ def add_thread_participants(request, thread_id):
     body = api.json_body(request)
     if "participants" not in body:
         raise bad_request("participants is required.", target="participants")
-    participants = _participants(body["participants"], metadata=_new_in_2025(request))
+    preview = _preview(request)
+    participants = _participants(body["participants"], metadata=_new_in_2025(request), preview=preview)
     invalid = store.participants_add(user=principal.user_id, thread_id=thread_id, participants=participants)
-    return api.ok_json({"invalidParticipants": _invalid(invalid)} if invalid else {}, status=201)
+    if not invalid:
+        return api.ok_json({}, status=201)
+    errors = {"invalidParticipants": _invalid(invalid)}
+    return api.ok_json({"errors": errors} if preview else errors, status=201)
 
 
 def remove_thread_participant(request, thread_id):
@@ -270,6 +298,14 @@ def remove_thread_participant(request, thread_id):
     throttle.check("change_participants", thread=thread_id)
     target = wire.parse_identifier(api.json_body(request), target="communicationIdentifier")
     store.participant_remove(user=principal.user_id, thread_id=thread_id, target=target)
+    return api.no_content()
+
+
+def remove_thread_participant_by_id(request, thread_id, participant_id):
+    """2020-11-01-preview3: DELETE /chat/threads/{id}/participants/{participantId}."""
+    principal = _principal(request, manage_participants=True)
+    throttle.check("change_participants", thread=thread_id)
+    store.participant_remove(user=principal.user_id, thread_id=thread_id, target=participant_id)
     return api.no_content()
 
 
@@ -292,7 +328,8 @@ def list_read_receipts(request, thread_id):
         user=principal.user_id, thread_id=thread_id, skip=paging.skip(request), size=size
     )
     link = _skip_link(request, paging.thread_path(thread_id, "readReceipts"), size, page.after)
-    return api.ok_json(wire.collection([wire.read_receipt(r) for r in page.items], link))
+    serialise = wire.read_receipt_preview if _preview(request) else wire.read_receipt
+    return api.ok_json(wire.collection([serialise(r) for r in page.items], link))
 
 
 def send_typing(request, thread_id):
@@ -318,5 +355,6 @@ message = api.endpoint(
 participants = api.endpoint(methods={"GET": list_participants}, versions=V)
 add_participants = api.endpoint(methods={"POST": add_thread_participants}, versions=V)
 remove_participant = api.endpoint(methods={"POST": remove_thread_participant}, versions=V)
+participant = api.endpoint(methods={"DELETE": remove_thread_participant_by_id}, versions=(api.PREVIEW3,))
 read_receipts = api.endpoint(methods={"POST": send_read_receipt, "GET": list_read_receipts}, versions=V)
 typing = api.endpoint(methods={"POST": send_typing}, versions=V)

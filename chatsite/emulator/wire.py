@@ -128,6 +128,50 @@ def read_receipt(r: ReadReceipt) -> dict:
     }
 
 
+# --- 2020-11-01-preview3 shapes (chat SDK 1.0.0b4): identifiers are raw id strings --------------------------
+
+
+def _raw(identifier_model: dict) -> str:
+    return identifier_model.get("rawId") or identifier_model.get("communicationUser", {}).get("id", "")
+
+
+def participant_preview(p: Participant) -> dict:
+    data = {"id": p.user_id}
+    if p.display_name:
+        data["displayName"] = p.display_name
+    data["shareHistoryTime"] = timestamp(p.share_history_time or EPOCH)
+    return data
+
+
+def thread_preview(t: Thread) -> dict:
+    data = {"id": t.id, "topic": t.topic, "createdOn": timestamp(t.created_on), "createdBy": t.created_by}
+    if t.deleted_on:
+        data["deletedOn"] = timestamp(t.deleted_on)
+    return data
+
+
+def message_preview(m: Message) -> dict:
+    data = message(m)
+    data.pop("metadata", None)
+    sender = data.pop("senderCommunicationIdentifier", None)
+    if sender:
+        data["senderId"] = _raw(sender)
+    content = dict(data["content"])
+    if "initiatorCommunicationIdentifier" in content:
+        content["initiator"] = _raw(content.pop("initiatorCommunicationIdentifier"))
+    if "participants" in content:
+        content["participants"] = [
+            {"id": _raw(p["communicationIdentifier"]), **{k: v for k, v in p.items() if k != "communicationIdentifier"}}
+            for p in content["participants"]
+        ]
+    data["content"] = content
+    return data
+
+
+def read_receipt_preview(r: ReadReceipt) -> dict:
+    return {"senderId": r.user_id, "chatMessageId": str(r.message_id), "readOn": timestamp(r.read_on)}
+
+
 def collection(items: list[dict], next_link: str | None) -> dict:
     data = {"value": items}
     if next_link:
