@@ -27,16 +27,53 @@ def _string(body: dict, key: str, *, required: bool = False, default: str = "") 
     return value
 
 
-def _metadata(body: dict) -> dict | None:
+def _metadata(body: dict, *, target: str = "metadata") -> dict | None:
     value = body.get("metadata")
     if value is None:
         return None
     if not isinstance(value, dict) or not all(isinstance(v, str | None) for v in value.values()):
-        raise bad_request("metadata must be an object of string values.", target="metadata")
+        raise bad_request("metadata must be an object of string values.", target=target)
     return value
 
 
-def _participants(entries, *, target: str = "participants") -> list[store.NewParticipant]:
+def _preview(request) -> bool:
+    return api.version(request) == api.PREVIEW3
+
+
+def _new_in_2025(request) -> bool:
+    return api.version(request) >= api.THREAD_METADATA_VERSION
+
+
+def _retention_policy(body: dict) -> dict | None:
+    """ChatRetentionPolicy: {"kind": "none"} or {"kind": "threadCreationDate", "deleteThreadAfterDays": 30..90}
+    (the documented range of automatic deletion)."""
+    value = body.get("retentionPolicy")
+    if value is None:
+        return None
+    kind = value.get("kind") if isinstance(value, dict) else None
+    if kind == "none":
+        return {"kind": "none"}
+    if kind != "threadCreationDate":
+        raise bad_request("retentionPolicy.kind must be threadCreationDate or none.", target="retentionPolicy.kind")
+    days = value.get("deleteThreadAfterDays")
+    if isinstance(days, bool) or not isinstance(days, int) or not 30 <= days <= 90:
+        target = "retentionPolicy.deleteThreadAfterDays"
+        raise bad_request("deleteThreadAfterDays must be an integer between 30 and 90.", target=target)
+    return {"kind": kind, "deleteThreadAfterDays": days}
+
+
+def _participant_id(entry: dict, where: str, *, preview: bool) -> str:
+    if not preview:
+        return wire.parse_identifier(entry.get("communicationIdentifier"), target=f"{where}.communicationIdentifier")
+    raw_id = entry.get("id")
+    if not isinstance(raw_id, str) or not raw_id:
+        raise bad_request(f"{where}.id is required.", target=f"{where}.id")
+    return raw_id
+
+
+def _participants(
+    entries, *, target: str = "participants", metadata: bool = False, preview: bool = False
+) -> list[store.NewParticipant]:
     if not isinstance(entries, list):
         raise bad_request(f"{target} must be an array.", target=target)
     result = []
@@ -47,13 +84,12 @@ def _participants(entries, *, target: str = "participants") -> list[store.NewPar
         share = entry.get("shareHistoryTime")
         result.append(
             store.NewParticipant(
-                user_id=wire.parse_identifier(
-                    entry.get("communicationIdentifier"), target=f"{where}.communicationIdentifier"
-                ),
+                user_id=_participant_id(entry, where, preview=preview),
                 display_name=_string(entry, "displayName"),
                 share_history_time=wire.parse_timestamp(share, target=f"{where}.shareHistoryTime")
                 if share
                 else None,
+                metadata=_metadata(entry, target=f"{where}.metadata") if metadata else None,
             )
         )
     return result
@@ -80,15 +116,15 @@ def _page_params(request, state: dict | None, keyset: dict[str, type]):
     return size, wire.parse_timestamp(start, target="continuationToken") if start else None, after
 
 
-def _keyset_link(path: str, size: int, start_time, after: dict | None) -> str | None:
+def _keyset_link(request, path: str, size: int, start_time, after: dict | None) -> str | None:
     if after is None:
         return None
     state = {"k": after, "t": start_time.isoformat() if start_time else None}
-    return paging.next_link(path, continuationToken=paging.encode_token(state), maxPageSize=size)
+    return paging.next_link(request, path, continuationToken=paging.encode_token(state), maxPageSize=size)
 
 
-def _skip_link(path: str, size: int, after: dict | None) -> str | None:
-    return paging.next_link(path, skip=after["skip"], maxPageSize=size) if after else None
+def _skip_link(request, path: str, size: int, after: dict | None) -> str | None:
+    return paging.next_link(request, path, skip=after["skip"], maxPageSize=size) if after else None
 
 
 # --- threads -------------------------------------------------------------------------------------------
@@ -98,17 +134,25 @@ def create_thread(request):
     principal = _principal(request, manage_threads=True)
     throttle.check("create_thread", user=principal.user_id)
     body = api.json_body(request)
+    new = _new_in_2025(request)
     thread, invalid = store.thread_create(
         creator=principal.user_id,
         topic=_string(body, "topic", required=True),
-        participants=_participants(body.get("participants") or []),
+        participants=_participants(body.get("participants") or [], metadata=new, preview=_preview(request)),
         repeatability_id=request.headers.get("repeatability-request-id"),
+        metadata=_metadata(body) if new else None,
+        retention_policy=_retention_policy(body) if new else None,
     )
-    result = {"chatThread": wire.thread_properties(thread)}
-    if invalid:
-        result["invalidParticipants"] = _invalid(invalid)
+    if _preview(request):
+        result = {"chatThread": wire.thread_preview(thread)}
+        if invalid:
+            result["errors"] = {"invalidParticipants": _invalid(invalid)}
+    else:
+        result = {"chatThread": wire.thread_properties(thread, with_metadata=new)}
+        if invalid:
+            result["invalidParticipants"] = _invalid(invalid)
     response = api.ok_json(result, status=201)
-    response["Location"] = request.build_absolute_uri(paging.thread_path(thread.id))
+    response["Location"] = paging.absolute_url(request, paging.thread_path(thread.id))
     return response
 
 
@@ -120,26 +164,31 @@ def list_threads(request):
     if after:
         after = {**after, "u": wire.parse_timestamp(after["u"], target="continuationToken")}
     page = store.threads_list(user=principal.user_id, size=size, start_time=start_time, after=after)
-    link = _keyset_link("/chat/threads", size, start_time, page.after)
+    link = _keyset_link(request, "/chat/threads", size, start_time, page.after)
     return api.ok_json(wire.collection([wire.thread_item(t) for t in page.items], link))
 
 
 def get_thread(request, thread_id):
     principal = _principal(request)
     throttle.check("get_thread", user=principal.user_id)
-    return api.ok_json(wire.thread_properties(store.thread_get(user=principal.user_id, thread_id=thread_id)))
+    thread = store.thread_get(user=principal.user_id, thread_id=thread_id)
+    if _preview(request):
+        return api.ok_json(wire.thread_preview(thread))
+    return api.ok_json(wire.thread_properties(thread, with_metadata=_new_in_2025(request)))
 
 
 def update_thread(request, thread_id):
     principal = _principal(request, manage_threads=True)
     throttle.check("update_thread", thread=thread_id)
-    body = api.json_body(request, allow_empty=True)
-    topic = _string(body, "topic", default=None)
-    if topic is None:
-        # `{}` (update_topic() without a topic) succeeds and changes nothing, but still needs access.
-        store.thread_get(user=principal.user_id, thread_id=thread_id)
-    else:
-        store.thread_update_topic(user=principal.user_id, thread_id=thread_id, topic=topic)
+    body = api.json_body(request)  # an empty PATCH is a 400; `{}` is a valid merge-patch
+    new = _new_in_2025(request)
+    store.thread_update(
+        user=principal.user_id,
+        thread_id=thread_id,
+        topic=_string(body, "topic", default=None),
+        metadata=_metadata(body) if new else None,
+        retention_policy=_retention_policy(body) if new else None,
+    )
     return api.no_content()
 
 
@@ -166,9 +215,7 @@ def send_message(request, thread_id):
         metadata=_metadata(body),
     )
     response = api.ok_json({"id": str(message.message_id)}, status=201)
-    response["Location"] = request.build_absolute_uri(
-        paging.thread_path(thread_id, f"messages/{message.message_id}")
-    )
+    response["Location"] = paging.absolute_url(request, paging.thread_path(thread_id, f"messages/{message.message_id}"))
     return response
 
 
@@ -180,21 +227,22 @@ def list_messages(request, thread_id):
     page = store.messages_list(
         user=principal.user_id, thread_id=thread_id, size=size, start_time=start_time, after=after
     )
-    link = _keyset_link(paging.thread_path(thread_id, "messages"), size, start_time, page.after)
-    return api.ok_json(wire.collection([wire.message(m) for m in page.items], link))
+    link = _keyset_link(request, paging.thread_path(thread_id, "messages"), size, start_time, page.after)
+    serialise = wire.message_preview if _preview(request) else wire.message
+    return api.ok_json(wire.collection([serialise(m) for m in page.items], link))
 
 
 def get_message(request, thread_id, message_id):
     principal = _principal(request)
     throttle.check("get_message", user=principal.user_id, thread=thread_id)
     message = store.message_get(user=principal.user_id, thread_id=thread_id, message_id=message_id)
-    return api.ok_json(wire.message(message))
+    return api.ok_json(wire.message_preview(message) if _preview(request) else wire.message(message))
 
 
 def update_message(request, thread_id, message_id):
     principal = _principal(request)
     throttle.check("send_message", thread=thread_id)
-    body = api.json_body(request, allow_empty=True)
+    body = api.json_body(request)
     store.message_update(
         user=principal.user_id,
         thread_id=thread_id,
@@ -222,8 +270,12 @@ def list_participants(request, thread_id):
     page = store.participants_list(
         user=principal.user_id, thread_id=thread_id, skip=paging.skip(request), size=size
     )
-    link = _skip_link(paging.thread_path(thread_id, "participants"), size, page.after)
-    return api.ok_json(wire.collection([wire.participant(p) for p in page.items], link))
+    link = _skip_link(request, paging.thread_path(thread_id, "participants"), size, page.after)
+    if _preview(request):
+        items = [wire.participant_preview(p) for p in page.items]
+    else:
+        items = [wire.participant(p, with_metadata=_new_in_2025(request)) for p in page.items]
+    return api.ok_json(wire.collection(items, link))
 
 
 def add_thread_participants(request, thread_id):
@@ -232,10 +284,13 @@ def add_thread_participants(request, thread_id):
     body = api.json_body(request)
     if "participants" not in body:
         raise bad_request("participants is required.", target="participants")
-    invalid = store.participants_add(
-        user=principal.user_id, thread_id=thread_id, participants=_participants(body["participants"])
-    )
-    return api.ok_json({"invalidParticipants": _invalid(invalid)} if invalid else {}, status=201)
+    preview = _preview(request)
+    participants = _participants(body["participants"], metadata=_new_in_2025(request), preview=preview)
+    invalid = store.participants_add(user=principal.user_id, thread_id=thread_id, participants=participants)
+    if not invalid:
+        return api.ok_json({}, status=201)
+    errors = {"invalidParticipants": _invalid(invalid)}
+    return api.ok_json({"errors": errors} if preview else errors, status=201)
 
 
 def remove_thread_participant(request, thread_id):
@@ -243,6 +298,14 @@ def remove_thread_participant(request, thread_id):
     throttle.check("change_participants", thread=thread_id)
     target = wire.parse_identifier(api.json_body(request), target="communicationIdentifier")
     store.participant_remove(user=principal.user_id, thread_id=thread_id, target=target)
+    return api.no_content()
+
+
+def remove_thread_participant_by_id(request, thread_id, participant_id):
+    """2020-11-01-preview3: DELETE /chat/threads/{id}/participants/{participantId}."""
+    principal = _principal(request, manage_participants=True)
+    throttle.check("change_participants", thread=thread_id)
+    store.participant_remove(user=principal.user_id, thread_id=thread_id, target=participant_id)
     return api.no_content()
 
 
@@ -264,8 +327,9 @@ def list_read_receipts(request, thread_id):
     page = store.read_receipts_list(
         user=principal.user_id, thread_id=thread_id, skip=paging.skip(request), size=size
     )
-    link = _skip_link(paging.thread_path(thread_id, "readReceipts"), size, page.after)
-    return api.ok_json(wire.collection([wire.read_receipt(r) for r in page.items], link))
+    link = _skip_link(request, paging.thread_path(thread_id, "readReceipts"), size, page.after)
+    serialise = wire.read_receipt_preview if _preview(request) else wire.read_receipt
+    return api.ok_json(wire.collection([serialise(r) for r in page.items], link))
 
 
 def send_typing(request, thread_id):
@@ -291,5 +355,6 @@ message = api.endpoint(
 participants = api.endpoint(methods={"GET": list_participants}, versions=V)
 add_participants = api.endpoint(methods={"POST": add_thread_participants}, versions=V)
 remove_participant = api.endpoint(methods={"POST": remove_thread_participant}, versions=V)
+participant = api.endpoint(methods={"DELETE": remove_thread_participant_by_id}, versions=(api.PREVIEW3,))
 read_receipts = api.endpoint(methods={"POST": send_read_receipt, "GET": list_read_receipts}, versions=V)
 typing = api.endpoint(methods={"POST": send_typing}, versions=V)

@@ -1,6 +1,8 @@
 """ACS error responses, in the spec's CommunicationErrorResponse shape: {"error": {"code", "message", "target"?}}."""
 
-from django.http import JsonResponse
+import json
+
+from django.http import HttpResponse
 
 
 class AcsError(Exception):
@@ -18,8 +20,9 @@ class AcsError(Exception):
             error["target"] = self.target
         return error
 
-    def response(self) -> JsonResponse:
-        response = JsonResponse({"error": self.as_dict()}, status=self.status)
+    def response(self) -> HttpResponse:
+        body = json.dumps({"error": self.as_dict()}, ensure_ascii=False, separators=(",", ":")).encode()
+        response = HttpResponse(body, status=self.status, content_type="application/json; charset=utf-8")
         for name, value in self.headers.items():
             response[name] = value
         return response

@@ -1,6 +1,8 @@
 """HMAC-SHA256 request signing, checked as the ACS gateway checks connection-string clients (API_NOTES §2).
 
-string_to_sign = VERB \\n path_query \\n x-ms-date;host;content_hash, keyed with the decoded access key.
+string_to_sign = VERB \\n path_query \\n date;host;content_hash, keyed with the decoded access key, where the date is
+the `x-ms-date` header (SignedHeaders=x-ms-date;host;x-ms-content-sha256, identity SDKs from 1.1) or the `Date`
+header (SignedHeaders=date;host;x-ms-content-sha256, identity 1.0.0 and earlier); ACS accepts either.
 The SDKs sign the path *as transmitted*, which differs between clients (requests percent-encodes the identity
 id, aiohttp sends it raw), so the raw request target is preferred and both encodings are the fallback.
 """
@@ -16,7 +18,8 @@ from . import config
 from .errors import AcsError, denied
 
 SCHEME = "HMAC-SHA256"
-SIGNED_HEADERS = "x-ms-date;host;x-ms-content-sha256"
+# SignedHeaders value -> the header whose value was signed as the date
+SIGNED_HEADERS = {"x-ms-date;host;x-ms-content-sha256": "x-ms-date", "date;host;x-ms-content-sha256": "Date"}
 MAX_CLOCK_SKEW = timedelta(minutes=5)
 SKEW_MESSAGE = (
     "The time difference between the originating client and the server is greater than the allowed margin "
@@ -26,9 +29,9 @@ SKEW_MESSAGE = (
 
 def verify(request) -> None:
     """Return if the request is signed with the resource's access key, else raise AcsError 401."""
-    signature = _signature(request.headers.get("Authorization", ""))
+    signature, date_header = _signature(request.headers.get("Authorization", ""))
     content_hash = request.headers.get("x-ms-content-sha256", "")
-    date = request.headers.get("x-ms-date", "")
+    date = request.headers.get(date_header, "") if date_header else ""
     if not (signature and content_hash and date):
         raise denied()
     body_hash = base64.b64encode(hashlib.sha256(request.body).digest()).decode()
@@ -47,15 +50,17 @@ def verify(request) -> None:
     raise denied()
 
 
-def _signature(authorization: str) -> str:
-    """The Signature of `HMAC-SHA256 SignedHeaders=x-ms-date;host;x-ms-content-sha256&Signature=…`, or ""."""
+def _signature(authorization: str) -> tuple[str, str]:
+    """The Signature of `HMAC-SHA256 SignedHeaders=x-ms-date;host;x-ms-content-sha256&Signature=…` and the
+    header that holds the signed date, or ("", "")."""
     scheme, _, params = authorization.partition(" ")
     if scheme != SCHEME:
-        return ""
+        return "", ""
     fields = dict(part.partition("=")[::2] for part in params.strip().split("&"))
-    if fields.get("SignedHeaders", "").lower() != SIGNED_HEADERS:
-        return ""
-    return fields.get("Signature", "")
+    date_header = SIGNED_HEADERS.get(fields.get("SignedHeaders", "").lower())
+    if not date_header:
+        return "", ""
+    return fields.get("Signature", ""), date_header
 
 
 def _check_date(value: str) -> None:

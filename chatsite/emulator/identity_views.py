@@ -14,7 +14,7 @@ def _new_identity_id() -> str:
 
 def _expires_on(moment: datetime) -> str:
     # Real format "2021-03-24T02:00:49.3681884+00:00" (.NET, 7 digits); the SDK hands it out verbatim.
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f") + "0+00:00"
+    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "0+00:00"
 
 
 def _scopes(value, *, target: str = "Scopes") -> list[str]:
@@ -79,6 +79,7 @@ def _delete(request, identity_id):
     throttle.check("delete_identity")
     # Deleting the identity is what makes its tokens fail: authenticate() finds no identity.
     deleted, _ = Identity.objects.filter(pk=identity_id).delete()
+    tokens.forget(identity_id)
     if not deleted:
         raise not_found(f"Identity '{identity_id}' does not exist.")
     return api.no_content()
@@ -100,6 +101,7 @@ def _revoke(request, identity_id):
     identity = _existing(identity_id)
     identity.tokens_valid_after = datetime.now(UTC)
     identity.save(update_fields=["tokens_valid_after"])
+    tokens.forget(identity_id)
     return api.no_content()
 
 

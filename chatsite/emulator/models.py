@@ -33,6 +33,9 @@ class Thread(models.Model):
     updated_on = models.DateTimeField()
     last_sequence_id = models.PositiveBigIntegerField(default=0)
     last_message_id = models.PositiveBigIntegerField(default=0)
+    # api-version 2025-03-15: name/value pairs, and {"kind": "threadCreationDate", "deleteThreadAfterDays": N}
+    metadata = models.JSONField(null=True, blank=True)
+    retention_policy = models.JSONField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -55,6 +58,7 @@ class Participant(models.Model):
     added_on = models.DateTimeField()
     # Set while removed: the participant keeps reading messages up to this sequence id.
     removed_at_sequence_id = models.PositiveBigIntegerField(null=True, blank=True)
+    metadata = models.JSONField(null=True, blank=True)  # api-version 2025-03-15
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["thread", "user_id"], name="emulator_participant_unique")]

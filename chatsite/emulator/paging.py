@@ -1,8 +1,10 @@
 """List paging as the SDK follows it (API_NOTES §3).
 
-The SDK requests nextLink's path verbatim and keeps only its query parameters (re-quoted, `+` turned into a
-space, empty ones dropped, api-version overwritten). So a nextLink is relative, carries every parameter the
-next page needs, and its continuation token is base64url without padding: nothing the round trip can damage.
+A nextLink is absolute (the request's scheme and host) and carries `api-version`, as the real service's do:
+the JS SDK (and Python chat 1.1.0) request it exactly as given. The Python SDK 1.2+ requests its path and
+keeps only its query parameters (re-quoted, `+` turned into a space, empty ones dropped, api-version
+overwritten), so the link carries every parameter the next page needs and its continuation token is base64url
+without padding: nothing either round trip can damage.
 """
 
 import base64
@@ -63,5 +65,13 @@ def thread_path(thread_id: str, suffix: str = "") -> str:
     return f"{path}/{suffix}" if suffix else path
 
 
-def next_link(path: str, **params) -> str:
-    return f"{path}?{urlencode(params)}"
+def absolute_url(request, path: str) -> str:
+    """`path` on the endpoint the client called. Built from the Host header, not request.get_host(): the
+    emulator answers whatever name it is reached by (the site's ALLOWED_HOSTS are not its business)."""
+    host = request.META.get("HTTP_HOST") or f"{request.META['SERVER_NAME']}:{request.META['SERVER_PORT']}"
+    return f"{request.scheme}://{host}{path}"
+
+
+def next_link(request, path: str, **params) -> str:
+    params["api-version"] = request.GET["api-version"]
+    return absolute_url(request, f"{path}?{urlencode(params)}")

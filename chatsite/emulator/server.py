@@ -4,13 +4,15 @@ It is reached only over the wire, like real ACS: the SDKs get a connection strin
 """
 
 import dataclasses
+import socket
 import ssl
 import threading
 from pathlib import Path
 
 from django.conf import settings
+from django.core.handlers.exception import convert_exception_to_response
 from django.core.handlers.wsgi import WSGIHandler
-from django.core.servers.basehttp import ThreadedWSGIServer, WSGIRequestHandler
+from django.core.servers.basehttp import ServerHandler, ThreadedWSGIServer, WSGIRequestHandler
 from django.db import connections
 
 from . import config
@@ -20,21 +22,67 @@ URLCONF = "chatsite.emulator.urls"
 
 
 class EmulatorHandler(WSGIHandler):
-    """The project's WSGI handler, routed to the emulator's URLs only."""
+    """Django's WSGI handler routed to the emulator's URLs only, without the site's middleware: ACS answers
+    carry no security headers, Vary, Content-Language or session cookies, and the emulator must not depend on
+    the site's ALLOWED_HOSTS."""
+
+    def load_middleware(self, is_async=False):
+        self._view_middleware = []
+        self._template_response_middleware = []
+        self._exception_middleware = []
+        self._middleware_chain = convert_exception_to_response(self._get_response)
+
+    def __call__(self, environ, start_response):
+        response = super().__call__(environ, start_response)
+        # Keep this thread's database connections for the next request on the same client connection (closed
+        # with it, in TLSServer.close_request): with CONN_MAX_AGE 0 Django would reconnect for every request.
+        for conn in connections.all(initialized_only=True):
+            conn.close_at = None
+        return response
 
     def get_response(self, request):
         request.urlconf = URLCONF
-        return super().get_response(request)
+        response = super().get_response(request)
+        # Without it the HTTP/1.1 server closes the connection after each answer (no keep-alive).
+        response["Content-Length"] = str(len(response.content))
+        return response
+
+
+class AnonymousServerHandler(ServerHandler):
+    server_software = None  # no `Server: WSGIServer/0.2 CPython/…` header
 
 
 class RequestHandler(WSGIRequestHandler):
     quiet = False
+    # Buffered: headers and body leave in one write (one TLS record) when the handler flushes, instead of two
+    # small writes that Nagle's algorithm and the client's delayed ACK hold up for ~40 ms.
+    wbufsize = 64 * 1024
+
+    def setup(self):
+        self.request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        super().setup()
 
     def get_environ(self):
         environ = super().get_environ()
         # HMAC signs the path exactly as transmitted; PATH_INFO is already percent-decoded.
         environ["RAW_URI"] = self.path
+        environ["HTTPS"] = "on"  # wsgiref derives wsgi.url_scheme from it: Location and nextLink say https
         return environ
+
+    def handle_one_request(self):
+        """Django's handle_one_request with a handler that sends no Server header, flushed after each answer
+        (the write buffer would otherwise hold a bodyless answer while the connection is kept alive)."""
+        self.raw_requestline = self.rfile.readline(65537)
+        if len(self.raw_requestline) > 65536:
+            self.requestline = self.request_version = self.command = ""
+            self.send_error(414)
+            return
+        if not self.parse_request():
+            return
+        handler = AnonymousServerHandler(self.rfile, self.wfile, self.get_stderr(), self.get_environ())
+        handler.request_handler = self
+        handler.run(self.server.get_app())
+        self.wfile.flush()
 
     def log_message(self, format, *args):  # noqa: A002 - signature of the base class
         if not self.quiet:
@@ -50,7 +98,9 @@ class TLSServer(ThreadedWSGIServer):
 
     def get_request(self):
         sock, address = super().get_request()
-        return self.ssl_context.wrap_socket(sock, server_side=True), address
+        # The handshake happens on the first read, in the connection's own thread: a slow or silent client
+        # does not hold up the accept loop.
+        return self.ssl_context.wrap_socket(sock, server_side=True, do_handshake_on_connect=False), address
 
     def _close_connections(self):
         # A shared (in-memory SQLite test) connection belongs to its creator thread: never close it here.

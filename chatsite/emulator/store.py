@@ -9,7 +9,7 @@ import dataclasses
 import secrets
 import time
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import nh3
 from django.db import IntegrityError, transaction
@@ -32,6 +32,7 @@ class NewParticipant:
     user_id: str
     display_name: str = ""
     share_history_time: datetime | None = None
+    metadata: dict | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -53,10 +54,18 @@ class Page:
 # --- access ------------------------------------------------------------------------------------------
 
 
+def _retention_expired(thread: Thread) -> bool:
+    """A thread past its retention policy is gone, as if deleted (checked on access, no sweeper)."""
+    policy = thread.retention_policy
+    if not policy or policy.get("kind") != "threadCreationDate":
+        return False
+    return datetime.now(UTC) >= thread.created_on + timedelta(days=policy["deleteThreadAfterDays"])
+
+
 def _thread(thread_id: str, *, lock: bool = False) -> Thread:
     query = Thread.objects.select_for_update() if lock else Thread.objects
     thread = query.filter(pk=thread_id, deleted_on__isnull=True).first()
-    if thread is None:
+    if thread is None or _retention_expired(thread):
         raise not_found(f"Thread {thread_id} was not found.")
     return thread
 
@@ -67,6 +76,19 @@ def _member(thread: Thread, user_id: str, *, active: bool) -> Participant:
     if participant is None or (active and not participant.is_active):
         raise forbidden()
     return participant
+
+
+def _access(thread_id: str, user_id: str, *, active: bool) -> tuple[Thread, Participant]:
+    """The thread and the caller's participation in one query (reads); 404 / 403 as _thread and _member."""
+    participant = (
+        Participant.objects.select_related("thread")
+        .filter(thread_id=thread_id, thread__deleted_on__isnull=True, user_id=user_id)
+        .first()
+    )
+    if participant is None or (active and not participant.is_active) or _retention_expired(participant.thread):
+        _thread(thread_id)  # only on the error path: 404 for a missing thread, else 403
+        raise forbidden()
+    return participant.thread, participant
 
 
 @dataclasses.dataclass(frozen=True)
@@ -189,7 +211,13 @@ def _over_cap(p: NewParticipant) -> InvalidParticipant:
 
 
 def thread_create(
-    *, creator: str, topic: str, participants: list[NewParticipant], repeatability_id: str | None
+    *,
+    creator: str,
+    topic: str,
+    participants: list[NewParticipant],
+    repeatability_id: str | None,
+    metadata: dict | None = None,
+    retention_policy: dict | None = None,
 ) -> tuple[Thread, list[InvalidParticipant]]:
     """A new thread with its creator as participant, or the creator's thread of the same request id."""
     _check_batch(participants)
@@ -199,7 +227,11 @@ def thread_create(
         return existing, []
     try:
         with transaction.atomic():
-            return _thread_create(creator, topic, participants, repeatability_id)
+            thread, invalid = _thread_create(creator, topic, participants, repeatability_id)
+            if metadata or retention_policy:
+                thread.metadata, thread.retention_policy = metadata or None, retention_policy
+                thread.save(update_fields=["metadata", "retention_policy"])
+            return thread, invalid
     except IntegrityError:
         # A concurrent request with the same repeatability id won the race: answer with its thread.
         return Thread.objects.get(created_by=creator, repeatability_request_id=repeatability_id), []
@@ -211,7 +243,7 @@ def _thread_create(creator, topic, participants, repeatability_id):
     others, invalid = _split_unknown([p for p in participants if p.user_id != creator])
     room = MAX_PARTICIPANTS - 1
     invalid += [_over_cap(p) for p in others[room:]]
-    members = [NewParticipant(creator, creator_entry.display_name), *others[:room]]
+    members = [NewParticipant(creator, creator_entry.display_name, metadata=creator_entry.metadata), *others[:room]]
 
     now = datetime.now(UTC)
     thread = Thread.objects.create(
@@ -228,6 +260,7 @@ def _thread_create(creator, topic, participants, repeatability_id):
             user_id=p.user_id,
             display_name=p.display_name,
             share_history_time=p.share_history_time,
+            metadata=p.metadata or None,
             added_on=now,
         )
         for p in members
@@ -239,8 +272,7 @@ def _thread_create(creator, topic, participants, repeatability_id):
 
 
 def thread_get(*, user: str, thread_id: str) -> Thread:
-    thread = _thread(thread_id)
-    _member(thread, user, active=False)
+    thread, _ = _access(thread_id, user, active=False)
     return thread
 
 
@@ -259,12 +291,23 @@ def threads_list(*, user: str, size: int, start_time: datetime | None, after: di
 
 
 @transaction.atomic
-def thread_update_topic(*, user: str, thread_id: str, topic: str) -> None:
+def thread_update(
+    *, user: str, thread_id: str, topic: str | None, metadata: dict | None, retention_policy: dict | None
+) -> None:
+    """Merge-patch of topic, metadata (a null value removes a key) and retention policy; only a topic
+    writes a system message. `{}` changes nothing but still needs access."""
     thread = _thread(thread_id, lock=True)
     _member(thread, user, active=True)
-    thread.topic = topic
-    thread.save(update_fields=["topic"])
-    _topic_message(thread, user)
+    if metadata is not None:
+        merged = {**(thread.metadata or {}), **metadata}
+        thread.metadata = {k: v for k, v in merged.items() if v is not None} or None
+    if retention_policy is not None:
+        thread.retention_policy = None if retention_policy.get("kind") == "none" else retention_policy
+    if topic is not None:
+        thread.topic = topic
+    thread.save(update_fields=["topic", "metadata", "retention_policy"])
+    if topic is not None:
+        _topic_message(thread, user)
 
 
 @transaction.atomic
@@ -326,8 +369,7 @@ def _visible_message(thread: Thread, participant: Participant, message_id: str, 
 
 
 def message_get(*, user: str, thread_id: str, message_id: str) -> Message:
-    thread = _thread(thread_id)
-    participant = _member(thread, user, active=False)
+    thread, participant = _access(thread_id, user, active=False)
     return _visible_message(thread, participant, message_id)
 
 
@@ -335,8 +377,7 @@ def messages_list(
     *, user: str, thread_id: str, size: int, start_time: datetime | None, after: dict | None
 ) -> Page:
     """Newest first (descending sequence id); startTime filters on the last modification."""
-    thread = _thread(thread_id)
-    participant = _member(thread, user, active=False)
+    thread, participant = _access(thread_id, user, active=False)
     query = Message.objects.filter(_window(thread, participant).q(), thread=thread)
     if start_time:
         query = query.filter(modified_on__gte=start_time)
@@ -429,6 +470,7 @@ def participants_add(
             defaults={
                 "display_name": p.display_name,
                 "share_history_time": p.share_history_time,
+                "metadata": p.metadata or None,
                 "added_on": now,
                 "removed_at_sequence_id": None,
             },
@@ -439,8 +481,7 @@ def participants_add(
 
 
 def participants_list(*, user: str, thread_id: str, skip: int, size: int) -> Page:
-    thread = _thread(thread_id)
-    _member(thread, user, active=False)
+    thread, _ = _access(thread_id, user, active=False)
     participants = list(
         Participant.objects.filter(thread=thread, removed_at_sequence_id__isnull=True).order_by("id")[
             skip : skip + size + 1
@@ -452,13 +493,12 @@ def participants_list(*, user: str, thread_id: str, skip: int, size: int) -> Pag
 @transaction.atomic
 def participant_remove(*, user: str, thread_id: str, target: str) -> None:
     """Remove a participant; it keeps reading up to (and including) the participantRemoved message.
-    Removing an already removed participant succeeds; one that never was in the thread is 404."""
+    Removing an already removed participant, or one that never was in the thread, succeeds with no change
+    (the real service's answer, which the SDK's own sample relies on)."""
     thread = _thread(thread_id, lock=True)
     _member(thread, user, active=True)
     participant = Participant.objects.filter(thread=thread, user_id=target).first()
-    if participant is None:
-        raise not_found(f"Participant {target} is not in thread {thread_id}.")
-    if not participant.is_active:
+    if participant is None or not participant.is_active:
         return
     removed = [wire.participant(participant)]
     message = _participants_message(thread, "participantRemoved", user, removed)
@@ -478,8 +518,7 @@ def _receipts_supported(thread: Thread) -> bool:
 def read_receipt_send(*, user: str, thread_id: str, message_id: str) -> None:
     """Keep the latest read message per participant: an older one does not move the receipt back.
     Above 20 participants receipts are accepted and ignored (ACS does not support them there)."""
-    thread = _thread(thread_id)
-    participant = _member(thread, user, active=True)
+    thread, participant = _access(thread_id, user, active=True)
     message = _visible_message(thread, participant, message_id)
     if not _receipts_supported(thread):
         return
@@ -504,8 +543,7 @@ def read_receipt_send(*, user: str, thread_id: str, message_id: str) -> None:
 
 def read_receipts_list(*, user: str, thread_id: str, skip: int, size: int) -> Page:
     """Receipts of messages the caller can see; none on threads above 20 participants."""
-    thread = _thread(thread_id)
-    participant = _member(thread, user, active=False)
+    thread, participant = _access(thread_id, user, active=False)
     if not _receipts_supported(thread):
         return Page([], None)
     receipts = list(
@@ -518,4 +556,4 @@ def read_receipts_list(*, user: str, thread_id: str, skip: int, size: int) -> Pa
 
 def typing(*, user: str, thread_id: str) -> None:
     """Typing notifications are not stored (the Python SDK has no channel to deliver them)."""
-    _member(_thread(thread_id), user, active=True)
+    _access(thread_id, user, active=True)

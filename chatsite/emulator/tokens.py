@@ -7,6 +7,7 @@ not contain the base64url characters `-` or `_`. For ASCII JSON only the bytes `
 
 import dataclasses
 import secrets
+import time
 from datetime import UTC, datetime, timedelta
 
 import jwt
@@ -18,6 +19,12 @@ from .models import Identity
 SCOPES = ("chat", "voip", "chat.join", "chat.join.limited", "voip.join")
 MIN_MINUTES, MAX_MINUTES, DEFAULT_MINUTES = 60, 1440, 1440
 ALGORITHM = "HS256"
+# How long this process trusts what it read of an identity (exists? tokens revoked when?) before reading it
+# again. Revoking or deleting through this process takes effect at once; through another worker within this
+# many seconds (real ACS: "up to 15 minutes"). Saves a query on every chat call.
+IDENTITY_CACHE_SECONDS = 5.0
+_MISSING = object()
+_identities: dict[str, tuple[float, object]] = {}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -80,12 +87,31 @@ def authenticate(authorization: str | None) -> Principal:
     except jwt.InvalidTokenError as exc:
         raise unauthorized() from exc
     user_id = "8:" + claims["skypeid"]
-    identity = Identity.objects.filter(pk=user_id).only("tokens_valid_after").first()
-    if identity is None:
+    valid_after = _tokens_valid_after(user_id)
+    if valid_after is _MISSING:
         raise unauthorized("The identity of the access token does not exist.")
-    if identity.tokens_valid_after and claims["iatMs"] < identity.tokens_valid_after.timestamp() * 1000:
+    if valid_after and claims["iatMs"] < valid_after.timestamp() * 1000:
         raise unauthorized("The access token has been revoked.")
     return Principal(user_id=user_id, scopes=frozenset(s for s in claims["acsScope"].split(",") if s))
+
+
+def _tokens_valid_after(user_id: str):
+    """The identity's revocation time (None: never revoked), or _MISSING; cached for a few seconds."""
+    now = time.monotonic()
+    cached = _identities.get(user_id)
+    if cached and cached[0] > now:
+        return cached[1]
+    found = Identity.objects.filter(pk=user_id).values_list("tokens_valid_after", flat=True)[:1]
+    value = found[0] if found else _MISSING
+    if len(_identities) > 100_000:
+        _identities.clear()
+    _identities[user_id] = (now + IDENTITY_CACHE_SECONDS, value)
+    return value
+
+
+def forget(user_id: str) -> None:
+    """Called when an identity is revoked or deleted: its next token is checked against the database."""
+    _identities.pop(user_id, None)
 
 
 def require_chat(principal: Principal, *, manage_threads=False, manage_participants=False) -> None:

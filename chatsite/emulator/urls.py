@@ -20,6 +20,7 @@ urlpatterns = [
     path("chat/threads/<str:thread_id>/participants", chat_views.participants),
     path("chat/threads/<str:thread_id>/participants/:add", chat_views.add_participants),
     path("chat/threads/<str:thread_id>/participants/:remove", chat_views.remove_participant),
+    path("chat/threads/<str:thread_id>/participants/<str:participant_id>", chat_views.participant),
 ]
 
 

@@ -14,7 +14,9 @@ ACS_USER_PREFIXES = ("8:acs:", "8:dod-acs:", "8:gcch-acs:", "8:spool:")
 
 
 def timestamp(value: datetime) -> str:
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    """RFC 3339 in UTC, second precision: `0001-01-01T00:00:00Z`. Not strftime("%Y"), which writes year 1 as
+    "1" on glibc, a date no SDK can read."""
+    return f"{value.astimezone(UTC).replace(tzinfo=None, microsecond=0).isoformat()}Z"
 
 
 def from_epoch_ms(ms: int) -> datetime:
@@ -29,9 +31,10 @@ def parse_timestamp(value, *, target: str) -> datetime:
     text = value.strip().replace(" ", "+")
     try:
         parsed = datetime.fromisoformat(text)
-    except ValueError as exc:
+        # Normalised here: an offset that moves the instant outside years 1-9999 is the client's mistake.
+        return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    except (ValueError, OverflowError) as exc:
         raise bad_request(f"{target} is not a valid ISO 8601 date-time: {value!r}.", target=target) from exc
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def identifier(raw_id: str) -> dict:
@@ -54,8 +57,11 @@ def parse_identifier(value, *, target: str) -> str:
     raise bad_request(f"{target} has neither communicationUser.id nor rawId.", target=target)
 
 
-def participant(p: Participant) -> dict:
-    return participant_dict(p.user_id, p.display_name, p.share_history_time)
+def participant(p: Participant, *, with_metadata: bool = False) -> dict:
+    data = participant_dict(p.user_id, p.display_name, p.share_history_time)
+    if with_metadata and p.metadata:
+        data["metadata"] = p.metadata
+    return data
 
 
 def participant_dict(user_id: str, display_name: str, share_history_time: datetime | None) -> dict:
@@ -67,7 +73,7 @@ def participant_dict(user_id: str, display_name: str, share_history_time: dateti
     return data
 
 
-def thread_properties(t: Thread) -> dict:
+def thread_properties(t: Thread, *, with_metadata: bool = False) -> dict:
     data = {
         "id": t.id,
         "topic": t.topic,
@@ -76,6 +82,11 @@ def thread_properties(t: Thread) -> dict:
     }
     if t.deleted_on:
         data["deletedOn"] = timestamp(t.deleted_on)
+    if with_metadata:
+        if t.metadata:
+            data["metadata"] = t.metadata
+        if t.retention_policy:
+            data["retentionPolicy"] = t.retention_policy
     return data
 
 
@@ -115,6 +126,50 @@ def read_receipt(r: ReadReceipt) -> dict:
         "chatMessageId": str(r.message_id),
         "readOn": timestamp(r.read_on),
     }
+
+
+# --- 2020-11-01-preview3 shapes (chat SDK 1.0.0b4): identifiers are raw id strings --------------------------
+
+
+def _raw(identifier_model: dict) -> str:
+    return identifier_model.get("rawId") or identifier_model.get("communicationUser", {}).get("id", "")
+
+
+def participant_preview(p: Participant) -> dict:
+    data = {"id": p.user_id}
+    if p.display_name:
+        data["displayName"] = p.display_name
+    data["shareHistoryTime"] = timestamp(p.share_history_time or EPOCH)
+    return data
+
+
+def thread_preview(t: Thread) -> dict:
+    data = {"id": t.id, "topic": t.topic, "createdOn": timestamp(t.created_on), "createdBy": t.created_by}
+    if t.deleted_on:
+        data["deletedOn"] = timestamp(t.deleted_on)
+    return data
+
+
+def message_preview(m: Message) -> dict:
+    data = message(m)
+    data.pop("metadata", None)
+    sender = data.pop("senderCommunicationIdentifier", None)
+    if sender:
+        data["senderId"] = _raw(sender)
+    content = dict(data["content"])
+    if "initiatorCommunicationIdentifier" in content:
+        content["initiator"] = _raw(content.pop("initiatorCommunicationIdentifier"))
+    if "participants" in content:
+        content["participants"] = [
+            {"id": _raw(p["communicationIdentifier"]), **{k: v for k, v in p.items() if k != "communicationIdentifier"}}
+            for p in content["participants"]
+        ]
+    data["content"] = content
+    return data
+
+
+def read_receipt_preview(r: ReadReceipt) -> dict:
+    return {"senderId": r.user_id, "chatMessageId": str(r.message_id), "readOn": timestamp(r.read_on)}
 
 
 def collection(items: list[dict], next_link: str | None) -> dict:

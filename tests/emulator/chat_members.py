@@ -24,10 +24,10 @@ class Member:
         # get_chat_thread_client does not inherit the ChatClient's transport options.
         return self.client.get_chat_thread_client(thread_id, connection_verify=self.ca_cert, **kwargs)
 
-    def raw(self, method: str, path: str, **kwargs):
+    def raw(self, method: str, path: str, *, api_version: str = "2024-03-07", **kwargs):
         """A request through the SDK's own pipeline (token, TLS) for what its typed methods cannot send;
         no retries, so a 429 comes back as it is."""
-        request = HttpRequest(method, path, params={"api-version": "2024-03-07"}, **kwargs)
+        request = HttpRequest(method, path, params={"api-version": api_version}, **kwargs)
         return self.client._client._send_request(request, retry_total=0)
 
     def async_client(self) -> AsyncChatClient:

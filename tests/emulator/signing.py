@@ -15,16 +15,24 @@ def http_date(moment: datetime | None = None) -> str:
 
 
 def signed_headers(
-    method: str, path_query: str, host: str, body: bytes, access_key: str, *, date: str | None = None
+    method: str,
+    path_query: str,
+    host: str,
+    body: bytes,
+    access_key: str,
+    *,
+    date: str | None = None,
+    date_header: str = "x-ms-date",
 ) -> dict:
+    """Headers of a signed request; date_header="Date" signs as identity SDK 1.0.0 and earlier do."""
     date = date or http_date()
     content_hash = base64.b64encode(hashlib.sha256(body).digest()).decode()
     string_to_sign = f"{method}\n{path_query}\n{date};{host};{content_hash}"
     digest = hmac.new(base64.b64decode(access_key), string_to_sign.encode(), hashlib.sha256).digest()
     return {
-        "x-ms-date": date,
+        date_header: date,
         "x-ms-content-sha256": content_hash,
-        "Authorization": "HMAC-SHA256 SignedHeaders=x-ms-date;host;x-ms-content-sha256&Signature="
+        "Authorization": f"HMAC-SHA256 SignedHeaders={date_header.lower()};host;x-ms-content-sha256&Signature="
         + base64.b64encode(digest).decode(),
         "Content-Type": "application/json",
     }

@@ -48,8 +48,9 @@ def test_add_list_and_remove(alice, member, thread_id):  # noqa: F811
     assert ids(p.identifier for p in removed.content.participants) == {carol.id}
     assert removed.content.initiator.properties["id"] == alice.id
     chat.remove_participant(carol.user)  # already removed: still a success
-    with pytest.raises(ResourceNotFoundError):
-        chat.remove_participant(member().user)  # never in the thread
+    chat.remove_participant(member().user)  # never in the thread: a success too (the SDK's own sample relies on it)
+    assert ids(p.identifier for p in chat.list_participants()) == {alice.id, bob.id}
+    assert next(iter(chat.list_messages())).id == removed.id  # and no system message for either
 
 
 def test_share_history_full_none_and_partial(alice, member, thread_id):  # noqa: F811

@@ -11,7 +11,7 @@ from django.test import RequestFactory
 
 from chatsite.emulator import config, hmac_auth
 from chatsite.emulator.errors import AcsError
-from tests.emulator.signing import IDENTITY_API, host_of, raw, send, signed_headers
+from tests.emulator.signing import IDENTITY_API, host_of, http_date, raw, send, signed_headers
 
 DENIED = {"error": {"code": "Denied", "message": "Denied by the resource provider."}}
 
@@ -31,6 +31,16 @@ def test_correctly_signed_request_creates_a_user(emulator, key):
 
     assert response.status_code == 201
     assert response.json()["identity"]["id"].startswith("8:acs:")
+
+
+def test_a_request_signed_with_the_date_header_is_accepted(emulator, key):
+    """Identity SDK 1.0.0 and earlier sign `Date` (SignedHeaders=date;host;x-ms-content-sha256)."""
+    response = send(emulator, "POST", f"/identities?{IDENTITY_API}", key=key, date_header="Date")
+    assert response.status_code == 201, response.text
+
+    stale = datetime.now(UTC) - timedelta(minutes=10)
+    response = send(emulator, "POST", f"/identities?{IDENTITY_API}", key=key, date_header="Date", date=http_date(stale))
+    assert response.status_code == 401
 
 
 def test_client_request_id_is_echoed(emulator, key):

@@ -1,0 +1,184 @@
+"""Benchmark: chat operations per second through the real SDK with 8 clients, emulator vs a fixed answer.
+
+Plain script (not a test): `.venv/bin/python tests/benchmarks/bench_emulator_sdk.py [seconds] [clients]`.
+Starts two HTTPS servers as child processes, on the same HTTP/TLS stack (`chatsite.emulator.server`):
+- `runemulator` on a throw-away SQLite database (or DATABASE_URL if set: use a scratch database!);
+- a fixed-answer server that answers every request with a canned body and no work: the ceiling the SDK, TLS
+  and the HTTP server reach on this machine.
+Then N client threads (each its own ACS user, thread and SDK client, hence its own keep-alive connection) run
+each operation for the given seconds against each server, and it prints ops/s side by side plus the emulator's
+SQL queries per operation.
+"""
+
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "chatsite.settings")
+os.environ.setdefault("CHATSITE_VAR_DIR", tempfile.mkdtemp(prefix="bench-emulator-sdk-"))
+os.environ["ACS_EMULATOR_THROTTLING"] = "false"
+
+CANNED = {
+    ("POST", "messages"): (201, b'{"id":"1700000000000"}'),
+    ("GET", "message"): (
+        200,
+        b'{"id":"1700000000000","type":"text","sequenceId":"3","version":"1700000000000",'
+        b'"content":{"message":"hello"},"senderDisplayName":"","createdOn":"2024-01-01T00:00:00Z",'
+        b'"senderCommunicationIdentifier":{"rawId":"8:acs:x","communicationUser":{"id":"8:acs:x"}}}',
+    ),
+    ("GET", "thread"): (
+        200,
+        b'{"id":"19:x@thread.v2","topic":"t","createdOn":"2024-01-01T00:00:00Z",'
+        b'"createdByCommunicationIdentifier":{"rawId":"8:acs:x","communicationUser":{"id":"8:acs:x"}}}',
+    ),
+}
+
+
+def fixed_app(environ, start_response):
+    environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+    path = environ["PATH_INFO"]
+    kind = "messages" if path.endswith("/messages") else "message" if "/messages/" in path else "thread"
+    status, body = CANNED[(environ["REQUEST_METHOD"], kind)]
+    start_response(
+        f"{status} X", [("Content-Type", "application/json; charset=utf-8"), ("Content-Length", str(len(body)))]
+    )
+    return [body]
+
+
+def serve_fixed():
+    """Child process: the fixed-answer server on the emulator's HTTP/TLS stack."""
+    import django
+
+    django.setup()
+    from chatsite.emulator import server
+
+    running = server.make_server("127.0.0.1", 0)
+    running.server.set_app(fixed_app)
+    print(f"ACS_CONNECTION_STRING={running.connection_string}", flush=True)
+    print(f"ACS_CA_CERT={running.ca_cert}", flush=True)
+    running.server.serve_forever()
+
+
+def start(args) -> tuple[subprocess.Popen, str, str]:
+    process = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    values = dict(process.stdout.readline().strip().split("=", 1) for _ in range(2))
+    return process, values["ACS_CONNECTION_STRING"], values["ACS_CA_CERT"]
+
+
+def endpoint_of(connection_string: str) -> str:
+    return connection_string.split(";")[0].removeprefix("endpoint=").rstrip("/")
+
+
+def make_clients(emulator_cs, ca, endpoint, count):
+    """Per client: (ChatThreadClient, thread id, message id) of its own user, made on the emulator."""
+    from azure.communication.chat import ChatClient, CommunicationTokenCredential
+    from azure.communication.identity import CommunicationIdentityClient
+
+    identity = CommunicationIdentityClient.from_connection_string(emulator_cs, connection_verify=ca)
+    result = []
+    for _ in range(count):
+        _, token = identity.create_user_and_token(scopes=["chat"])
+        chat = ChatClient(endpoint_of(emulator_cs), CommunicationTokenCredential(token.token), connection_verify=ca)
+        thread_id = chat.create_chat_thread("bench").chat_thread.id
+        message_id = chat.get_chat_thread_client(thread_id, connection_verify=ca).send_message("hello").id
+        target = ChatClient(endpoint, CommunicationTokenCredential(token.token), connection_verify=ca)
+        result.append((target.get_chat_thread_client(thread_id, connection_verify=ca), thread_id, message_id))
+    return result
+
+
+OPERATIONS = {
+    "send_message": lambda client, message_id: client.send_message("benchmark"),
+    "get_message": lambda client, message_id: client.get_message(message_id),
+    "get_properties": lambda client, message_id: client.get_properties(),
+}
+
+
+def run(clients, operation, seconds) -> float:
+    call = OPERATIONS[operation]
+    counts = [0] * len(clients)
+    stop = time.monotonic() + seconds
+    barrier = threading.Barrier(len(clients) + 1)
+
+    def worker(i, client, message_id):
+        call(client, message_id)  # warm: connection and TLS session up before timing
+        barrier.wait()
+        while time.monotonic() < stop:
+            call(client, message_id)
+            counts[i] += 1
+
+    threads = [threading.Thread(target=worker, args=(i, c, m)) for i, (c, _, m) in enumerate(clients)]
+    for t in threads:
+        t.start()
+    barrier.wait()
+    began = time.monotonic()
+    stop = began + seconds
+    for t in threads:
+        t.join()
+    return sum(counts) / (time.monotonic() - began)
+
+
+def queries_per_operation() -> dict[str, int]:
+    """SQL statements per operation (the second call of each: caches warm), counted on every database
+    connection of an emulator started in this process."""
+    import django
+
+    django.setup()
+    from django.db.backends.signals import connection_created
+
+    from chatsite.emulator import server
+
+    executed = []
+
+    def count(execute, sql, params, many, context):
+        executed.append(sql)
+        return execute(sql, params, many, context)
+
+    connection_created.connect(lambda connection, **kwargs: connection.execute_wrappers.append(count), weak=False)
+    running = server.start_in_thread()
+    client, _, message_id = make_clients(running.connection_string, str(running.ca_cert), running.endpoint, 1)[0]
+    counts = {}
+    for name, call in OPERATIONS.items():
+        call(client, message_id)
+        executed.clear()
+        call(client, message_id)
+        counts[name] = len(executed)
+    running.stop()
+    return counts
+
+
+def main():
+    if sys.argv[1:2] == ["--fixed-server"]:
+        serve_fixed()
+        return
+    seconds = float(sys.argv[1]) if len(sys.argv) > 1 else 5
+    count = int(sys.argv[2]) if len(sys.argv) > 2 else 8
+    python = sys.executable
+    subprocess.run([python, "manage.py", "migrate", "-v0"], cwd=ROOT, check=True)
+    emulator, emulator_cs, ca = start([python, "manage.py", "runemulator", "--port", "0"])
+    fixed, fixed_cs, _ = start([python, __file__, "--fixed-server"])
+    try:
+        # Both servers use the same CA (same CHATSITE_VAR_DIR), so one set of credentials reaches both.
+        on_emulator = make_clients(emulator_cs, ca, endpoint_of(emulator_cs), count)
+        on_fixed = make_clients(emulator_cs, ca, endpoint_of(fixed_cs), count)
+        print(f"{count} SDK clients, {seconds:g} s per operation, database {os.environ.get('DATABASE_URL', 'SQLite')}")
+        print(f"{'operation':<16}{'emulator ops/s':>16}{'fixed answer ops/s':>20}{'ratio':>8}")
+        for operation in OPERATIONS:
+            emulated = run(on_emulator, operation, seconds)
+            ceiling = run(on_fixed, operation, seconds)
+            print(f"{operation:<16}{emulated:>16.0f}{ceiling:>20.0f}{emulated / ceiling:>8.2f}", flush=True)
+    finally:
+        for process in (emulator, fixed):
+            process.terminate()
+            process.wait()
+    if not os.environ.get("DATABASE_URL"):
+        print("SQL statements per call (SQLite, incl. transaction control):", queries_per_operation())
+
+
+if __name__ == "__main__":
+    main()

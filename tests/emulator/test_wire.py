@@ -1,0 +1,189 @@
+"""What a client sees on the wire beyond the SDK's models: links, headers, dates, limits, latency."""
+
+import json
+from datetime import UTC, datetime
+from urllib.parse import parse_qs, quote, urlsplit
+
+import pytest
+from azure.communication.chat import ChatParticipant
+from azure.core.exceptions import ServiceResponseError
+from azure.core.rest import HttpRequest
+
+from tests.emulator.chat_members import ids, member  # noqa: F401 - fixture
+
+
+@pytest.fixture
+def alice(member):  # noqa: F811
+    return member()
+
+
+@pytest.fixture
+def bob(member):  # noqa: F811
+    return member()
+
+
+@pytest.fixture
+def thread_id(alice, bob):
+    return alice.client.create_chat_thread(
+        "Wire", thread_participants=[ChatParticipant(identifier=bob.user, display_name="Bob")]
+    ).chat_thread.id
+
+
+def get_url(member, url):  # noqa: F811 - a Member, not the fixture
+    """GET a URL exactly as given, as the JS SDK and Python chat 1.1.0 follow a nextLink."""
+    return member.client._client._send_request(HttpRequest("GET", url), retry_total=0)
+
+
+def thread_path(thread_id, suffix=""):
+    return f"/chat/threads/{quote(thread_id, safe='')}" + (f"/{suffix}" if suffix else "")
+
+
+@pytest.mark.parametrize(
+    ("suffix", "size"),
+    [("messages", 2), ("participants", 1), ("readReceipts", 1), (None, 1)],
+)
+def test_next_links_are_absolute_carry_api_version_and_can_be_followed_as_given(
+    alice, bob, emulator, thread_id, suffix, size
+):
+    chat = alice.thread(thread_id)
+    message_id = chat.send_message("hi").id
+    chat.send_read_receipt(message_id)
+    bob.thread(thread_id).send_read_receipt(message_id)
+    alice.client.create_chat_thread("Second")
+    path = thread_path(thread_id, suffix) if suffix else "/chat/threads"
+
+    seen, url = [], None
+    first = alice.raw("GET", f"{path}?maxPageSize={size}")
+    assert first.status_code == 200, first.text()
+    body = first.json()
+    while True:
+        seen += body["value"]
+        url = body.get("nextLink")
+        if not url:
+            break
+        parts = urlsplit(url)
+        assert f"{parts.scheme}://{parts.netloc}" == emulator.endpoint
+        assert parse_qs(parts.query)["api-version"] == ["2024-03-07"]
+        page = get_url(alice, url)
+        assert page.status_code == 200, page.text()
+        body = page.json()
+    assert len(seen) >= 2
+
+
+def test_location_headers_name_https(alice, emulator, thread_id):
+    created = alice.raw("POST", "/chat/threads", json={"topic": "Located"})
+    assert created.headers["Location"].startswith(f"{emulator.endpoint}/chat/threads/")
+    sent = alice.raw("POST", thread_path(thread_id, "messages"), json={"content": "x"})
+    assert sent.headers["Location"] == f"{emulator.endpoint}{thread_path(thread_id)}/messages/{sent.json()['id']}"
+
+
+def test_share_history_time_of_year_one_round_trips(alice, bob, member, thread_id):  # noqa: F811
+    carol = member()
+    chat = alice.thread(thread_id)
+    chat.add_participants([ChatParticipant(identifier=carol.user, share_history_time=datetime(1, 1, 1, tzinfo=UTC))])
+    listed = {p.identifier.properties["id"]: p.share_history_time for p in chat.list_participants()}
+    assert listed[carol.id] == datetime(1, 1, 1, tzinfo=UTC)
+    raw = alice.raw("GET", thread_path(thread_id, "participants")).json()["value"]
+    assert "0001-01-01T00:00:00Z" in {p["shareHistoryTime"] for p in raw}
+    added = next(iter(chat.list_messages()))  # the participantAdded system message carries it too
+    assert ids(p.identifier for p in added.content.participants) == {carol.id}
+
+
+@pytest.mark.parametrize("when", ["yesterday", "2024-13-01T00:00:00Z", "0001-01-01T00:00:00+01:00", 7])
+def test_unparseable_times_are_400_in_acs_shape(alice, member, thread_id, when):  # noqa: F811
+    entry = {"communicationIdentifier": {"rawId": member().id}, "shareHistoryTime": when}
+    response = alice.raw("POST", thread_path(thread_id, "participants/:add"), json={"participants": [entry]})
+    assert response.status_code == 400
+    assert response.headers["Content-Type"] == "application/json; charset=utf-8"
+    assert response.json()["error"]["code"] == "BadRequest"
+
+
+def test_answers_carry_acs_headers_and_none_of_the_sites(alice, thread_id):
+    got = alice.raw("GET", thread_path(thread_id))
+    sent = alice.raw("POST", thread_path(thread_id, "typing"), json={})
+    deleted = alice.raw("DELETE", thread_path(thread_id))
+    for response in (got, sent, deleted):
+        assert len(response.headers["MS-CV"].split(".")[0]) == 22
+        for header in ("Server", "Vary", "Content-Language", "X-Frame-Options", "X-Content-Type-Options",
+                       "Referrer-Policy", "Cross-Origin-Opener-Policy", "Set-Cookie"):
+            assert header not in response.headers, header
+    assert got.headers["Content-Type"] == "application/json; charset=utf-8"
+    assert (sent.status_code, deleted.status_code) == (200, 204)
+    assert "Content-Type" not in sent.headers and "Content-Type" not in deleted.headers
+    assert got.headers["MS-CV"] != sent.headers["MS-CV"]
+
+
+def test_a_deeply_nested_body_is_400(alice, thread_id):
+    deep = b'{"content": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    response = alice.raw("POST", thread_path(thread_id, "messages"), content=deep,
+                         headers={"Content-Type": "application/json"})
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "BadRequest"
+    nested = {"content": "x", "metadata": {"k": "v"}}
+    value = nested
+    for _ in range(80):
+        value["deeper"] = {}
+        value = value["deeper"]
+    response = alice.raw("POST", thread_path(thread_id, "messages"), json=nested)
+    assert response.status_code == 400 and "depth" in response.json()["error"]["message"]
+
+
+def test_a_huge_body_is_413_in_acs_shape(alice, thread_id):
+    body = json.dumps({"content": "x" * 10_000_000}).encode()
+    response = alice.raw("POST", thread_path(thread_id, "messages"), content=body,
+                         headers={"Content-Type": "application/json"})
+    assert response.status_code == 413
+    assert response.json()["error"]["code"] == "RequestEntityTooLarge"
+
+
+@pytest.mark.parametrize("suffix", ["", "messages/{mid}"])
+def test_an_empty_patch_is_400(alice, thread_id, suffix):
+    message_id = alice.thread(thread_id).send_message("x").id
+    response = alice.raw("PATCH", thread_path(thread_id, suffix.format(mid=message_id)), content=b"",
+                         headers={"Content-Type": "application/merge-patch+json"})
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "BadRequest"
+
+
+def test_a_late_answer_still_stores_the_write(alice, thread_id, settings):
+    """ACS_EMULATOR_DELAY: the client gives up waiting, but the message was sent (as with a slow ACS)."""
+    chat = alice.thread(thread_id)
+    settings.ACS_EMULATOR_DELAY = 2
+    with pytest.raises(ServiceResponseError):
+        chat.send_message("late", read_timeout=0.2, retry_total=0)
+    settings.ACS_EMULATOR_DELAY = 0
+    assert "late" in {m.content.message for m in chat.list_messages() if m.type == "text"}
+
+
+def test_api_version_2025_03_15_reads_and_writes_thread_metadata_and_retention(alice, member):  # noqa: F811
+    bob = member()
+    v = "2025-03-15"
+    created = alice.raw(
+        "POST",
+        "/chat/threads",
+        api_version=v,
+        json={
+            "topic": "Kept",
+            "metadata": {"project": "apollo"},
+            "retentionPolicy": {"kind": "threadCreationDate", "deleteThreadAfterDays": 40},
+            "participants": [{"communicationIdentifier": {"rawId": bob.id}, "metadata": {"role": "guest"}}],
+        },
+    )
+    assert created.status_code == 201, created.text()
+    thread = created.json()["chatThread"]
+    assert thread["metadata"] == {"project": "apollo"}
+    assert thread["retentionPolicy"] == {"kind": "threadCreationDate", "deleteThreadAfterDays": 40}
+    path = thread_path(thread["id"])
+
+    patched = alice.raw("PATCH", path, api_version=v, json={"metadata": {"stage": "2", "project": None}},
+                        headers={"Content-Type": "application/merge-patch+json"})
+    assert patched.status_code == 204
+    assert alice.raw("GET", path, api_version=v).json()["metadata"] == {"stage": "2"}
+    participants = alice.raw("GET", f"{path}/participants", api_version=v).json()["value"]
+    assert {p["communicationIdentifier"]["rawId"]: p.get("metadata") for p in participants}[bob.id] == {"role": "guest"}
+
+    bad = alice.raw("PATCH", path, api_version=v, json={"retentionPolicy": {"kind": "threadCreationDate"}},
+                    headers={"Content-Type": "application/merge-patch+json"})
+    assert bad.status_code == 400
+    # Older versions neither show nor change them.
+    assert "metadata" not in alice.raw("GET", path).json()
