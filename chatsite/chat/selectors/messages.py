@@ -106,6 +106,10 @@ def messages_poll(*, actor: Actor, thread_id: str, marker: int) -> PollResult | 
     update = polling.poll(thread_id=thread_id, scope=scope, marker=marker, reader=reader)
     if update is None:
         return None
+    # The read this poll made may itself have shown that the viewer was removed (by another ACS client).
+    ended = state.viewer_state(thread_id=thread_id, user_pk=actor.user.pk)
+    if ended is not None:
+        return PollResult(marker, [], ended=ended)
     if update.resync is not None:
         return PollResult(update.marker, update.resync.messages, update.resync)
     visible = update.messages
