@@ -7,10 +7,16 @@ from datetime import datetime
 
 import pytest
 from django.core.cache import cache
+from hypothesis import settings as hypothesis_settings
 
 from chatsite.chat.presentation import Message
 
 SERVICE_ID = "8:acs:service-identity"
+
+# No example database in the work tree, and no per-example deadline: the machine is shared, and speed is not
+# what these tests assert.
+hypothesis_settings.register_profile("chatsite", database=None, deadline=None)
+hypothesis_settings.load_profile("chatsite")
 
 
 @pytest.fixture(autouse=True)

@@ -8,8 +8,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from chatsite.chat.live import cache as live_cache
+from chatsite.chat.live import state
 from chatsite.chat.live.cache import Counter, gate, run_locked, within_budget
 from chatsite.chat.live.polling import replay_chain
+from chatsite.chat.live.typing import typing_names, typing_record
 
 pytestmark = pytest.mark.unit
 
@@ -130,3 +132,26 @@ def test_replay_keeps_exactly_the_newest_version_of_every_id(chunks_of_ids):
     assert [m.sequence_id for m in merged] == sorted(seen)
     for m in merged:
         assert m.version == min(age for age, ids in enumerate(chunks_of_ids) if m.sequence_id in ids)
+
+
+def test_who_is_typing_leaves_out_the_viewer_and_is_sorted():
+    typing_record(thread_id="t", user_pk=3, name="Carla")
+    typing_record(thread_id="t", user_pk=1, name="Ana")
+    typing_record(thread_id="t", user_pk=2, name="Bruno")
+    typing_record(thread_id="other", user_pk=4, name="Dora")
+
+    assert typing_names(thread_id="t", except_pk=1) == ["Bruno", "Carla"]
+    assert typing_names(thread_id="nobody", except_pk=1) == []
+
+
+def test_how_a_part_in_a_thread_ended_is_remembered_per_person_and_deletion_wins():
+    state.set_viewer_state(thread_id="t", user_pk=1, state=state.LEFT)
+    state.set_viewer_state(thread_id="t", user_pk=2, state=state.REMOVED)
+
+    assert state.viewer_state(thread_id="t", user_pk=1) == state.LEFT
+    assert state.viewer_state(thread_id="t", user_pk=2) == state.REMOVED
+    assert state.viewer_state(thread_id="t", user_pk=3) is None
+    state.set_viewer_state(thread_id="t", user_pk=2, state=None)  # added back
+    assert state.viewer_state(thread_id="t", user_pk=2) is None
+    state.set_deleted(thread_id="t")
+    assert {state.viewer_state(thread_id="t", user_pk=pk) for pk in (1, 2, 3)} == {state.DELETED}
