@@ -13,12 +13,12 @@ from .selectors.accounts import display_name, people_choices
 
 MESSAGE_MAX_BYTES = 28 * 1024  # ACS's message size limit (LIMITS.md)
 # ACS message ids are numbers; anything else from a page is not worth a call.
-MESSAGE_ID = re.compile(r"^[0-9]{1,20}$")
+MESSAGE_ID = re.compile(r"[0-9]{1,20}")
 
 
 def message_id_param(value: str | None) -> str | None:
     """A message id a page sent as a parameter, or None when it cannot be one."""
-    return value if value and MESSAGE_ID.match(value) else None
+    return value if value and MESSAGE_ID.fullmatch(value) else None
 
 
 class SignUpForm(UserCreationForm):

@@ -51,6 +51,8 @@ class Message:
     participant_ids: list[str] = dataclasses.field(default_factory=list)
     participant_names: list[str] = dataclasses.field(default_factory=list)
     topic: str = ""
+    # The only participant named was the site's service identity (dropped from the names above).
+    moderator_only: bool = False
 
     @property
     def is_system(self) -> bool:
@@ -85,9 +87,13 @@ class Message:
         if self.type == "topicupdated":
             return _("%(actor)s changed the topic to “%(topic)s”") % {"actor": actor, "topic": self.topic}
         if self.type == "participantadded":
+            if not others and self.moderator_only:
+                return _("%(actor)s added a moderator") % {"actor": actor}
             if not others:
                 return _("%(actor)s joined") % {"actor": actor}
             return _("%(actor)s added %(names)s") % {"actor": actor, "names": _join(others)}
+        if not others and self.moderator_only:
+            return _("%(actor)s removed a moderator") % {"actor": actor}
         if not others:
             return _("%(actor)s left") % {"actor": actor}
         return _("%(actor)s removed %(names)s") % {"actor": actor, "names": _join(others)}
@@ -122,6 +128,7 @@ def _without_service_identity(message: Message) -> Message:
         for pid, name in zip(message.participant_ids, message.participant_names, strict=True)
         if not is_service_identity(pid)
     ]
+    message.moderator_only = bool(message.participant_ids) and not kept
     message.participant_ids = [pid for pid, _name in kept]
     message.participant_names = [name for _pid, name in kept]
     if is_service_identity(message.initiator_id):

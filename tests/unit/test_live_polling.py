@@ -15,7 +15,8 @@ from chatsite.chat.live.cache import MARKER, run_locked
 pytestmark = pytest.mark.unit
 
 THREAD = "19:lunch@thread.v2"
-ANA, BRUNO = 1, 2
+# Viewers of a thread the site's service identity reads share its scope; elsewhere each viewer has their own.
+ANA = BRUNO = THREAD
 
 
 @dataclasses.dataclass(frozen=True)
@@ -48,7 +49,7 @@ class FakeAcs:
 
     def _latest(self):
         self.reads.append(("latest",))
-        return self.latest_page
+        return MARKER.current(THREAD), self.latest_page
 
 
 @pytest.fixture
@@ -56,15 +57,15 @@ def acs():
     return FakeAcs()
 
 
-def open_page(viewer, *, ago=timedelta(0), read_at=None) -> int:
+def open_page(scope, *, ago=timedelta(0), read_at=None) -> int:
     marker = MARKER.current(THREAD)
     read_at = read_at or timezone.now() - ago
-    polling.page_opened(thread_id=THREAD, viewer=viewer, marker=marker, read_at=read_at)
+    polling.page_opened(scope=scope, marker=marker, read_at=read_at)
     return marker
 
 
-def poll(viewer, marker, acs):
-    return polling.poll(thread_id=THREAD, viewer=viewer, marker=marker, reader=acs.reader())
+def poll(scope, marker, acs):
+    return polling.poll(thread_id=THREAD, scope=scope, marker=marker, reader=acs.reader())
 
 
 def test_an_idle_poll_reads_nothing(acs):
@@ -107,15 +108,28 @@ def test_a_viewer_several_changes_behind_gets_the_newest_version_of_each(acs):
     assert acs.reads == []
 
 
-def test_a_viewer_the_cache_does_not_know_reads_the_latest_page(acs):
-    marker = MARKER.current(THREAD)  # no page_opened: membership is unconfirmed (or expired)
+def test_a_change_in_a_scope_never_synced_reads_the_latest_page(acs):
+    marker = MARKER.current(THREAD)  # no page opened in this scope: nothing to read changes since
+    MARKER.bump(THREAD)
 
     update = poll(ANA, marker, acs)
 
     assert update.resync is acs.latest_page
     assert update.messages == acs.latest_page.messages
     assert acs.reads == [("latest",)]
-    assert poll(ANA, marker, acs) is None  # known from now on
+
+
+def test_per_viewer_scopes_share_nothing(acs):
+    ana, bruno = f"{THREAD}:1", f"{THREAD}:2"
+    marker = open_page(ana)
+    open_page(bruno)
+    acs.changes = [Msg("2", 2, "what Ana may see")]
+    MARKER.bump(THREAD)
+
+    poll(ana, marker, acs)
+    poll(bruno, marker, acs)
+
+    assert [read[0] for read in acs.reads] == ["changes", "changes"]  # each read as its own viewer
 
 
 def test_a_burst_too_big_for_one_read_makes_pages_reload(acs):

@@ -103,11 +103,6 @@ def test_the_service_identity_is_named_as_moderation_and_never_listed(site_peopl
 
 
 @pytest.mark.django_db
-@pytest.mark.xfail(
-    strict=True,
-    reason="presentation drops the service identity from the participants and then reads the initiator as joining "
-    "or leaving: another ACS client adding (or removing) the moderator shows 'Ana joined' ('Ana left')",
-)
 @pytest.mark.parametrize("kind", ["participantadded", "participantremoved"])
 def test_adding_or_removing_only_the_moderator_does_not_read_as_joining_or_leaving(site_people, service_identity, kind):
     [shown] = present([_with_service(record(kind, ANA, ["SERVICE"]), service_identity)])
