@@ -7,6 +7,7 @@ Two modes, chosen by CHATSITE_ENV:
   every missing or malformed variable.
 """
 
+import hashlib
 import os
 from pathlib import Path
 
@@ -50,6 +51,7 @@ INSTALLED_APPS = [
     "chatsite.emulator",
     "chatsite.acs",
     "chatsite.chat",
+    "chatsite.events",
 ]
 
 MIDDLEWARE = [
@@ -226,6 +228,17 @@ ACS_CONNECTION_STRING = env.acs_connection_string("ACS_CONNECTION_STRING", requi
 ACS_CA_CERT = env.existing_file("ACS_CA_CERT")
 # Seconds an SDK call may take before the person sees the "ACS is unavailable" banner.
 ACS_TIMEOUT = env.integer("ACS_TIMEOUT", default=10, minimum=1)
+# How the site learns of changes other ACS clients make: "eventgrid" (an Event Grid subscription delivers them to
+# /events/acs/; the embedded emulator subscribes the site by itself) or "poll" (open pages read ACS now and then).
+ACS_EVENTS = env("ACS_EVENTS", "poll" if ACS_CONNECTION_STRING else "eventgrid")
+if ACS_EVENTS not in ("eventgrid", "poll"):
+    env.invalid("ACS_EVENTS", f"must be eventgrid or poll, not {ACS_EVENTS!r}")
+# Secret(s) Event Grid deliveries must carry (?secret=… in the subscription's URL); comma-separated to rotate.
+# Locally derived from SECRET_KEY; required in production with ACS_EVENTS=eventgrid (32+ random characters).
+EVENTGRID_SECRET = env("EVENTGRID_SECRET", required=PRODUCTION and ACS_EVENTS == "eventgrid")
+if EVENTGRID_SECRET and any(len(s.strip()) < 32 for s in EVENTGRID_SECRET.split(",")):
+    env.invalid("EVENTGRID_SECRET", "must be random values of at least 32 characters each")
+EVENTGRID_SECRET = EVENTGRID_SECRET or hashlib.sha256(f"eventgrid:{SECRET_KEY}".encode()).hexdigest()
 
 # --- The embedded emulator ----------------------------------------------------------------------------
 # ACS's rate limits (LIMITS.md) are enforced by default so the site is built against them.

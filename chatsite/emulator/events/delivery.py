@@ -33,7 +33,7 @@ LATER = 12 * 3600
 NO_RETRY = {400, 401, 403, 413}
 MINIMUM_WAIT = {404: 300, 408: 120, 503: 30}
 LEASE = timedelta(seconds=2 * transport.TIMEOUT)
-# How often an idle dispatcher looks for rows other processes wrote (its own writes wake it at once).
+# While deliveries are pending, the dispatcher looks at least this often for rows other processes wrote.
 IDLE_CHECK = 2.0
 BATCH_QUERY = 200
 
@@ -159,20 +159,21 @@ def _claim(pks: list[int]) -> list[EventDelivery]:
 
 
 class Dispatcher:
+    """A thread that runs while deliveries are pending and stops when none are left (it holds no database
+    connection while it waits). Writes wake it; a process that starts serving wakes it once, to resume what an
+    earlier process left pending."""
+
     def __init__(self):
         self._wake = threading.Event()
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
 
-    def start(self) -> None:
+    def wake(self) -> None:
         with self._lock:
-            if self._thread is None or not self._thread.is_alive():
+            self._wake.set()
+            if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="acs-emulator-events", daemon=True)
                 self._thread.start()
-
-    def wake(self) -> None:
-        self.start()
-        self._wake.set()
 
     def _run(self) -> None:
         while True:
@@ -183,9 +184,14 @@ class Dispatcher:
                 logger.exception("Event dispatcher failed; trying again shortly")
                 following = IDLE_CHECK
             finally:
-                for conn in connections.all(initialized_only=True):
-                    conn.close_if_unusable_or_obsolete()
-            self._wake.wait(IDLE_CHECK if following is None else min(following, IDLE_CHECK))
+                connections.close_all()  # this thread's connections only
+            if following is None:
+                with self._lock:
+                    if not self._wake.is_set():
+                        self._thread = None
+                        return
+                continue
+            self._wake.wait(min(following, IDLE_CHECK))
 
 
 dispatcher = Dispatcher()

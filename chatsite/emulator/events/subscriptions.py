@@ -64,7 +64,17 @@ def handshake(endpoint: str, schema: str) -> None:
         )
 
 
-def create(
+def create(*, name: str, endpoint: str, schema: str = EVENT_GRID_SCHEMA, **options) -> EventSubscription:
+    """Create or update a subscription; the endpoint must pass the handshake first (on update too)."""
+    validate_endpoint(endpoint)
+    unknown = sorted(set(options.get("event_types") or []) - set(payloads.ALL_TYPES))
+    if unknown:
+        raise HandshakeFailed(f"Unknown event types: {', '.join(unknown)}.")
+    handshake(endpoint, schema)
+    return save(name=name, endpoint=endpoint, schema=schema, **options)
+
+
+def save(
     *,
     name: str,
     endpoint: str,
@@ -74,12 +84,7 @@ def create(
     event_ttl_minutes: int = 1440,
     max_events_per_batch: int = 1,
 ) -> EventSubscription:
-    """Create or update a subscription; the endpoint must pass the handshake first (on update too)."""
-    validate_endpoint(endpoint)
-    unknown = sorted(set(event_types or []) - set(payloads.ALL_TYPES))
-    if unknown:
-        raise HandshakeFailed(f"Unknown event types: {', '.join(unknown)}.")
-    handshake(endpoint, schema)
+    """Store a subscription whose endpoint passed the handshake."""
     subscription, _ = EventSubscription.objects.update_or_create(
         name=name,
         defaults={

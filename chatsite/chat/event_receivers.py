@@ -1,0 +1,176 @@
+"""What the site does with ACS's chat events (chatsite.events delivers them, deduplicated, one signal each).
+
+Changes made by other ACS clients (a mobile app, a bot) move the thread's poll marker and roster version, so
+open pages fetch them on their next poll; the site's own writes did that already when they were made, so their
+events only update the mirror. The mirror (topic, last activity, last message preview, membership, unread
+counts) is kept for every event, with ACS's versions (epoch ms) compared so a late or out-of-order event never
+overwrites newer state. Nothing here calls ACS: a thread nobody has open costs no read.
+"""
+
+from django.db.models import F, Q
+from django.dispatch import receiver
+from django.utils import timezone
+
+from chatsite.acs import service
+from chatsite.acs.models import AcsIdentity
+from chatsite.events.signals import chat_event
+
+from . import conversation, polling, roster
+from .models import InboxEntry, Thread
+from .people import names_by_acs_id
+
+
+@receiver(chat_event)
+def on_chat_event(sender, event, **kwargs):
+    handler = HANDLERS.get(event.type)
+    if handler is not None:
+        handler(event)
+
+
+def message_received(event) -> None:
+    order = _number(event.message_id)
+    if order is None:
+        return
+    _touch(event)
+    name = names_by_acs_id([event.sender]).get(event.sender, event.sender_name)
+    _threads(event).filter(Q(last_message_id__lt=order) | Q(last_message_id=None)).update(
+        last_message_id=order,
+        last_message_version=event.version or order,
+        last_message_preview=event.preview,
+        last_message_sender_name=name[:256],
+    )
+    _bump_unless_site(event)
+
+
+def message_edited(event) -> None:
+    _message_changed(event, preview=event.preview)
+
+
+def message_deleted(event) -> None:
+    _message_changed(event, preview="")
+
+
+def _message_changed(event, *, preview: str) -> None:
+    order, version = _number(event.message_id), event.version
+    if order is not None and version is not None:
+        _threads(event).filter(last_message_id=order).filter(
+            Q(last_message_version__lt=version) | Q(last_message_version=None)
+        ).update(last_message_version=version, last_message_preview=preview)
+    _touch(event)
+    _bump_unless_site(event)
+
+
+def message_received_by(event) -> None:
+    """The per-person event: one more unread message for its recipient, unless they read past it already."""
+    order = _number(event.message_id)
+    thread = _threads(event).first()
+    user_pk = _user_pk(event.recipient)
+    if order is None or thread is None or user_pk is None:
+        return
+    entry, _ = InboxEntry.objects.get_or_create(thread=thread, user_id=user_pk)
+    InboxEntry.objects.filter(pk=entry.pk, last_read_message_id__lt=order).update(unread_count=F("unread_count") + 1)
+
+
+def thread_created(event) -> None:
+    thread = _threads(event).first()
+    if thread is not None:
+        for person in event.participants:
+            _membership(thread, person.acs_user_id, _version(event), member=True)
+    _touch(event)
+
+
+def topic_updated(event) -> None:
+    if event.topic is not None:
+        version = _version(event)
+        _threads(event).filter(Q(topic_version__lt=version) | Q(topic_version=None)).update(
+            topic=event.topic[: Thread._meta.get_field("topic").max_length], topic_version=version
+        )
+    _touch(event)
+    if not _by_site(event):
+        polling.bump(event.thread_id)
+        roster.changed(event.thread_id)  # open pages re-read the header with the panel
+
+
+def participant_added(event) -> None:
+    _participant_changed(event, member=True)
+
+
+def participant_removed(event) -> None:
+    _participant_changed(event, member=False)
+
+
+def _participant_changed(event, *, member: bool) -> None:
+    thread = _threads(event).first()
+    for person in event.participants:
+        if thread is not None:
+            _membership(thread, person.acs_user_id, _version(event), member=member)
+        if not _by_site(event):
+            state = None if member else conversation.REMOVED
+            conversation.membership_changed(thread_id=event.thread_id, acs_user_id=person.acs_user_id, state=state)
+    _touch(event)
+
+
+def thread_deleted(event) -> None:
+    _threads(event).filter(deleted_at=None).update(deleted_at=event.time or timezone.now())
+    conversation.thread_deleted(thread_id=event.thread_id)
+
+
+HANDLERS = {
+    "ChatMessageReceivedInThread": message_received,
+    "ChatMessageEditedInThread": message_edited,
+    "ChatMessageDeletedInThread": message_deleted,
+    "ChatMessageReceived": message_received_by,
+    "ChatThreadCreated": thread_created,
+    "ChatThreadPropertiesUpdated": topic_updated,
+    "ChatThreadParticipantAdded": participant_added,
+    "ChatThreadParticipantRemoved": participant_removed,
+    "ChatThreadDeleted": thread_deleted,
+}
+
+
+def _threads(event):
+    """The site's live thread of the event (none for threads the site does not host)."""
+    return Thread.objects.filter(acs_thread_id=event.thread_id, deleted_at=None)
+
+
+def _touch(event) -> None:
+    """Last activity only ever moves forward."""
+    if event.time is not None:
+        _threads(event).filter(Q(last_activity_at__lt=event.time) | Q(last_activity_at=None)).update(
+            last_activity_at=event.time
+        )
+
+
+def _membership(thread: Thread, acs_user_id: str, version: int, *, member: bool) -> None:
+    user_pk = _user_pk(acs_user_id)
+    if user_pk is None:
+        return
+    entry, _ = InboxEntry.objects.get_or_create(thread=thread, user_id=user_pk)
+    if InboxEntry.objects.filter(pk=entry.pk, membership_version__lt=version).update(membership_version=version):
+        (thread.participants.add if member else thread.participants.remove)(user_pk)
+
+
+def _bump_unless_site(event) -> None:
+    if not _by_site(event):
+        polling.bump(event.thread_id)
+
+
+def _by_site(event) -> bool:
+    """The site made this change itself (and told open pages then)."""
+    return service.is_service_identity(event.sender) or _user_pk(event.sender) is not None
+
+
+def _user_pk(acs_user_id: str) -> int | None:
+    if not acs_user_id:
+        return None
+    return AcsIdentity.objects.filter(acs_user_id=acs_user_id).values_list("user_id", flat=True).first()
+
+
+def _version(event) -> int:
+    if event.version is not None:
+        return event.version
+    return int(event.time.timestamp() * 1000) if event.time else 0
+
+
+def _number(value: str) -> int | None:
+    return int(value) if value.isdigit() else None

@@ -1,0 +1,82 @@
+"""The embedded setup subscribes the site to its own emulator, so it learns of changes as with real ACS.
+
+The subscription's endpoint is `inprocess:` (the emulator calls this process's site through its WSGI handler):
+the emulator cannot know which address the site listens on. Everything else is as in production: the
+handshake, the secret, at-least-once delivery with retries.
+"""
+
+import logging
+import threading
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.urls import reverse
+
+from . import auth
+
+logger = logging.getLogger(__name__)
+
+SUBSCRIPTION = "chatsite"
+# What the site reacts to: every thread-level event, and the per-person "message received" for unread counts.
+EVENT_TYPES = [
+    "Microsoft.Communication." + name
+    for name in (
+        "ChatThreadCreated",
+        "ChatThreadDeleted",
+        "ChatThreadPropertiesUpdated",
+        "ChatThreadParticipantAdded",
+        "ChatThreadParticipantRemoved",
+        "ChatMessageReceivedInThread",
+        "ChatMessageEditedInThread",
+        "ChatMessageDeletedInThread",
+        "ChatMessageReceived",
+    )
+]
+
+_lock = threading.Lock()
+_subscribed = False
+
+
+def subscribe_embedded() -> None:
+    """Once per process: make sure the emulator's subscription to this site exists and is current."""
+    global _subscribed
+    if _subscribed or settings.ACS_EVENTS != "eventgrid":
+        return
+    with _lock:
+        if _subscribed:
+            return
+        _subscribed = True
+        try:
+            _subscribe()
+        except Exception:
+            logger.exception("The site could not subscribe to the embedded emulator's events")
+
+
+def _subscribe() -> None:
+    from chatsite.emulator.events import subscriptions
+    from chatsite.emulator.events.models import EventSubscription
+
+    endpoint = f"inprocess:{reverse('events:acs')}?{urlencode({auth.QUERY_PARAMETER: auth.secrets()[0]})}"
+    current = EventSubscription.objects.filter(name=SUBSCRIPTION).first()
+    if current is not None and current.endpoint == endpoint and current.event_types == EVENT_TYPES:
+        return
+    # The handshake calls this site's handler: from a thread of its own, so it cannot disturb the request (and
+    # database connection) this call may be part of.
+    failure = []
+    handshake = threading.Thread(target=_handshake, args=(subscriptions, endpoint, failure))
+    handshake.start()
+    handshake.join()
+    if failure:
+        raise failure[0]
+    subscriptions.save(name=SUBSCRIPTION, endpoint=endpoint, event_types=EVENT_TYPES)
+
+
+def _handshake(subscriptions, endpoint: str, failure: list) -> None:
+    from django.db import connections
+
+    try:
+        subscriptions.handshake(endpoint, "EventGridSchema")
+    except Exception as exc:
+        failure.append(exc)
+    finally:
+        connections.close_all()
