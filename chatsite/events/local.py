@@ -33,6 +33,9 @@ EVENT_TYPES = [
     )
 ]
 
+# A message in a thread of N people brings N-1 per-person events: delivered together, not one request each.
+BATCH = 100
+
 _lock = threading.Lock()
 _subscribed = False
 
@@ -58,7 +61,8 @@ def _subscribe() -> None:
 
     endpoint = f"inprocess:{reverse('events:acs')}?{urlencode({auth.QUERY_PARAMETER: auth.secrets()[0]})}"
     current = EventSubscription.objects.filter(name=SUBSCRIPTION).first()
-    if current is not None and current.endpoint == endpoint and current.event_types == EVENT_TYPES:
+    wanted = {"endpoint": endpoint, "event_types": EVENT_TYPES, "max_events_per_batch": BATCH}
+    if current is not None and all(getattr(current, key) == value for key, value in wanted.items()):
         return
     # The handshake calls this site's handler: from a thread of its own, so it cannot disturb the request (and
     # database connection) this call may be part of.
@@ -68,7 +72,7 @@ def _subscribe() -> None:
     handshake.join()
     if failure:
         raise failure[0]
-    subscriptions.save(name=SUBSCRIPTION, endpoint=endpoint, event_types=EVENT_TYPES)
+    subscriptions.save(name=SUBSCRIPTION, **wanted)
 
 
 def _handshake(subscriptions, endpoint: str, failure: list) -> None:
