@@ -65,7 +65,8 @@ def message_received_by(event) -> None:
     order = _number(event.message_id)
     thread = _threads(event).first()
     user_pk = _user_pk(event.recipient)
-    if order is None or thread is None or user_pk is None:
+    # An older revision of the docs had the sender get one too: their own message is not unread.
+    if order is None or thread is None or user_pk is None or event.recipient == event.sender:
         return
     entry, _ = InboxEntry.objects.get_or_create(thread=thread, user_id=user_pk)
     InboxEntry.objects.filter(pk=entry.pk, last_read_message_id__lt=order).update(unread_count=F("unread_count") + 1)
@@ -102,9 +103,8 @@ def participant_removed(event) -> None:
 def _participant_changed(event, *, member: bool) -> None:
     thread = _threads(event).first()
     for person in event.participants:
-        if thread is not None:
-            _membership(thread, person.acs_user_id, _version(event), member=member)
-        if not _by_site(event):
+        newest = thread is None or _membership(thread, person.acs_user_id, _version(event), member=member)
+        if newest and not _by_site(event):
             state = None if member else conversation.REMOVED
             conversation.membership_changed(thread_id=event.thread_id, acs_user_id=person.acs_user_id, state=state)
     _touch(event)
@@ -141,13 +141,16 @@ def _touch(event) -> None:
         )
 
 
-def _membership(thread: Thread, acs_user_id: str, version: int, *, member: bool) -> None:
+def _membership(thread: Thread, acs_user_id: str, version: int, *, member: bool) -> bool:
+    """Apply a person's membership change unless a newer one was applied; False when this one is stale."""
     user_pk = _user_pk(acs_user_id)
     if user_pk is None:
-        return
+        return True  # not a person of the site: nothing to order
     entry, _ = InboxEntry.objects.get_or_create(thread=thread, user_id=user_pk)
-    if InboxEntry.objects.filter(pk=entry.pk, membership_version__lt=version).update(membership_version=version):
-        (thread.participants.add if member else thread.participants.remove)(user_pk)
+    if not InboxEntry.objects.filter(pk=entry.pk, membership_version__lt=version).update(membership_version=version):
+        return False
+    (thread.participants.add if member else thread.participants.remove)(user_pk)
+    return True
 
 
 def _bump_unless_site(event) -> None:
