@@ -36,6 +36,16 @@ LEASE = timedelta(seconds=2 * transport.TIMEOUT)
 # While deliveries are pending, the dispatcher looks at least this often for rows other processes wrote.
 IDLE_CHECK = 2.0
 BATCH_QUERY = 200
+FAILURE_FIELDS = [
+    "attempts",
+    "last_attempt_at",
+    "last_outcome",
+    "lease_token",
+    "lease_until",
+    "next_attempt_at",
+    "state",
+    "dead_letter_reason",
+]
 
 
 def time_scale() -> float:
@@ -107,7 +117,8 @@ def deliver(subscription: EventSubscription, rows: list[EventDelivery]) -> None:
                 row.attempts,
                 answer.outcome,
             )
-        row.save()
+        # An update, not save(): a row deleted meanwhile (its subscription removed) stays deleted.
+        EventDelivery.objects.filter(pk=row.pk).update(**{field: getattr(row, field) for field in FAILURE_FIELDS})
 
 
 def dead_letter(row: EventDelivery) -> dict:
