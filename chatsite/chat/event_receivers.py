@@ -28,34 +28,33 @@ def on_chat_event(sender, event, **kwargs):
 
 
 def message_received(event) -> None:
-    order = _number(event.message_id)
-    if order is None:
-        return
-    _touch(event)
-    name = names_by_acs_id([event.sender]).get(event.sender, event.sender_name)
-    _threads(event).filter(Q(last_message_id__lt=order) | Q(last_message_id=None)).update(
-        last_message_id=order,
-        last_message_version=event.version or order,
-        last_message_preview=event.preview,
-        last_message_sender_name=name[:256],
-    )
-    _bump_unless_site(event)
+    _last_message(event, preview=event.preview)
 
 
 def message_edited(event) -> None:
-    _message_changed(event, preview=event.preview)
+    _last_message(event, preview=event.preview)
 
 
 def message_deleted(event) -> None:
-    _message_changed(event, preview="")
+    _last_message(event, preview="")
 
 
-def _message_changed(event, *, preview: str) -> None:
-    order, version = _number(event.message_id), event.version
-    if order is not None and version is not None:
-        _threads(event).filter(last_message_id=order).filter(
-            Q(last_message_version__lt=version) | Q(last_message_version=None)
-        ).update(last_message_version=version, last_message_preview=preview)
+def _last_message(event, *, preview: str) -> None:
+    """Show the newest message, in its newest version: a message newer than the one shown replaces it, a newer
+    version of the one shown updates it (an edit or deletion that overtook its own "received" counts too)."""
+    order = _number(event.message_id)
+    if order is None:
+        return
+    version = event.version or order
+    newer = Q(last_message_id__lt=order) | Q(last_message_id=None)
+    newer_version = Q(last_message_id=order) & (Q(last_message_version__lt=version) | Q(last_message_version=None))
+    name = names_by_acs_id([event.sender]).get(event.sender, event.sender_name)
+    _threads(event).filter(newer | newer_version).update(
+        last_message_id=order,
+        last_message_version=version,
+        last_message_preview=preview,
+        last_message_sender_name=name[:256],
+    )
     _touch(event)
     _bump_unless_site(event)
 

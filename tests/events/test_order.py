@@ -84,6 +84,14 @@ def test_edits_and_deletions_apply_by_version_to_the_previewed_message(client, t
     assert thread.last_message_preview == ""
 
 
+def test_an_edit_that_overtakes_its_message_is_not_undone_by_it(client, thread):
+    message(client, "ChatMessageEditedInThread", 1000, 1300, "edited")
+    message(client, "ChatMessageReceivedInThread", 1000, 1000, "original")
+
+    thread.refresh_from_db()
+    assert (thread.last_message_id, thread.last_message_preview) == (1000, "edited")
+
+
 def test_topic_updates_apply_in_version_order(client, thread):
     for version, topic in ((20, "Newest"), (10, "Older")):
         send(
