@@ -41,18 +41,28 @@ _subscribed = False
 
 
 def subscribe_embedded() -> None:
-    """Once per process: make sure the emulator's subscription to this site exists and is current."""
+    """Once per process: make sure the emulator's subscription to this site exists and is current (or, when the
+    site polls instead, that it is gone)."""
     global _subscribed
-    if _subscribed or settings.ACS_EVENTS != "eventgrid":
+    if _subscribed:
         return
     with _lock:
         if _subscribed:
             return
         _subscribed = True
         try:
-            _subscribe()
+            if settings.ACS_EVENTS == "eventgrid":
+                _subscribe()
+            else:
+                _unsubscribe()
         except Exception:
             logger.exception("The site could not subscribe to the embedded emulator's events")
+
+
+def _unsubscribe() -> None:
+    from chatsite.emulator.events import subscriptions
+
+    subscriptions.remove(SUBSCRIPTION)
 
 
 def _subscribe() -> None:

@@ -35,7 +35,12 @@ def test_the_embedded_setup_delivers_events_to_the_site_itself(embedded, ana, br
     assert (thread.last_message_preview, thread.last_message_sender_name) == ("Through Event Grid", "Ana")
 
 
-def test_no_subscription_when_the_site_polls(embedded, settings, ana):
+def test_a_site_that_polls_is_not_subscribed(embedded, settings, ana, monkeypatch):
+    services.thread_create(user=ana.user, topic="Events", participants=[], idempotency_token=str(uuid.uuid4()))
+    assert EventSubscription.objects.filter(name=local.SUBSCRIPTION).exists()
+
+    # The next process starts with ACS_EVENTS=poll.
     settings.ACS_EVENTS = "poll"
+    monkeypatch.setattr(local, "_subscribed", False)
     services.thread_create(user=ana.user, topic="Polled", participants=[], idempotency_token=str(uuid.uuid4()))
     assert not EventSubscription.objects.exists()
