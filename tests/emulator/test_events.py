@@ -194,7 +194,7 @@ def test_a_failing_endpoint_gets_the_event_again_until_it_answers(member, record
 
     wait_for(lambda: EventDelivery.objects.filter(attempts__gte=2).exists(), what="two failed attempts")
     recorder.fail_with = None
-    wait_for(lambda: recorder.deliveries, what="the retried delivery")
+    wait_for(lambda: recorder.deliveries, timeout=60, what="the retried delivery")
     wait_for(lambda: not EventDelivery.objects.exists(), what="the outbox to empty")
     assert len(recorder.of_type("ChatThreadCreated")) == 1
     assert int(recorder.deliveries[0]["headers"]["aeg-delivery-count"]) >= 2

@@ -112,7 +112,7 @@ def test_events_sent_while_the_site_is_away_arrive_once_it_is_back_and_only_once
     assert not ReceivedEvent.objects.filter(event_type="ChatMessageReceivedInThread").exists()
 
     site.start()
-    wait_for(settled, what="the retried deliveries")
+    wait_for(settled, timeout=60, what="the retried deliveries")
     in_thread = ReceivedEvent.objects.filter(event_type="ChatMessageReceivedInThread")
     assert in_thread.count() == 3
     assert set(handled.values()) == {1}  # none twice
