@@ -115,6 +115,7 @@ def test_every_chat_event_matches_the_published_schema_field_by_field(member, re
     ana.client.delete_chat_thread(result.chat_thread.id)
 
     wait_for(lambda: len(recorder.of_type("ChatThreadWithUserDeleted")) == 2, what="the thread deletion events")
+    wait_for(lambda: not EventDelivery.objects.exists(), what="every delivery")
     schema = Schema()
     seen = set()
     for event in recorder.events():
