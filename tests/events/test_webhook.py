@@ -57,7 +57,10 @@ def test_deliveries_without_the_secret_are_refused_and_not_handled(client, handl
 def test_the_secret_is_accepted_in_the_query_or_a_header(client, handled):
     assert deliver(client, event("1"), query="?secret=an-older-secret-still-accepted-0123456789").status_code == 200
     assert deliver(client, event("2"), query="", **{"X-Events-Secret": SECRET}).status_code == 200
-    assert [e.id for e in handled] == ["1", "2"]
+    # An endpoint URL given without the trailing slash works as well.
+    response = client.post(f"/events/acs?secret={SECRET}", json.dumps([event("3")]), content_type="application/json")
+    assert response.status_code == 200
+    assert [e.id for e in handled] == ["1", "2", "3"]
 
 
 def test_subscription_validation_handshake_echoes_the_code(client, handled):
