@@ -7,6 +7,7 @@ Two modes, chosen by CHATSITE_ENV:
   every missing or malformed variable.
 """
 
+import hashlib
 import os
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -193,6 +194,7 @@ INSTALLED_APPS = [
     "chatsite.emulator",
     "chatsite.acs",
     "chatsite.chat",
+    "chatsite.events",
 ]
 
 MIDDLEWARE = [
@@ -362,6 +364,19 @@ ACS_CA_CERT = env.str(
 )
 # Seconds an SDK call may take before the person sees the "ACS is unavailable" banner.
 ACS_TIMEOUT = env.whole_number("ACS_TIMEOUT", 10, minimum=1)
+# How the site learns of changes other ACS clients make: "eventgrid" (an Event Grid subscription delivers them to
+# /events/acs/; the embedded emulator subscribes the site by itself) or "poll" (open pages read ACS now and then).
+ACS_EVENTS = env.choice("ACS_EVENTS", "poll" if ACS_CONNECTION_STRING else "eventgrid", ("eventgrid", "poll"))
+# Secret(s) Event Grid deliveries must carry (?secret=… in the subscription's URL); comma-separated to rotate.
+# Locally derived from SECRET_KEY; required in production with ACS_EVENTS=eventgrid (32+ random characters).
+EVENTGRID_SECRET = env.str(
+    "EVENTGRID_SECRET",
+    required_in_production(None) if ACS_EVENTS == "eventgrid" else None,
+    validate=rule(
+        lambda value: all(len(part.strip()) >= 32 for part in value.split(",")),
+        "must be random values of at least 32 characters each",
+    ),
+) or hashlib.sha256(f"eventgrid:{SECRET_KEY}".encode()).hexdigest()
 
 # --- The embedded emulator ----------------------------------------------------------------------------
 # ACS's rate limits (LIMITS.md) are enforced by default so the site is built against them.

@@ -24,8 +24,10 @@ def current() -> AcsConfig:
     ca_cert = settings.ACS_CA_CERT
     if not connection_string:
         from chatsite.emulator.server import embedded
+        from chatsite.events.local import subscribe_embedded
 
         running = embedded()
+        subscribe_embedded()  # the site learns of the emulator's changes through Event Grid, as in production
         connection_string, ca_cert = running.connection_string, running.ca_cert
     return AcsConfig(
         endpoint=connection_strings.parse(connection_string).endpoint,

@@ -6,3 +6,6 @@ class ChatConfig(AppConfig):
     name = "chatsite.chat"
     label = "chat"
     verbose_name = _("Chat")
+
+    def ready(self):
+        from . import receivers  # noqa: F401 - connects the site's reactions to ACS events

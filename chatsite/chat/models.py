@@ -45,6 +45,13 @@ class Thread(models.Model):
     participant_count = models.PositiveIntegerField(_("participants"), null=True, blank=True)
     last_activity_at = models.DateTimeField(_("last activity"), null=True, blank=True)
     deleted_at = models.DateTimeField(_("deleted at"), null=True, blank=True)
+    # What the inbox shows, kept by ACS's events (chat/services/events.py). The ACS ids and versions are epoch
+    # milliseconds: comparing them lets a late or out-of-order event never overwrite a newer state.
+    last_message_id = models.PositiveBigIntegerField(_("last message id"), null=True, blank=True)
+    last_message_version = models.PositiveBigIntegerField(_("last message version"), null=True, blank=True)
+    last_message_preview = models.CharField(_("last message"), max_length=200, blank=True)
+    last_message_sender_name = models.CharField(_("last message sender"), max_length=256, blank=True)
+    topic_version = models.PositiveBigIntegerField(_("topic version"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("thread")
@@ -53,3 +60,25 @@ class Thread(models.Model):
 
     def __str__(self):
         return self.topic
+
+
+class InboxEntry(models.Model):
+    """One person's state of one thread, kept by ACS's events: unread messages and membership as last heard."""
+
+    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="inbox_entries", verbose_name=_("thread"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="inbox_entries", verbose_name=_("user")
+    )
+    # Messages from others received after the last one this person read.
+    unread_count = models.PositiveIntegerField(_("unread messages"), default=0)
+    last_read_message_id = models.PositiveBigIntegerField(_("last read message id"), default=0)
+    # The version of the latest participant-added/removed event applied for this person.
+    membership_version = models.PositiveBigIntegerField(_("membership version"), default=0)
+
+    class Meta:
+        verbose_name = _("inbox entry")
+        verbose_name_plural = _("inbox entries")
+        constraints = [models.UniqueConstraint(fields=["thread", "user"], name="chat_inbox_entry_unique")]
+
+    def __str__(self):
+        return f"{self.user} in {self.thread}"

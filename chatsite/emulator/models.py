@@ -118,3 +118,6 @@ class ReadReceipt(models.Model):
 
     def __str__(self):
         return f"{self.user_id} read {self.thread_id}/{self.message_id}"
+
+
+from .events.models import EventDelivery, EventSubscription  # noqa: E402, F401 - the Event Grid tables

@@ -15,7 +15,7 @@ import nh3
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 
-from . import wire
+from . import events, wire
 from .errors import bad_request, forbidden, not_found
 from .models import Identity, Message, Participant, ReadReceipt, Thread
 
@@ -268,6 +268,7 @@ def _thread_create(creator, topic, participants, repeatability_id):
     added = [wire.participant_dict(p.user_id, p.display_name, p.share_history_time) for p in members]
     _participants_message(thread, "participantAdded", creator, added)
     _topic_message(thread, creator)
+    events.publish("thread_created", thread=thread)
     return thread, invalid
 
 
@@ -308,6 +309,7 @@ def thread_update(
     thread.save(update_fields=["topic", "metadata", "retention_policy"])
     if topic is not None:
         _topic_message(thread, user)
+        events.publish("topic_updated", thread=thread, by=user)
 
 
 @transaction.atomic
@@ -320,6 +322,7 @@ def thread_delete(*, user: str, thread_id: str) -> None:
     if not thread.deleted_on:
         thread.deleted_on = thread.updated_on = datetime.now(UTC)
         thread.save(update_fields=["deleted_on", "updated_on"])
+        events.publish("thread_deleted", thread=thread, by=user)
 
 
 # --- messages ------------------------------------------------------------------------------------------
@@ -344,7 +347,7 @@ def message_send(
     _check_size(content)
     thread = _thread(thread_id, lock=True)
     _member(thread, user, active=True)
-    return _append(
+    message = _append(
         thread,
         type=type,
         content={"message": _clean(type, content)},
@@ -352,6 +355,8 @@ def message_send(
         sender_display_name=display_name,
         metadata=metadata or None,
     )
+    events.publish("message_received", message=message)
+    return message
 
 
 def _parse_message_id(message_id: str) -> int:
@@ -420,6 +425,7 @@ def message_update(
     thread.updated_on = message.modified_on
     thread.save(update_fields=["last_message_id", "updated_on"])
     message.save(update_fields=["content", "metadata", "version", "edited_on", "modified_on"])
+    events.publish("message_edited", message=message)
 
 
 @transaction.atomic
@@ -435,6 +441,7 @@ def message_delete(*, user: str, thread_id: str, message_id: str) -> None:
     thread.updated_on = message.modified_on
     thread.save(update_fields=["last_message_id", "updated_on"])
     message.save(update_fields=["content", "metadata", "version", "deleted_on", "modified_on"])
+    events.publish("message_deleted", message=message)
 
 
 # --- participants -------------------------------------------------------------------------------------
@@ -477,6 +484,7 @@ def participants_add(
         )
     added = [wire.participant_dict(p.user_id, p.display_name, p.share_history_time) for p in joining]
     _participants_message(thread, "participantAdded", user, added)
+    events.publish("participants_added", thread=thread, by=user, user_ids=[p.user_id for p in joining])
     return invalid
 
 
@@ -504,6 +512,7 @@ def participant_remove(*, user: str, thread_id: str, target: str) -> None:
     message = _participants_message(thread, "participantRemoved", user, removed)
     participant.removed_at_sequence_id = message.sequence_id
     participant.save(update_fields=["removed_at_sequence_id"])
+    events.publish("participant_removed", thread=thread, by=user, participant=participant)
 
 
 # --- read receipts and typing ---------------------------------------------------------------------------

@@ -55,14 +55,15 @@ def page_opened(*, scope: str, marker: int, read_at: datetime) -> None:
     cache.add(key("synced", scope), {"marker": marker, "at": read_at}, timeout=None)
 
 
-def poll(*, thread_id: str, scope: str, marker: int, reader: Reader) -> Update | None:
+def poll(*, thread_id: str, scope: str, marker: int, reader: Reader, background: bool = True) -> Update | None:
     """What changed since `marker`, or None when nothing did (the common case, free of ACS calls).
 
-    The caller has checked that the viewer may see the thread now; `reader` reads what they may see.
+    The caller has checked that the viewer may see the thread now; `reader` reads what they may see. Without
+    `background`, changes by other ACS clients arrive only through the marker (Event Grid moves it).
     """
     latest = MARKER.current(thread_id)
     if marker == latest:
-        if not _background_due(scope):
+        if not background or not _background_due(scope):
             return None
         latest = run_locked("poll", scope, lambda: _background_sync(thread_id, scope, reader), ttl=LOCK_TTL)
         if latest is None:

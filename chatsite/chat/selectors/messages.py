@@ -3,6 +3,7 @@
 import dataclasses
 from datetime import datetime
 
+from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -103,7 +104,10 @@ def messages_poll(*, actor: Actor, thread_id: str, marker: int) -> PollResult | 
         return current, page
 
     reader = polling.Reader(changes_since=changes_since, latest=latest)
-    update = polling.poll(thread_id=thread_id, scope=scope, marker=marker, reader=reader)
+    # With Event Grid (ACS_EVENTS=eventgrid) other clients' changes move the marker; only without it do open
+    # pages look for them with a periodic read.
+    background = settings.ACS_EVENTS == "poll"
+    update = polling.poll(thread_id=thread_id, scope=scope, marker=marker, reader=reader, background=background)
     if update is None:
         return None
     # The read this poll made may itself have shown that the viewer was removed (by another ACS client).
