@@ -49,11 +49,15 @@ def site(tmp_path_factory):
 def test_every_worker_reaches_the_database_and_the_cache(site):
     session = requests.Session()
     served_by = set()
-    for _ in range(20):
+    # The kernel hands each new connection to whichever worker accepts first; on a busy machine one worker can
+    # win many in a row, so ask until both have answered (bounded).
+    for _ in range(200):
         response, pid = site.request(session, "GET", "/healthz")
         assert response.status_code == 200
         assert response.json() == {"status": "ok", "checks": {"database": "ok", "cache": "ok"}}
         served_by.add(pid)
+        if len(served_by) == 2:
+            break
 
     assert len(served_by) == 2
 
