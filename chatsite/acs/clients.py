@@ -2,13 +2,20 @@
 
 Retries are few and short so a throttled (429) or absent ACS turns into a banner within seconds instead of
 hanging the page for azure-core's default ten retries with backoff up to two minutes.
+
+Every client of a thread shares one requests.Session (so one pool of kept-alive TLS connections) instead of a
+new connection per call: a TLS handshake costs more than most ACS answers. Sessions are per thread because a
+requests.Session is not documented as thread-safe; the CA, timeouts and credential stay per call.
 """
 
+import threading
 from urllib.parse import urlsplit
 
+import requests
 from azure.communication.chat import ChatClient, ChatThreadClient, CommunicationTokenCredential
 from azure.communication.identity import CommunicationIdentityClient
 from azure.core.pipeline.policies import RetryPolicy, SansIOHTTPPolicy
+from azure.core.pipeline.transport import RequestsTransport
 from django.conf import settings
 
 from . import config
@@ -33,11 +40,33 @@ class _ShortRetryPolicy(RetryPolicy):
         return min(retry_after, MAX_RETRY_AFTER) if retry_after else retry_after
 
 
-def _options(acs: config.AcsConfig) -> dict:
-    return {
+_local = threading.local()
+
+
+def _transport(acs: config.AcsConfig) -> RequestsTransport:
+    """This thread's transport for this CA and these timeouts, over the thread's kept-alive session.
+
+    A transport handed to a client carries the connection settings itself (the client's own are only used for
+    a transport it creates); clients never close it (session_owner=False).
+    """
+    connection = {
         "connection_verify": acs.verify,
         "connection_timeout": min(CONNECT_TIMEOUT, settings.ACS_TIMEOUT),
         "read_timeout": settings.ACS_TIMEOUT,
+    }
+    if not hasattr(_local, "session"):
+        _local.session, _local.transports = requests.Session(), {}
+    cache_key = tuple(connection.values())
+    transport = _local.transports.get(cache_key)
+    if transport is None:
+        transport = RequestsTransport(session=_local.session, session_owner=False, **connection)
+        _local.transports[cache_key] = transport
+    return transport
+
+
+def _options(acs: config.AcsConfig) -> dict:
+    return {
+        "transport": _transport(acs),
         "retry_policy": _ShortRetryPolicy(retry_total=1, retry_backoff_factor=0.2, retry_backoff_max=1),
         "per_retry_policies": [_CountingPolicy()],
     }

@@ -12,6 +12,7 @@ import logging
 from datetime import datetime, timedelta
 
 from azure.communication.identity import CommunicationUserIdentifier
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -33,6 +34,19 @@ Row = AcsIdentity | ServiceIdentity
 class ChatCredentials:
     acs_user_id: str
     token: str = dataclasses.field(repr=False)
+
+
+def acs_user_id_key(user_pk: int) -> str:
+    return f"acs:user-id:{user_pk}"
+
+
+def acs_user_id_for(user) -> str:
+    """The person's ACS user id, from the cache when known (asked on every poll), else their identity."""
+    cached = cache.get(acs_user_id_key(user.pk))
+    if cached is None:
+        cached = identity_for(user).acs_user_id
+        cache.set(acs_user_id_key(user.pk), cached, timeout=None)
+    return cached
 
 
 def identity_for(user) -> AcsIdentity:

@@ -7,6 +7,7 @@ import dataclasses
 from functools import cached_property
 
 from chatsite.acs import gateway, service
+from chatsite.acs.identities import acs_user_id_for
 
 from .selectors.accounts import display_name
 
@@ -31,9 +32,11 @@ class Actor:
     def acs(self) -> gateway.Gateway:
         return gateway.as_service() if self.is_service else gateway.as_person(self.user)
 
-    @property
+    @cached_property
     def acs_user_id(self) -> str:
-        return self.acs.acs_user_id
+        if self.is_service:
+            return service.acs_user_id()
+        return acs_user_id_for(self.user)
 
     @property
     def display_name(self) -> str:

@@ -10,6 +10,7 @@ import dataclasses
 import time
 from collections.abc import Callable
 from datetime import datetime
+from functools import cached_property
 
 from django.core.cache import cache
 from django.utils.translation import gettext as _
@@ -18,8 +19,9 @@ from chatsite.acs.errors import AcsForbidden, AcsNotFound
 from chatsite.acs.service import is_service_identity
 
 from ..actors import Actor
-from ..live import state
+from ..live import snapshot, state
 from ..live.cache import ROSTER, key, run_locked
+from ..live.snapshot import Snapshot
 from .accounts import names_by_acs_id, user_pk_by_acs_id
 from .paging import thread_reads
 from .threads import thread_can_delete, thread_is_shared, thread_unshare
@@ -57,8 +59,14 @@ class Roster:
 class Access:
     """What this viewer may do in the thread now: `ended` is None for a participant."""
 
-    roster: Roster | None  # None when ended
     ended: str | None  # state.LEFT, REMOVED or DELETED
+    read: dict | None = None  # the roster read the decision was made on (participants only)
+    history_from: datetime | None = None  # the viewer's share-history time: nothing earlier is theirs
+
+    @cached_property
+    def roster(self) -> Roster | None:
+        """The roster with the site's names (a query): only what a page shows needs it."""
+        return _named(self.read) if self.read else None
 
 
 def read_for(*, actor: Actor, thread_id: str, read: Callable[[Actor], T]) -> tuple[T, bool]:
@@ -76,10 +84,18 @@ def read_for(*, actor: Actor, thread_id: str, read: Callable[[Actor], T]) -> tup
 
 
 def roster(*, actor: Actor, thread_id: str) -> Roster:
-    current = ROSTER.current(thread_id)
-    cached = cache.get(key("roster-list", thread_id))
+    return _named(_roster_read(actor=actor, thread_id=thread_id))
+
+
+def _roster_read(*, actor: Actor, thread_id: str, seen: Snapshot | None = None) -> dict:
+    """The cached roster read (ids, names as ACS has them, share-history times), read again from ACS when the
+    site changed the roster or REFRESH_AFTER passed; `seen` spares the cache reads an idle poll made already."""
+    if seen is not None and seen.roster_version is not None:
+        current, cached = seen.roster_version, seen.roster
+    else:
+        current, cached = ROSTER.current(thread_id), cache.get(key("roster-list", thread_id))
     if cached is not None and cached["version"] == current and time.time() - cached["at"] < REFRESH_AFTER:
-        return _named(cached)
+        return cached
 
     def read() -> dict:
         members, _shared = read_for(
@@ -96,23 +112,25 @@ def roster(*, actor: Actor, thread_id: str) -> Roster:
         return fetched
 
     # One reader per thread at a time; the others keep the previous list until it lands.
-    fetched = read() if cached is None else run_locked("roster", thread_id, read, ttl=LOCK_TTL) or cached
-    return _named(fetched)
+    return read() if cached is None else run_locked("roster", thread_id, read, ttl=LOCK_TTL) or cached
 
 
-def access(*, actor: Actor, thread_id: str) -> Access:
+def access(*, actor: Actor, thread_id: str, seen: Snapshot | None = None) -> Access:
     """The viewer's part in the thread now, from the cache; never a participant: AcsNotFound (the same 404).
 
     The ended state comes first: the last membership change the site saw of this person (its own writes, and
     other clients' system messages) is a removal, whatever an older roster read says; an addition clears it.
     """
-    ended = state.viewer_state(thread_id=thread_id, user_pk=actor.user.pk)
+    seen = seen or snapshot.read(thread_id=thread_id, user_pk=actor.user.pk)
+    ended = state.DELETED if seen.deleted else seen.ended
     if ended is not None:
-        return Access(None, ended)
-    current = roster(actor=actor, thread_id=thread_id)
-    if not current.has(actor.acs_user_id):
+        return Access(ended)
+    read = _roster_read(actor=actor, thread_id=thread_id, seen=seen)
+    viewer = seen.acs_user_id or actor.acs_user_id
+    history_from = {acs_id: since for acs_id, _name, since in read["ids"]}
+    if viewer not in history_from:
         raise AcsNotFound()
-    return Access(current, None)
+    return Access(None, read, history_from.get(viewer))
 
 
 def member_roster(*, actor: Actor, thread_id: str) -> Roster:

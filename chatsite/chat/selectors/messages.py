@@ -11,11 +11,12 @@ from chatsite.acs import records
 from chatsite.acs.errors import AcsForbidden
 
 from ..actors import Actor
-from ..live import polling, state
+from ..live import polling, snapshot, state
 from ..live.cache import MARKER, ROSTER
+from ..live.snapshot import Snapshot
 from ..presentation import Message, present
 from .accounts import user_pk_by_acs_id
-from .membership import Roster, access, read_for, roster_read_at
+from .membership import access, read_for, roster_read_at
 from .paging import sign, thread_reads, unsign
 from .threads import thread_is_shared
 
@@ -82,10 +83,16 @@ def messages_poll(*, actor: Actor, thread_id: str, marker: int) -> PollResult | 
     Membership is checked first, from the cache: someone who left or was removed gets their ended state and never
     a new message; someone who never took part gets a 404.
     """
-    viewer = access(actor=actor, thread_id=thread_id)
+    seen = snapshot.read(thread_id=thread_id, user_pk=actor.user.pk)
+    viewer = access(actor=actor, thread_id=thread_id, seen=seen)
     if viewer.ended is not None:
         return PollResult(marker, [], ended=viewer.ended)
-    shared, scope = _scope(actor, thread_id)
+    # With Event Grid (ACS_EVENTS=eventgrid) other clients' changes move the marker; only without it do open
+    # pages look for them with a periodic read.
+    background = settings.ACS_EVENTS == "poll"
+    if marker == seen.marker and not background:
+        return None  # the idle poll: one cache round trip, no query, no ACS call
+    shared, scope = _scope(actor, thread_id, seen=seen)
 
     def changes_since(since: datetime, limit: int):
         page, _ = read_for(
@@ -104,9 +111,6 @@ def messages_poll(*, actor: Actor, thread_id: str, marker: int) -> PollResult | 
         return current, page
 
     reader = polling.Reader(changes_since=changes_since, latest=latest)
-    # With Event Grid (ACS_EVENTS=eventgrid) other clients' changes move the marker; only without it do open
-    # pages look for them with a periodic read.
-    background = settings.ACS_EVENTS == "poll"
     update = polling.poll(thread_id=thread_id, scope=scope, marker=marker, reader=reader, background=background)
     if update is None:
         return None
@@ -118,22 +122,22 @@ def messages_poll(*, actor: Actor, thread_id: str, marker: int) -> PollResult | 
         return PollResult(update.marker, update.resync.messages, update.resync)
     visible = update.messages
     if shared:
-        visible = visible_to(visible, viewer=actor.acs_user_id, roster=viewer.roster)
+        visible = visible_to(visible, since=viewer.history_from)
     return PollResult(update.marker, present(visible))
 
 
-def visible_to(items: list[records.Message], *, viewer: str, roster: Roster) -> list[records.Message]:
-    """What ACS would show this participant of messages read by an identity that sees everything: nothing from
-    before their share-history time (ACS: from that time on)."""
-    since = roster.history_from.get(viewer)
+def visible_to(items: list[records.Message], *, since: datetime | None) -> list[records.Message]:
+    """What ACS would show a participant of messages read by an identity that sees everything: nothing from
+    before their share-history time `since` (ACS: from that time on)."""
     if since is None:
         return items
     return [m for m in items if m.created_on >= since]
 
 
-def _scope(actor: Actor, thread_id: str) -> tuple[bool, str]:
+def _scope(actor: Actor, thread_id: str, seen: Snapshot | None = None) -> tuple[bool, str]:
     """Where the thread's deltas live: shared by every viewer, or this viewer's own."""
-    if thread_is_shared(thread_id=thread_id):
+    shared = seen.shared if seen is not None and seen.shared is not None else thread_is_shared(thread_id=thread_id)
+    if shared:
         return True, thread_id
     return False, f"{thread_id}:{actor.user.pk}"
 
