@@ -8,7 +8,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from chatsite.acs import records
-from chatsite.acs.service import is_service_identity
+from chatsite.acs.service import known_id
 
 from .selectors.accounts import names_by_acs_id
 
@@ -107,7 +107,8 @@ def _join(names: list[str]) -> str:
 
 def present(items: list[records.Message]) -> list[Message]:
     """Messages for the page, with everyone's current display name looked up in one query."""
-    messages = [_without_service_identity(_from_record(m)) for m in items]
+    service_id = known_id()
+    messages = [_without_service_identity(_from_record(m), service_id) for m in items]
     ids = {m.sender_id for m in messages} | {m.initiator_id for m in messages}
     ids |= {pid for m in messages for pid in m.participant_ids}
     names = names_by_acs_id(ids - {None})
@@ -121,17 +122,17 @@ def present(items: list[records.Message]) -> list[Message]:
     return messages
 
 
-def _without_service_identity(message: Message) -> Message:
+def _without_service_identity(message: Message, service_id: str | None) -> Message:
     """The site's service identity is staff at work: never listed as a participant, named as moderation."""
     kept = [
         (pid, name)
         for pid, name in zip(message.participant_ids, message.participant_names, strict=True)
-        if not is_service_identity(pid)
+        if pid != service_id
     ]
     message.moderator_only = bool(message.participant_ids) and not kept
     message.participant_ids = [pid for pid, _name in kept]
     message.participant_names = [name for _pid, name in kept]
-    if is_service_identity(message.initiator_id):
+    if service_id is not None and message.initiator_id == service_id:
         message.initiator_name = _("A moderator")
     return message
 

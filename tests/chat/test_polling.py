@@ -136,3 +136,23 @@ def test_idle_poll_is_one_cache_round_trip_and_no_query_beyond_the_login(
     assert response.status_code == 204
     assert trips == ["get_many"], trips
     assert acs_calls == []
+
+
+def test_opening_the_page_reads_acs_once_per_change_whoever_opens_it(ana, bruno, make_person, thread_id, acs_calls):
+    carla = make_person("carla", "Carla")
+    messages.message_send(actor=Actor.person(ana.user), thread_id=thread_id, content="Before Carla")
+    add = {"people": [carla.user.pk], "history": "now"}  # she sees the chat from now on
+    assert ana.post(reverse("chat:participants_add", args=[thread_id]), add, **HTMX).status_code == 200
+    messages.message_send(actor=Actor.person(ana.user), thread_id=thread_id, content="Lunch at noon?")
+    acs_calls.clear()
+
+    def page(client):
+        return client.get(reverse("chat:thread_detail", args=[thread_id])).content.decode()
+
+    ana_page, bruno_page, carla_page = page(ana), page(bruno), page(carla)
+    page(ana), page(bruno)
+
+    message_reads = [call for call in acs_calls if call[0] == "GET" and call[1].endswith("/messages")]
+    assert len(message_reads) == 1  # one read for five page loads, by the site's service identity
+    assert "Before Carla" in ana_page and "Before Carla" in bruno_page and "Lunch at noon?" in carla_page
+    assert "Before Carla" not in carla_page  # each sees only what ACS would show them

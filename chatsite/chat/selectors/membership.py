@@ -16,7 +16,7 @@ from django.core.cache import cache
 from django.utils.translation import gettext as _
 
 from chatsite.acs.errors import AcsForbidden, AcsNotFound
-from chatsite.acs.service import is_service_identity
+from chatsite.acs.service import known_id
 
 from ..actors import Actor
 from ..live import snapshot, state
@@ -101,10 +101,18 @@ def _roster_read(*, actor: Actor, thread_id: str, seen: Snapshot | None = None) 
         members, _shared = read_for(
             actor=actor, thread_id=thread_id, read=lambda reader: reader.acs.participants_list(thread_id)
         )
+        exact = cache.get_many([key("history-from", thread_id, m.acs_user_id) for m in members])
         fetched = {
             "version": current,
             "at": time.time(),
-            "ids": [(m.acs_user_id, m.display_name, m.share_history_time) for m in members],
+            "ids": [
+                (
+                    m.acs_user_id,
+                    m.display_name,
+                    _exact(m.share_history_time, exact.get(key("history-from", thread_id, m.acs_user_id))),
+                )
+                for m in members
+            ],
         }
         cache.set(key("roster-list", thread_id), fetched, timeout=None)
         if cached is not None:
@@ -172,12 +180,20 @@ def gone_text(ended: str | None) -> str:
 
 
 def _named(cached: dict) -> Roster:
-    ids = [(acs_id, name) for acs_id, name, _since in cached["ids"] if not is_service_identity(acs_id)]
+    service_id = known_id()
+    ids = [(acs_id, name) for acs_id, name, _since in cached["ids"] if acs_id != service_id]
     names = names_by_acs_id(acs_id for acs_id, _ in ids)
     people = [Person(acs_id, names.get(acs_id, name)) for acs_id, name in ids]
     people.sort(key=lambda p: p.name.casefold())
-    history_from = {acs_id: since for acs_id, _name, since in cached["ids"] if not is_service_identity(acs_id)}
+    history_from = {acs_id: since for acs_id, _name, since in cached["ids"] if acs_id != service_id}
     return Roster(cached["version"], people, len(cached["ids"]), history_from)
+
+
+def _exact(listed: datetime | None, recorded: datetime | None) -> datetime | None:
+    """The share-history time the site set (to the microsecond) when ACS lists that one (to the second)."""
+    if listed is not None and recorded is not None and recorded.replace(microsecond=0) == listed.replace(microsecond=0):
+        return recorded
+    return listed
 
 
 def _note_removed(thread_id: str, *, before: dict, after: dict) -> None:

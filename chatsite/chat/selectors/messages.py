@@ -1,26 +1,29 @@
 """Messages: the latest page, older pages, one message, and what changed for an open page (the poll)."""
 
 import dataclasses
+import math
 from datetime import datetime
 
 from django.conf import settings
+from django.core.cache import cache
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from chatsite.acs import records
-from chatsite.acs.errors import AcsForbidden
+from chatsite.acs.errors import AcsForbidden, AcsNotFound
 
 from ..actors import Actor
 from ..live import polling, snapshot, state
-from ..live.cache import MARKER, ROSTER
+from ..live.cache import MARKER, ROSTER, key, run_locked
 from ..live.snapshot import Snapshot
 from ..presentation import Message, present
 from .accounts import user_pk_by_acs_id
 from .membership import access, read_for, roster_read_at
 from .paging import sign, thread_reads, unsign
-from .threads import thread_is_shared
+from .threads import ThreadInfo, thread_get, thread_is_shared, thread_mirror_info
 
 MESSAGES_PER_PAGE = 30
+LOCK_TTL = 10
 MEMBERSHIP_TYPES = {"participantadded", "participantremoved"}
 
 
@@ -67,14 +70,51 @@ def own_message_get(*, actor: Actor, thread_id: str, message_id: str) -> Message
     return message
 
 
-def thread_page_opened(*, actor: Actor, thread_id: str) -> tuple[int, MessagePage]:
-    """The latest page for a page being opened, and the change marker it is current with."""
+@dataclasses.dataclass
+class OpenedPage:
+    marker: int  # the change marker the page is current with
+    thread: ThreadInfo
+    page: MessagePage
+
+
+def thread_page_opened(*, actor: Actor, thread_id: str) -> OpenedPage:
+    """What a thread page shows when it opens. For a participant of a thread the site hosts, the latest page is
+    read once per change by the service identity and shared, filtered for each viewer like the poll's deltas;
+    the topic comes from the site's mirror. Anyone else (left, removed, a thread the site does not host, or not
+    yet in the cached roster) reads as themself and ACS decides."""
     marker = MARKER.current(thread_id)
+    shared, scope = _scope(actor, thread_id)
+    try:
+        viewer = access(actor=actor, thread_id=thread_id) if shared else None
+    except AcsNotFound:
+        viewer = None  # perhaps added by another client since the roster was read: ACS will say
+    if viewer is not None and viewer.ended is None:
+        latest = run_locked("page", thread_id, lambda: _latest_shared(thread_id, marker), ttl=LOCK_TTL)
+        latest = latest or cache.get(key("page", thread_id, marker))
+        if latest is not None:
+            polling.page_opened(scope=scope, marker=marker, read_at=latest["at"])
+            items = visible_to(latest["items"], viewer=actor.acs_user_id, since=viewer.history_from)
+            messages = sorted(present(items), key=lambda m: m.sequence_id)
+            page = MessagePage(messages, sign(latest["link"], scope=thread_id))
+            return OpenedPage(marker, thread_mirror_info(thread_id=thread_id), page)
     read_at = timezone.now()
+    info = thread_get(actor=actor, thread_id=thread_id)
     page = message_page(actor=actor, thread_id=thread_id)
-    _shared, scope = _scope(actor, thread_id)
+    if viewer is None and shared:
+        ROSTER.bump(thread_id)  # ACS let them in though the cached roster did not have them: read it again
     polling.page_opened(scope=scope, marker=marker, read_at=read_at)
-    return marker, page
+    return OpenedPage(marker, info, page)
+
+
+def _latest_shared(thread_id: str, marker: int) -> dict:
+    """The thread's latest page as the service identity reads it, once per marker (cached like a delta)."""
+    cached = cache.get(key("page", thread_id, marker))
+    if cached is None:
+        read_at = timezone.now()
+        page = Actor.service().acs.messages_page(thread_id, page_size=MESSAGES_PER_PAGE)
+        cached = {"items": page.items, "link": page.continuation, "at": read_at}
+        cache.set(key("page", thread_id, marker), cached, polling.DELTA_TTL)
+    return cached
 
 
 def messages_poll(*, actor: Actor, thread_id: str, marker: int) -> PollResult | None:
@@ -122,16 +162,35 @@ def messages_poll(*, actor: Actor, thread_id: str, marker: int) -> PollResult | 
         return PollResult(update.marker, update.resync.messages, update.resync)
     visible = update.messages
     if shared:
-        visible = visible_to(visible, since=viewer.history_from)
+        visible = visible_to(visible, viewer=actor.acs_user_id, since=viewer.history_from)
     return PollResult(update.marker, present(visible))
 
 
-def visible_to(items: list[records.Message], *, since: datetime | None) -> list[records.Message]:
+def visible_to(items: list[records.Message], *, viewer: str, since: datetime | None) -> list[records.Message]:
     """What ACS would show a participant of messages read by an identity that sees everything: nothing from
-    before their share-history time `since` (ACS: from that time on)."""
+    before their share-history time `since` (ACS: from that time on).
+
+    A message's id is its creation time in epoch ms, compared with `since` as ACS does. When `since` is only
+    known to the second (ACS lists it so; the site records the exact time of the adds it makes), a message from
+    that second may be on either side: it is left out (never show what ACS might not), except the message that
+    added this viewer.
+    """
     if since is None:
         return items
-    return [m for m in items if m.created_on >= since]
+    bound = math.ceil(since.timestamp() * 1000) if since.microsecond else int(since.timestamp()) * 1000 + 1000
+    return [
+        m
+        for m in items
+        if _epoch_ms(m) >= bound
+        or (m.type == "participantadded" and any(p.acs_user_id == viewer for p in m.participants))
+    ]
+
+
+def _epoch_ms(message: records.Message) -> int:
+    """When ACS created the message, to the millisecond: its id (ACS: an epoch-ms string)."""
+    if message.id.isdigit():
+        return int(message.id)
+    return int(message.created_on.timestamp() * 1000)
 
 
 def _scope(actor: Actor, thread_id: str, seen: Snapshot | None = None) -> tuple[bool, str]:

@@ -8,6 +8,7 @@ import dataclasses
 from datetime import datetime
 
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.utils.translation import gettext as _
 
 from chatsite.acs import service
@@ -17,7 +18,7 @@ from chatsite.acs.records import Member
 
 from ..actors import Actor
 from ..live import state
-from ..live.cache import MARKER, ROSTER
+from ..live.cache import MARKER, ROSTER, key
 from ..models import Thread
 from ..selectors.accounts import display_name, user_pk_by_acs_id
 from ..selectors.membership import roster
@@ -47,6 +48,12 @@ def participants_add(*, actor: Actor, thread_id: str, people, history_from: date
     added = [p for acs_id, p in by_acs_id.items() if acs_id not in refused_ids]
     for person in added:
         state.set_viewer_state(thread_id=thread_id, user_pk=person.pk, state=None)
+    if history_from is not None:
+        # ACS lists share-history times to the second; the exact one lets the live path filter as ACS does.
+        exact = {
+            key("history-from", thread_id, acs_id): history_from for acs_id in by_acs_id if acs_id not in refused_ids
+        }
+        cache.set_many(exact, timeout=None)
     if added:
         _mirror_people(thread_id, add=added)
         _changed(thread_id)

@@ -24,8 +24,10 @@ from .errors import as_participant
 def thread_create(*, actor: Actor, topic: str, participants, idempotency_token: str) -> Thread:
     """Create the thread in ACS with the actor and `participants`; the same token twice yields one thread."""
     now = timezone.now()
-    members = [Member(actor.acs_user_id, actor.display_name, now)]
-    members += [Member(identity_for(p).acs_user_id, display_name(p), now) for p in participants]
+    # A new thread has no history to hide: everyone sees all of it (a share-history time would only make the
+    # first second's messages ambiguous, ACS lists times to the second).
+    members = [Member(actor.acs_user_id, actor.display_name)]
+    members += [Member(identity_for(p).acs_user_id, display_name(p)) for p in participants]
     # The site's service identity joins every thread, with all history, so staff can moderate it and the live
     # path can read each change once for everyone.
     members.append(Member(service.acs_user_id(), service.display_name()))

@@ -11,8 +11,8 @@ from django_htmx.http import trigger_client_event
 from ..forms import MessageForm, ThreadCreateForm, TopicForm
 from ..selectors.membership import member_roster, panel_context
 from ..selectors.messages import older_messages, thread_page_opened
-from ..selectors.threads import thread_get, thread_mirror_info
 from ..selectors.threads import thread_list as threads_of
+from ..selectors.threads import thread_mirror_info
 from ..services import membership, threads
 from ..timeline import day_of, poll_state, rows
 from .policy import acs_error_policy, actor, htmx_redirect
@@ -63,14 +63,13 @@ def thread_detail(request, thread_id):
             else None,
         }
         return render(request, partial("older"), context)
-    thread = thread_get(actor=who, thread_id=thread_id)
-    marker, page = thread_page_opened(actor=who, thread_id=thread_id)
+    opened = thread_page_opened(actor=who, thread_id=thread_id)
     context = {
         "thread_id": thread_id,
-        "thread": thread,
-        "page": page,
-        "rows": rows(page.messages, viewer_id=who.acs_user_id),
-        "poll": poll_state(marker, page.messages),
+        "thread": opened.thread,
+        "page": opened.page,
+        "rows": rows(opened.page.messages, viewer_id=who.acs_user_id),
+        "poll": poll_state(opened.marker, opened.page.messages),
         "form": MessageForm(),
         **panel_context(actor=who, thread_id=thread_id),
     }
