@@ -96,8 +96,8 @@ def _too_deep() -> AcsError:
     return bad_request(f"The request body is nested deeper than the maximum depth of {MAX_JSON_DEPTH}.")
 
 
-def _correlation_vector() -> str:
-    # MS-CV: a base64 correlation id (22 characters) and an extension counter, as every ACS answer carries.
+def correlation_vector() -> str:
+    """MS-CV: a base64 correlation id (22 characters) and an extension counter, as every ACS answer carries."""
     return base64.b64encode(secrets.token_bytes(16)).decode().rstrip("=") + ".0"
 
 
@@ -120,7 +120,6 @@ def endpoint(*, methods: dict, versions: tuple[str, ...]):
         request_id = request.headers.get("x-ms-client-request-id")
         if request_id:
             response["x-ms-client-request-id"] = request_id
-        response["MS-CV"] = _correlation_vector()
         response["api-supported-versions"] = ", ".join(versions)
         # Tests simulate "ACS answered late": the work is done (and committed) before the wait.
         delay = float(getattr(settings, "ACS_EMULATOR_DELAY", 0) or 0)

@@ -15,7 +15,7 @@ from django.core.handlers.wsgi import WSGIHandler
 from django.core.servers.basehttp import ServerHandler, ThreadedWSGIServer, WSGIRequestHandler
 from django.db import connections
 
-from . import config
+from . import api, config
 from .tls import Certificates, ensure_certificates
 
 URLCONF = "chatsite.emulator.urls"
@@ -45,6 +45,7 @@ class EmulatorHandler(WSGIHandler):
         response = super().get_response(request)
         # Without it the HTTP/1.1 server closes the connection after each answer (no keep-alive).
         response["Content-Length"] = str(len(response.content))
+        response["MS-CV"] = api.correlation_vector()  # on every answer, unknown routes and 500s included
         return response
 
 

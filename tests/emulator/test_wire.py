@@ -102,7 +102,9 @@ def test_answers_carry_acs_headers_and_none_of_the_sites(alice, thread_id):
     got = alice.raw("GET", thread_path(thread_id))
     sent = alice.raw("POST", thread_path(thread_id, "typing"), json={})
     deleted = alice.raw("DELETE", thread_path(thread_id))
-    for response in (got, sent, deleted):
+    unknown = alice.raw("GET", "/no/such/route")
+    assert (unknown.status_code, unknown.json()["error"]["code"]) == (404, "NotFound")
+    for response in (got, sent, deleted, unknown):
         assert len(response.headers["MS-CV"].split(".")[0]) == 22
         for header in ("Server", "Vary", "Content-Language", "X-Frame-Options", "X-Content-Type-Options",
                        "Referrer-Policy", "Cross-Origin-Opener-Policy", "Set-Cookie"):
