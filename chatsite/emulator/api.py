@@ -15,7 +15,9 @@ CHAT_API_VERSIONS = ("2025-03-15", "2024-03-07", "2023-11-07", "2021-09-07", "20
 # The preview generation (chat SDK 1.0.0b4): identifiers are bare strings (`id`, `senderId`, `createdBy`,
 # `initiator`), errors of partial success come under `errors`, and a participant is removed with DELETE.
 PREVIEW3 = "2020-11-01-preview3"
-# Thread and participant metadata and the thread retention policy exist from this version on.
+# Message metadata exists from this version on; thread and participant metadata and the thread retention
+# policy from the next.
+MESSAGE_METADATA_VERSION = "2023-11-07"
 THREAD_METADATA_VERSION = "2025-03-15"
 IDENTITY_API_VERSIONS = ("2023-10-01", "2022-10-01", "2022-06-01", "2021-03-07")
 
@@ -96,8 +98,8 @@ def _too_deep() -> AcsError:
     return bad_request(f"The request body is nested deeper than the maximum depth of {MAX_JSON_DEPTH}.")
 
 
-def _correlation_vector() -> str:
-    # MS-CV: a base64 correlation id (22 characters) and an extension counter, as every ACS answer carries.
+def correlation_vector() -> str:
+    """MS-CV: a base64 correlation id (22 characters) and an extension counter, as every ACS answer carries."""
     return base64.b64encode(secrets.token_bytes(16)).decode().rstrip("=") + ".0"
 
 
@@ -120,7 +122,6 @@ def endpoint(*, methods: dict, versions: tuple[str, ...]):
         request_id = request.headers.get("x-ms-client-request-id")
         if request_id:
             response["x-ms-client-request-id"] = request_id
-        response["MS-CV"] = _correlation_vector()
         response["api-supported-versions"] = ", ".join(versions)
         # Tests simulate "ACS answered late": the work is done (and committed) before the wait.
         delay = float(getattr(settings, "ACS_EMULATOR_DELAY", 0) or 0)

@@ -1,4 +1,7 @@
-"""ACS Chat REST API (2024-03-07): parse and validate the request, call the store, serialise the answer."""
+"""ACS Chat REST API (2020-11-01-preview3 to 2025-03-15): parse and validate the request, call the store, serialise
+the answer in the shape of the request's api-version."""
+
+import functools
 
 from . import api, paging, store, throttle, tokens, wire
 from .errors import bad_request
@@ -38,6 +41,11 @@ def _metadata(body: dict, *, target: str = "metadata") -> dict | None:
 
 def _preview(request) -> bool:
     return api.version(request) == api.PREVIEW3
+
+
+def _message_metadata(request, body: dict) -> dict | None:
+    """Message metadata, read only from the versions that have it (older SDKs never send it)."""
+    return _metadata(body) if api.version(request) >= api.MESSAGE_METADATA_VERSION else None
 
 
 def _new_in_2025(request) -> bool:
@@ -212,7 +220,7 @@ def send_message(request, thread_id):
         type=_string(body, "type", default="text"),
         content=_string(body, "content", required=True),
         display_name=_string(body, "senderDisplayName"),
-        metadata=_metadata(body),
+        metadata=_message_metadata(request, body),
     )
     response = api.ok_json({"id": str(message.message_id)}, status=201)
     response["Location"] = paging.absolute_url(request, paging.thread_path(thread_id, f"messages/{message.message_id}"))
@@ -228,15 +236,23 @@ def list_messages(request, thread_id):
         user=principal.user_id, thread_id=thread_id, size=size, start_time=start_time, after=after
     )
     link = _keyset_link(request, paging.thread_path(thread_id, "messages"), size, start_time, page.after)
-    serialise = wire.message_preview if _preview(request) else wire.message
+    serialise = _serialise_message(request)
     return api.ok_json(wire.collection([serialise(m) for m in page.items], link))
+
+
+def _serialise_message(request):
+    if _preview(request):
+        return wire.message_preview
+    if api.version(request) < api.MESSAGE_METADATA_VERSION:
+        return functools.partial(wire.message, with_metadata=False)
+    return wire.message
 
 
 def get_message(request, thread_id, message_id):
     principal = _principal(request)
     throttle.check("get_message", user=principal.user_id, thread=thread_id)
     message = store.message_get(user=principal.user_id, thread_id=thread_id, message_id=message_id)
-    return api.ok_json(wire.message_preview(message) if _preview(request) else wire.message(message))
+    return api.ok_json(_serialise_message(request)(message))
 
 
 def update_message(request, thread_id, message_id):
@@ -248,7 +264,7 @@ def update_message(request, thread_id, message_id):
         thread_id=thread_id,
         message_id=message_id,
         content=_string(body, "content", default=None),
-        metadata=_metadata(body),
+        metadata=_message_metadata(request, body),
     )
     return api.no_content()
 

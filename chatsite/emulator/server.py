@@ -3,6 +3,7 @@
 It is reached only over the wire, like real ACS: the SDKs get a connection string and the CA to trust.
 """
 
+import contextlib
 import dataclasses
 import socket
 import ssl
@@ -15,7 +16,7 @@ from django.core.handlers.wsgi import WSGIHandler
 from django.core.servers.basehttp import ServerHandler, ThreadedWSGIServer, WSGIRequestHandler
 from django.db import connections
 
-from . import config, events
+from . import api, config, events
 from .tls import Certificates, ensure_certificates
 
 URLCONF = "chatsite.emulator.urls"
@@ -35,9 +36,12 @@ class EmulatorHandler(WSGIHandler):
     def __call__(self, environ, start_response):
         response = super().__call__(environ, start_response)
         # Keep this thread's database connections for the next request on the same client connection (closed
-        # with it, in TLSServer.close_request): with CONN_MAX_AGE 0 Django would reconnect for every request.
+        # with it, in TLSServer.close_request): with CONN_MAX_AGE 0 Django would reconnect for every request,
+        # and with CONN_HEALTH_CHECKS it would spend a round trip per request on `SELECT 1`. A connection that
+        # breaks fails that request, and Django closes it after the error (errors_occurred + is_usable).
         for conn in connections.all(initialized_only=True):
             conn.close_at = None
+            conn.health_check_enabled = False
         return response
 
     def get_response(self, request):
@@ -45,6 +49,7 @@ class EmulatorHandler(WSGIHandler):
         response = super().get_response(request)
         # Without it the HTTP/1.1 server closes the connection after each answer (no keep-alive).
         response["Content-Length"] = str(len(response.content))
+        response["MS-CV"] = api.correlation_vector()  # on every answer, unknown routes and 500s included
         return response
 
 
@@ -96,6 +101,32 @@ class QuietRequestHandler(RequestHandler):
 class TLSServer(ThreadedWSGIServer):
     ssl_context: ssl.SSLContext
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Kept-alive client connections and the threads serving them, so stop() can end them.
+        self._clients: dict[socket.socket, threading.Thread] = {}
+        self._clients_lock = threading.Lock()
+
+    def process_request_thread(self, request, client_address):
+        with self._clients_lock:
+            self._clients[request] = threading.current_thread()
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            with self._clients_lock:
+                self._clients.pop(request, None)
+
+    def close_clients(self, timeout: float = 5) -> None:
+        """End every kept-alive connection; its thread then closes its database connection (a test
+        database cannot be dropped while the emulator holds connections to it)."""
+        with self._clients_lock:
+            clients = list(self._clients.items())
+        for sock, _ in clients:
+            with contextlib.suppress(OSError):  # already closed by the client
+                socket.socket.shutdown(sock, socket.SHUT_RDWR)  # the plain socket: the TLS state stays intact
+        for _, thread in clients:
+            thread.join(timeout)
+
     def get_request(self):
         sock, address = super().get_request()
         # The handshake happens on the first read, in the connection's own thread: a slow or silent client
@@ -130,6 +161,7 @@ class RunningEmulator:
 
     def stop(self) -> None:
         self.server.shutdown()
+        self.server.close_clients()
         self.server.server_close()
 
 

@@ -5,14 +5,17 @@ and message id allocation per thread. Reads of lists are keyset queries on index
 the same whatever the thread's size.
 """
 
+import contextlib
 import dataclasses
+import functools
 import secrets
+import threading
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
 
 import nh3
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 
 from . import events, wire
@@ -51,6 +54,30 @@ class Page:
     after: dict | None
 
 
+# --- transactions -----------------------------------------------------------------------------------
+
+# SQLite allows one writer: concurrent writers wait in SQLite's busy handler, which sleeps in growing steps
+# (1, 2, 5, 10 ms…) however soon the lock is free. Queuing this process's writers on a lock first hands the
+# database over the moment the previous write commits.
+_sqlite_writer = threading.RLock()
+
+
+@contextlib.contextmanager
+def _write():
+    lock = _sqlite_writer if connection.vendor == "sqlite" else contextlib.nullcontext()
+    with lock, transaction.atomic():
+        yield
+
+
+def _writes(func):
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        with _write():
+            return func(*args, **kwargs)
+
+    return wrapper
+
+
 # --- access ------------------------------------------------------------------------------------------
 
 
@@ -78,13 +105,13 @@ def _member(thread: Thread, user_id: str, *, active: bool) -> Participant:
     return participant
 
 
-def _access(thread_id: str, user_id: str, *, active: bool) -> tuple[Thread, Participant]:
-    """The thread and the caller's participation in one query (reads); 404 / 403 as _thread and _member."""
-    participant = (
-        Participant.objects.select_related("thread")
-        .filter(thread_id=thread_id, thread__deleted_on__isnull=True, user_id=user_id)
-        .first()
-    )
+def _access(thread_id: str, user_id: str, *, active: bool, lock: bool = False) -> tuple[Thread, Participant]:
+    """The thread (locked for a write when `lock`) and the caller's participation in one query; 404 / 403 as
+    _thread and _member."""
+    query = Participant.objects.select_related("thread")
+    if lock:
+        query = query.select_for_update(of=("thread",))
+    participant = query.filter(thread_id=thread_id, thread__deleted_on__isnull=True, user_id=user_id).first()
     if participant is None or (active and not participant.is_active) or _retention_expired(participant.thread):
         _thread(thread_id)  # only on the error path: 404 for a missing thread, else 403
         raise forbidden()
@@ -226,7 +253,7 @@ def thread_create(
     if existing:
         return existing, []
     try:
-        with transaction.atomic():
+        with _write():
             thread, invalid = _thread_create(creator, topic, participants, repeatability_id)
             if metadata or retention_policy:
                 thread.metadata, thread.retention_policy = metadata or None, retention_policy
@@ -291,14 +318,13 @@ def threads_list(*, user: str, size: int, start_time: datetime | None, after: di
     return Page(threads[:size], {"u": last.updated_on.isoformat(), "i": last.id})
 
 
-@transaction.atomic
+@_writes
 def thread_update(
     *, user: str, thread_id: str, topic: str | None, metadata: dict | None, retention_policy: dict | None
 ) -> None:
     """Merge-patch of topic, metadata (a null value removes a key) and retention policy; only a topic
     writes a system message. `{}` changes nothing but still needs access."""
-    thread = _thread(thread_id, lock=True)
-    _member(thread, user, active=True)
+    thread, _ = _access(thread_id, user, active=True, lock=True)
     if metadata is not None:
         merged = {**(thread.metadata or {}), **metadata}
         thread.metadata = {k: v for k, v in merged.items() if v is not None} or None
@@ -312,7 +338,7 @@ def thread_update(
         events.publish("topic_updated", thread=thread, by=user)
 
 
-@transaction.atomic
+@_writes
 def thread_delete(*, user: str, thread_id: str) -> None:
     """Mark the thread deleted; deleting it again is a success for its participants."""
     thread = Thread.objects.select_for_update().filter(pk=thread_id).first()
@@ -338,15 +364,14 @@ def _clean(type: str, content: str) -> str:
     return nh3.clean(content) if type == "html" else content
 
 
-@transaction.atomic
+@_writes
 def message_send(
     *, user: str, thread_id: str, type: str, content: str, display_name: str, metadata: dict | None
 ) -> Message:
     if type not in USER_MESSAGE_TYPES:
         raise bad_request(f"Message type {type!r} is not supported; use text or html.", target="type")
     _check_size(content)
-    thread = _thread(thread_id, lock=True)
-    _member(thread, user, active=True)
+    thread, _ = _access(thread_id, user, active=True, lock=True)
     message = _append(
         thread,
         type=type,
@@ -395,15 +420,14 @@ def messages_list(
 
 
 def _own_message(user: str, thread_id: str, message_id: str) -> tuple[Thread, Message]:
-    thread = _thread(thread_id, lock=True)
-    participant = _member(thread, user, active=True)
+    thread, participant = _access(thread_id, user, active=True, lock=True)
     message = _visible_message(thread, participant, message_id, lock=True)
     if message.sender_id != user:
         raise forbidden("Only the sender can update or delete a message.")
     return thread, message
 
 
-@transaction.atomic
+@_writes
 def message_update(
     *, user: str, thread_id: str, message_id: str, content: str | None, metadata: dict | None
 ) -> None:
@@ -428,7 +452,7 @@ def message_update(
     events.publish("message_edited", message=message)
 
 
-@transaction.atomic
+@_writes
 def message_delete(*, user: str, thread_id: str, message_id: str) -> None:
     """Soft delete: the message stays listed with deletedOn and empty content; deleting again succeeds."""
     thread, message = _own_message(user, thread_id, message_id)
@@ -447,14 +471,13 @@ def message_delete(*, user: str, thread_id: str, message_id: str) -> None:
 # --- participants -------------------------------------------------------------------------------------
 
 
-@transaction.atomic
+@_writes
 def participants_add(
     *, user: str, thread_id: str, participants: list[NewParticipant]
 ) -> list[InvalidParticipant]:
     """Add or re-activate participants; the ones already active are left as they are."""
     _check_batch(participants)
-    thread = _thread(thread_id, lock=True)
-    _member(thread, user, active=True)
+    thread, _ = _access(thread_id, user, active=True, lock=True)
     valid, invalid = _split_unknown(_dedupe(participants))
     current = {
         p.user_id: p
@@ -498,13 +521,12 @@ def participants_list(*, user: str, thread_id: str, skip: int, size: int) -> Pag
     return Page(participants[:size], {"skip": skip + size} if len(participants) > size else None)
 
 
-@transaction.atomic
+@_writes
 def participant_remove(*, user: str, thread_id: str, target: str) -> None:
     """Remove a participant; it keeps reading up to (and including) the participantRemoved message.
     Removing an already removed participant, or one that never was in the thread, succeeds with no change
     (the real service's answer, which the SDK's own sample relies on)."""
-    thread = _thread(thread_id, lock=True)
-    _member(thread, user, active=True)
+    thread, _ = _access(thread_id, user, active=True, lock=True)
     participant = Participant.objects.filter(thread=thread, user_id=target).first()
     if participant is None or not participant.is_active:
         return
@@ -523,7 +545,7 @@ def _receipts_supported(thread: Thread) -> bool:
     return active.count() <= RECEIPTS_PARTICIPANT_LIMIT
 
 
-@transaction.atomic
+@_writes
 def read_receipt_send(*, user: str, thread_id: str, message_id: str) -> None:
     """Keep the latest read message per participant: an older one does not move the receipt back.
     Above 20 participants receipts are accepted and ignored (ACS does not support them there)."""

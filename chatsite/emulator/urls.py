@@ -3,7 +3,7 @@
 from django.urls import path
 
 from . import chat_views, identity_views
-from .errors import not_found
+from .errors import AcsError, not_found
 
 urlpatterns = [
     path("identities", identity_views.identities),
@@ -26,3 +26,8 @@ urlpatterns = [
 
 def handler404(request, exception=None):
     return not_found("The requested resource does not exist.").response()
+
+
+def handler500(request):
+    # A bug of the emulator still answers in ACS's error shape (the SDK then raises HttpResponseError).
+    return AcsError(500, "InternalServerError", "An unexpected error occurred in the ACS emulator.").response()

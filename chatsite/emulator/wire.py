@@ -99,7 +99,7 @@ def thread_item(t: Thread) -> dict:
     return data
 
 
-def message(m: Message) -> dict:
+def message(m: Message, *, with_metadata: bool = True) -> dict:
     data = {
         "id": str(m.message_id),
         "type": m.type,
@@ -111,7 +111,7 @@ def message(m: Message) -> dict:
     if not m.is_system:
         data["senderDisplayName"] = m.sender_display_name
         data["senderCommunicationIdentifier"] = identifier(m.sender_id)
-        if m.metadata:
+        if m.metadata and with_metadata:
             data["metadata"] = m.metadata
     if m.edited_on:
         data["editedOn"] = timestamp(m.edited_on)

@@ -132,8 +132,9 @@ def test_token_of_a_deleted_user_is_refused(identity_client, make_user, chat_cli
         list(chat_client_for(token).list_chat_threads())
 
 
-def test_token_signed_for_another_deployment_is_refused(make_user, settings):
+def test_token_signed_for_another_deployment_is_refused(make_user, chat_client_for, settings):
     _, token = make_user()
+    list(chat_client_for(token).list_chat_threads())  # accepted (and remembered) under this deployment's key
 
     settings.SECRET_KEY = "another deployment's secret key, so another token signing key"
 

@@ -102,7 +102,9 @@ def test_answers_carry_acs_headers_and_none_of_the_sites(alice, thread_id):
     got = alice.raw("GET", thread_path(thread_id))
     sent = alice.raw("POST", thread_path(thread_id, "typing"), json={})
     deleted = alice.raw("DELETE", thread_path(thread_id))
-    for response in (got, sent, deleted):
+    unknown = alice.raw("GET", "/no/such/route")
+    assert (unknown.status_code, unknown.json()["error"]["code"]) == (404, "NotFound")
+    for response in (got, sent, deleted, unknown):
         assert len(response.headers["MS-CV"].split(".")[0]) == 22
         for header in ("Server", "Vary", "Content-Language", "X-Frame-Options", "X-Content-Type-Options",
                        "Referrer-Policy", "Cross-Origin-Opener-Policy", "Set-Cookie"):
@@ -187,3 +189,34 @@ def test_api_version_2025_03_15_reads_and_writes_thread_metadata_and_retention(a
     assert bad.status_code == 400
     # Older versions neither show nor change them.
     assert "metadata" not in alice.raw("GET", path).json()
+
+
+def test_message_metadata_exists_from_2023_11_07_only(alice, thread_id):
+    path = thread_path(thread_id, "messages")
+    old = alice.raw("POST", path, api_version="2021-09-07", json={"content": "a", "metadata": {"k": "v"}}).json()["id"]
+    new = alice.raw("POST", path, api_version="2023-11-07", json={"content": "b", "metadata": {"k": "v"}}).json()["id"]
+    assert "metadata" not in alice.raw("GET", f"{path}/{old}").json()  # ignored when sent with 2021-09-07
+    assert alice.raw("GET", f"{path}/{new}").json()["metadata"] == {"k": "v"}
+    assert "metadata" not in alice.raw("GET", f"{path}/{new}", api_version="2021-03-07").json()
+
+
+def test_preview3_shapes_and_delete_route(alice, bob, member, thread_id):  # noqa: F811
+    v = "2020-11-01-preview3"
+    carol = member()
+    added = alice.raw("POST", thread_path(thread_id, "participants/:add"), api_version=v,
+                      json={"participants": [{"id": carol.id, "displayName": "Carol"}, {"id": "8:acs:nobody"}]})
+    assert added.status_code == 201
+    assert [e["target"] for e in added.json()["errors"]["invalidParticipants"]] == ["8:acs:nobody"]
+    listed = alice.raw("GET", thread_path(thread_id, "participants"), api_version=v).json()["value"]
+    assert {p["id"] for p in listed} == {alice.id, bob.id, carol.id}
+    thread = alice.raw("GET", thread_path(thread_id), api_version=v).json()
+    assert thread["createdBy"] == alice.id and "createdByCommunicationIdentifier" not in thread
+    message = alice.raw("GET", thread_path(thread_id, "messages"), api_version=v).json()["value"][0]
+    assert message["type"] == "participantAdded" and message["content"]["initiator"] == alice.id
+    assert message["content"]["participants"][0]["id"] == carol.id
+
+    route = thread_path(thread_id, f"participants/{quote(carol.id, safe='')}")
+    assert alice.raw("DELETE", route, api_version=v).status_code == 204
+    assert alice.raw("DELETE", route).status_code == 400  # that route is preview3's only (UnsupportedApiVersion)
+    listed = alice.raw("GET", thread_path(thread_id, "participants"), api_version=v).json()["value"]
+    assert {p["id"] for p in listed} == {alice.id, bob.id}
