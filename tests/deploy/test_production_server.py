@@ -142,7 +142,7 @@ def test_a_message_sent_through_one_worker_reaches_a_page_polled_through_another
     assert sent.status_code == 302, sent.text
 
     # Ben's page polls until a worker other than the one that took the message answers.
-    for _ in range(40):
+    for _ in range(200):  # bounded; the kernel may hand many connections in a row to one worker
         update, poller = site.request(ben, "GET", _poll_path(bens_page.text))
         if poller != sender:
             break
@@ -152,7 +152,7 @@ def test_a_message_sent_through_one_worker_reaches_a_page_polled_through_another
 
     # The change marker is shared: with the one the update brought, both workers answer "nothing new".
     idle_by = set()
-    for _ in range(40):
+    for _ in range(200):  # bounded; the kernel may hand many connections in a row to one worker
         idle, worker = site.request(ben, "GET", _poll_path(update.text))
         assert idle.status_code == 204
         idle_by.add(worker)
