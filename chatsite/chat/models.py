@@ -52,6 +52,8 @@ class Thread(models.Model):
     last_message_preview = models.CharField(_("last message"), max_length=200, blank=True)
     last_message_sender_name = models.CharField(_("last message sender"), max_length=256, blank=True)
     topic_version = models.PositiveBigIntegerField(_("topic version"), null=True, blank=True)
+    # A one-to-one chat started without a topic: each of the two sees it named after the other.
+    direct = models.BooleanField(_("one-to-one"), default=False)
 
     class Meta:
         verbose_name = _("thread")

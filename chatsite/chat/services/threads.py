@@ -18,12 +18,22 @@ from ..live.cache import MARKER, ROSTER, key
 from ..models import Thread
 from ..selectors.accounts import display_name
 from ..selectors.threads import LiveThread, thread_live
+from . import inbox
 from .errors import as_participant
 
 
-def thread_create(*, actor: Actor, topic: str, participants, idempotency_token: str) -> Thread:
-    """Create the thread in ACS with the actor and `participants`; the same token twice yields one thread."""
+def thread_create(
+    *, actor: Actor, topic: str, participants, idempotency_token: str, direct: bool = False
+) -> Thread:
+    """Create the thread in ACS with the actor and `participants`; the same token twice yields one thread.
+
+    A `direct` chat is the actor's one-to-one with the one person in `participants`: named from both names (each
+    sees the other's, selectors/inbox.py), and found again by "New chat" with that person.
+    """
     now = timezone.now()
+    if direct:
+        [other] = participants
+        topic = _("%(first)s and %(last)s") % {"first": actor.display_name, "last": display_name(other)}
     members = [Member(actor.acs_user_id, actor.display_name, now)]
     members += [Member(identity_for(p).acs_user_id, display_name(p), now) for p in participants]
     # The site's service identity joins every thread, with all history, so staff can moderate it and the live
@@ -37,10 +47,12 @@ def thread_create(*, actor: Actor, topic: str, participants, idempotency_token: 
             "created_by": actor.user,
             "participant_count": len(members) - 1,
             "last_activity_at": now,
+            "direct": direct,
         },
     )
     if new:
         thread.participants.set([p for p in [actor.user, *participants] if p is not None])
+        inbox.thread_changed(thread_id=thread.acs_thread_id)
     return thread
 
 
@@ -53,6 +65,7 @@ def thread_import(*, acs_thread_id: str) -> Thread:
     )
     _mirror(thread, live)
     cache.delete(key("shared", acs_thread_id))  # from now on one read serves every viewer
+    inbox.thread_changed(thread_id=acs_thread_id)
     return thread
 
 
@@ -66,9 +79,11 @@ def thread_refresh(*, thread: Thread) -> LiveThread:
 def topic_update(*, actor: Actor, thread_id: str, topic: str) -> None:
     with as_participant():
         actor.acs.topic_update(thread_id, topic)
-    Thread.objects.filter(acs_thread_id=thread_id).update(topic=topic)
+    # A renamed one-to-one is a named chat like any other.
+    Thread.objects.filter(acs_thread_id=thread_id).update(topic=topic, direct=False)
     MARKER.bump(thread_id)
     ROSTER.bump(thread_id)  # open pages re-read the header with the panel
+    inbox.thread_changed(thread_id=thread_id)
 
 
 def thread_delete(*, actor: Actor, thread_id: str) -> None:
@@ -78,6 +93,7 @@ def thread_delete(*, actor: Actor, thread_id: str) -> None:
         raise AcsForbidden(_("Only the person who started this chat can delete it."))
     actor.acs.thread_delete(thread_id)
     threads.update(deleted_at=timezone.now())
+    inbox.thread_changed(thread_id=thread_id)
     # No marker bump: open pages would ask ACS about a thread that is gone; they read this flag instead.
     state.set_deleted(thread_id=thread_id)
 
