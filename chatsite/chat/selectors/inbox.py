@@ -19,7 +19,7 @@ from ..models import InboxEntry, Thread
 from ..presentation import Message
 from ..timeline import when_label
 from .accounts import display_name
-from .threads import thread_list
+from .threads import ThreadInfo, thread_list, thread_mirror_info
 
 LISTED_TTL = 24 * 3600
 _NEVER = datetime.min.replace(tzinfo=UTC)
@@ -135,6 +135,12 @@ def thread_title(*, user, thread_id: str, topic: str) -> str:
     """The thread page's heading: the other person's name in a one-to-one chat, else ACS's topic."""
     thread = Thread.objects.filter(acs_thread_id=thread_id, direct=True, deleted_at=None).first()
     return thread_name(thread, user) if thread is not None else topic
+
+
+def thread_header(*, user, thread_id: str) -> ThreadInfo:
+    """The header as the site last saw it (no ACS call), named for this person."""
+    info = thread_mirror_info(thread_id=thread_id)
+    return ThreadInfo(thread_id, thread_title(user=user, thread_id=thread_id, topic=info.topic))
 
 
 def direct_thread_with(*, user, other) -> Thread | None:

@@ -79,6 +79,7 @@ def thread_read(*, user_pk: int, thread_id: str, message_id: str) -> None:
         return  # the status poll asks every few seconds: an unchanged answer costs no query
     thread = _hosted(thread_id).first()
     if thread is None:
+        cache.set(seen, order, COUNTED_TTL)  # a thread the site does not host has no inbox entry to keep
         return
     entry, _ = InboxEntry.objects.get_or_create(thread=thread, user_id=user_pk)
     remembered = key("unread-ids", thread_id, user_pk)

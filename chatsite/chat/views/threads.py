@@ -10,7 +10,15 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import trigger_client_event
 
 from ..forms import MessageForm, ThreadCreateForm, TopicForm
-from ..selectors.inbox import direct_thread_with, first_unread, inbox_more, inbox_page, inbox_poll, thread_title
+from ..selectors.inbox import (
+    direct_thread_with,
+    first_unread,
+    inbox_more,
+    inbox_page,
+    inbox_poll,
+    thread_header,
+    thread_title,
+)
 from ..selectors.membership import member_roster, panel_context
 from ..selectors.messages import older_messages, thread_page_opened
 from ..selectors.threads import thread_get, thread_mirror_info
@@ -154,5 +162,5 @@ def thread_delete(request, thread_id):
 
 
 def _topic(request, thread_id):
-    context = {"thread_id": thread_id, "thread": thread_mirror_info(thread_id=thread_id)}
+    context = {"thread_id": thread_id, "thread": thread_header(user=request.user, thread_id=thread_id)}
     return render(request, partial("topic"), context)

@@ -1,0 +1,45 @@
+"""The thread list hears of another ACS client's message through Event Grid: the chat moves to the top with its
+sanitized preview and an unread count, on the list's next poll and without an ACS read."""
+
+from django.urls import reverse
+
+from chatsite.chat.actors import Actor
+from chatsite.chat.live.cache import INBOX
+from chatsite.chat.services import messages, threads
+from tests.chat.conftest import HTMX
+from tests.chat.test_inbox import parse_rows, poll_url
+
+from .support import wait_for
+from .test_end_to_end import bot, settled  # noqa: F401 - the other ACS client
+
+
+def test_a_message_from_another_client_moves_the_chat_to_the_top_of_the_list(
+    site, ana, bruno, thread_id, bot, acs_calls  # noqa: F811
+):
+    other = threads.thread_create(
+        actor=Actor.person(ana.user), topic="Other", participants=[bruno.user], idempotency_token="o"
+    )
+    messages.message_send(actor=Actor.person(ana.user), thread_id=other.acs_thread_id, content="Newer than Lunch")
+    wait_for(settled, what="the earlier events")
+    page = bruno.get(reverse("chat:thread_list")).content.decode()
+    assert [row[0] for row in parse_rows(page)] == ["Other", "Lunch"]
+    url = poll_url(page)
+    version = INBOX.current(bruno.user.pk)
+    acs_calls.clear()
+
+    bot.send_message(
+        "<p>Beep &amp; <b>boop</b><script>alert(1)</script></p>",
+        chat_message_type="html",
+        sender_display_name="Beepbot",
+    )
+
+    wait_for(lambda: INBOX.current(bruno.user.pk) != version, what="Bruno's list marker to move")
+    wait_for(settled, what="every event of the message")
+    update = bruno.get(url, **HTMX)
+    assert update.status_code == 200
+    assert parse_rows(update.content.decode()) == [
+        ("Lunch", 1, "Beepbot: Beep &amp; boop"),
+        ("Other", 1, "Ana: Newer than Lunch"),
+    ]
+    assert "script" not in update.content.decode().split('id="thread-list"')[1]
+    assert acs_calls == []  # the site learnt it all from the events
