@@ -12,6 +12,21 @@ from .test_conversation import PASSWORD, log_in, message
 pytestmark = pytest.mark.browser
 
 LIVE = 10_000  # ms: the list polls every 3 s
+# Headless Chromium cannot show the permission prompt or a notification: this stands in for the browser's
+# Notification API and records what the page asks of it.
+NOTIFICATIONS = """
+window.asked = 0;
+window.notes = [];
+window.Notification = class {
+  constructor(title, options) { window.notes.push([title, options.body]); }
+  static requestPermission() {
+    window.asked += 1;
+    window.Notification.permission = "granted";
+    return Promise.resolve("granted");
+  }
+};
+window.Notification.permission = "default";
+"""
 
 
 def test_the_list_shows_new_messages_and_the_chat_where_they_start(browser, live_server, emulator):
@@ -19,6 +34,14 @@ def test_the_list_shows_new_messages_and_the_chat_where_they_start(browser, live
         accounts.account_create(username=username, password=PASSWORD, display_name=username.title())
     ana = log_in(browser, live_server, "ana")
     bruno = log_in(browser, live_server, "bruno")
+    bruno.context.add_init_script(NOTIFICATIONS)
+    bruno.reload()
+    turn_on = bruno.get_by_role("button", name="Turn on desktop notifications")
+    turn_on.wait_for()
+    assert bruno.evaluate("window.asked") == 0  # never asked on load
+    turn_on.click()
+    turn_on.wait_for(state="hidden")
+    assert bruno.evaluate("window.asked") == 1
 
     # A chat with one person: no topic, found by typing part of the name.
     ana.get_by_role("link", name="New chat").click()
@@ -39,6 +62,7 @@ def test_the_list_shows_new_messages_and_the_chat_where_they_start(browser, live
     bruno.get_by_role("link", name=re.compile("Ana: Bring the tickets")).wait_for(timeout=LIVE)
     assert row.get_by_label("2 unread messages").is_visible()
     assert bruno.title() == "(2) Your chats · Chatsite"
+    assert ["Ana", "Ana: Bring the tickets"] in bruno.evaluate("window.notes")
 
     row.click()
     divider = bruno.get_by_role("separator", name="New messages")
