@@ -13,6 +13,8 @@ from django.core.cache import cache
 from django.db.models import OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
 
+from chatsite.acs.models import AcsIdentity
+
 from ..actors import Actor
 from ..live.cache import INBOX, key
 from ..models import InboxEntry, Thread
@@ -104,7 +106,7 @@ def _rows(user, remembered: dict) -> list[InboxRow]:
             Prefetch("participants", queryset=get_user_model().objects.select_related("profile"), to_attr="people")
         )
     )
-    me = display_name(user)
+    me = AcsIdentity.objects.filter(user=user).values_list("acs_user_id", flat=True).first()
     rows = [
         InboxRow(
             id=thread.acs_thread_id,
@@ -112,7 +114,7 @@ def _rows(user, remembered: dict) -> list[InboxRow]:
             at=thread.last_activity_at,
             preview=thread.last_message_preview,
             sender=thread.last_message_sender_name,
-            own=thread.last_message_sender_name == me,
+            own=bool(me) and thread.last_message_sender_id == me,
             unread=thread.unread,
         )
         for thread in threads

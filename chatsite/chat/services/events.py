@@ -54,7 +54,12 @@ def message_deleted(event) -> None:
 def _last_message(event, *, preview: str) -> None:
     name = names_by_acs_id([event.sender]).get(event.sender, event.sender_name)
     inbox.last_message_set(
-        thread_id=event.thread_id, message_id=event.message_id, version=event.version, preview=preview, sender_name=name
+        thread_id=event.thread_id,
+        message_id=event.message_id,
+        version=event.version,
+        preview=preview,
+        sender_name=name,
+        sender_id=event.sender,
     )
     _touch(event)
     _bump_unless_site(event)

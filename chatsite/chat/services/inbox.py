@@ -30,7 +30,9 @@ def now_version() -> int:
     return time.time_ns() // 1_000_000
 
 
-def last_message_set(*, thread_id: str, message_id: str, version: int | None, preview: str, sender_name: str) -> bool:
+def last_message_set(
+    *, thread_id: str, message_id: str, version: int | None, preview: str, sender_name: str, sender_id: str
+) -> bool:
     """Show the newest message, in its newest version: a message newer than the one shown replaces it, a newer
     version of the one shown updates it. True when the row changed."""
     order = _number(message_id)
@@ -47,6 +49,7 @@ def last_message_set(*, thread_id: str, message_id: str, version: int | None, pr
             last_message_version=version,
             last_message_preview=preview[: Thread._meta.get_field("last_message_preview").max_length],
             last_message_sender_name=sender_name[:256],
+            last_message_sender_id=(sender_id or "")[:255],
         )
     )
 
@@ -111,6 +114,7 @@ def deltas_seen(*, thread_id: str, items) -> None:
         version=int(moment.timestamp() * 1000),
         preview="" if newest.deleted_on else preview_text(newest.content, newest.type),
         sender_name=display_name(sender) if sender else newest.sender_display_name,
+        sender_id=newest.sender_id or "",
     )
     for message in chat:
         if message.deleted_on is None:

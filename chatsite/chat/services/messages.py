@@ -66,6 +66,7 @@ def _inbox_sent(actor: Actor, thread_id: str, message_id: str, content: str) -> 
         version=None,
         preview=preview_text(content, "text"),
         sender_name=actor.display_name,
+        sender_id=actor.acs_user_id,
     )
     sender_pk = None if actor.is_service else actor.user.pk
     people = set(thread.participants.values_list("pk", flat=True))
@@ -93,6 +94,7 @@ def message_edit(*, actor: Actor, thread_id: str, message_id: str, content: str)
         version=inbox.now_version(),
         preview=preview_text(content, "text"),
         sender_name=actor.display_name,
+        sender_id=actor.acs_user_id,
     ):
         inbox.thread_changed(thread_id=thread_id)
 
@@ -110,6 +112,11 @@ def message_delete(*, actor: Actor, thread_id: str, message_id: str) -> None:
     shown = int(message_id) if message_id.isdigit() else -1
     if Thread.objects.filter(acs_thread_id=thread_id, last_message_id=shown).exists():
         inbox.last_message_set(
-            thread_id=thread_id, message_id=message_id, version=inbox.now_version(), preview="", sender_name=""
+            thread_id=thread_id,
+            message_id=message_id,
+            version=inbox.now_version(),
+            preview="",
+            sender_name="",
+            sender_id="",
         )
         inbox.thread_changed(thread_id=thread_id)
