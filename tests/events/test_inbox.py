@@ -1,13 +1,17 @@
 """The thread list hears of another ACS client's message through Event Grid: the chat moves to the top with its
 sanitized preview and an unread count, on the list's next poll and without an ACS read."""
 
+from datetime import timedelta
+
 from django.urls import reverse
 
 from chatsite.chat.actors import Actor
+from chatsite.chat.live import polling
 from chatsite.chat.live.cache import INBOX
 from chatsite.chat.services import messages, threads
 from tests.chat.conftest import HTMX
-from tests.chat.test_inbox import parse_rows, poll_url
+from tests.chat.test_inbox import parse_rows, poll_url, rows
+from tests.chat.test_polling import next_poll_url, open_page
 
 from .support import wait_for
 from .test_end_to_end import bot, settled  # noqa: F401 - the other ACS client
@@ -43,3 +47,24 @@ def test_a_message_from_another_client_moves_the_chat_to_the_top_of_the_list(
     ]
     assert "script" not in update.content.decode().split('id="thread-list"')[1]
     assert acs_calls == []  # the site learnt it all from the events
+
+
+def test_without_event_grid_an_open_pages_read_tells_the_lists(
+    ana, bruno, thread_id, bot, settings, monkeypatch, acs_calls  # noqa: F811
+):
+    settings.ACS_EVENTS = "poll"
+    monkeypatch.setattr(polling, "BACKGROUND_INTERVAL", timedelta(0))  # the 30 s background read, due at once
+    page_poll = open_page(ana, thread_id)
+    url = poll_url(bruno.get(reverse("chat:thread_list")).content.decode())
+
+    bot.send_message("Beep from the bot", sender_display_name="Beepbot")
+    found = ana.get(page_poll, **HTMX)
+    assert found.status_code == 200  # Ana's open page finds it
+
+    update = bruno.get(url, **HTMX)
+    assert parse_rows(update.content.decode()) == [("Lunch", 1, "Beepbot: Beep from the bot")]
+    # The next background read sees the message again (it reads from a little before the last one): counted once.
+    acs_calls.clear()
+    ana.get(next_poll_url(found.content.decode()), **HTMX)
+    assert [method for method, _path in acs_calls] == ["GET"]
+    assert rows(bruno) == [("Lunch", 1, "Beepbot: Beep from the bot")]
