@@ -3,8 +3,15 @@ sanitized preview and an unread count, on the list's next poll and without an AC
 
 from datetime import timedelta
 
+from azure.communication.chat import (
+    ChatClient,
+    ChatParticipant,
+    CommunicationTokenCredential,
+    CommunicationUserIdentifier,
+)
 from django.urls import reverse
 
+from chatsite.acs.identities import credentials_for
 from chatsite.chat.actors import Actor
 from chatsite.chat.live import polling
 from chatsite.chat.live.cache import INBOX
@@ -68,3 +75,23 @@ def test_without_event_grid_an_open_pages_read_tells_the_lists(
     ana.get(next_poll_url(found.content.decode()), **HTMX)
     assert [method for method, _path in acs_calls] == ["GET"]
     assert rows(bruno) == [("Lunch", 1, "Beepbot: Beep from the bot")]
+
+
+def test_a_thread_the_site_does_not_host_is_listed_from_acs_and_kept_by_the_lists_poll(
+    emulator, identity_client, ana, bruno, thread_id, acs_calls
+):
+    user, token = identity_client.create_user_and_token(scopes=["chat"])
+    client = ChatClient(
+        emulator.endpoint, CommunicationTokenCredential(token.token), connection_verify=str(emulator.ca_cert)
+    )
+    bruno_id = CommunicationUserIdentifier(credentials_for(bruno.user).acs_user_id)
+    client.create_chat_thread("Made elsewhere", thread_participants=[ChatParticipant(identifier=bruno_id)])
+
+    page = bruno.get(reverse("chat:thread_list")).content.decode()
+    assert sorted(row[0] for row in parse_rows(page)) == ["Lunch", "Made elsewhere"]
+
+    messages.message_send(actor=Actor.person(ana.user), thread_id=thread_id, content="Back on top")
+    acs_calls.clear()
+    update = bruno.get(poll_url(page), **HTMX).content.decode()
+    assert parse_rows(update) == [("Lunch", 1, "Ana: Back on top"), ("Made elsewhere", 0, "No messages yet")]
+    assert acs_calls == []
