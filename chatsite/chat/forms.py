@@ -41,23 +41,33 @@ class ThreadCreateForm(forms.Form):
     topic = forms.CharField(
         label=_("Topic"),
         max_length=TOPIC_MAX_LENGTH,
+        required=False,
+        help_text=_("Not needed for a chat with one person."),
         error_messages={
-            "required": _("Give the chat a topic."),
             "max_length": _("Keep the topic under %(limit_value)d characters (it has %(show_value)d)."),
         },
     )
     participants = PeopleField(
         label=_("Participants"),
         queryset=None,
-        required=False,
         widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Choose at least one person to chat with.")},
     )
     # Rendered once per form: submitting the same form twice creates one thread in ACS.
     idempotency_token = forms.UUIDField(widget=forms.HiddenInput)
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args, user, search: str = "", **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["participants"].queryset = people_choices(exclude=user)
+        self.fields["participants"].queryset = people_choices(exclude=user, search=search)
+
+    def clean(self):
+        cleaned = super().clean()
+        people = cleaned.get("participants") or []
+        # One other person and no topic: a one-to-one chat, named from both names.
+        cleaned["direct"] = len(people) == 1 and not cleaned.get("topic")
+        if people and not cleaned.get("topic") and not cleaned["direct"]:
+            self.add_error("topic", _("Give a chat with several people a topic."))
+        return cleaned
 
 
 class MessageForm(forms.Form):

@@ -51,7 +51,10 @@ class Thread(models.Model):
     last_message_version = models.PositiveBigIntegerField(_("last message version"), null=True, blank=True)
     last_message_preview = models.CharField(_("last message"), max_length=200, blank=True)
     last_message_sender_name = models.CharField(_("last message sender"), max_length=256, blank=True)
+    last_message_sender_id = models.CharField(_("last message sender's ACS id"), max_length=255, blank=True)
     topic_version = models.PositiveBigIntegerField(_("topic version"), null=True, blank=True)
+    # A one-to-one chat started without a topic: each of the two sees it named after the other.
+    direct = models.BooleanField(_("one-to-one"), default=False)
 
     class Meta:
         verbose_name = _("thread")

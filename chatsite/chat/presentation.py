@@ -1,6 +1,8 @@
 """Messages as the page shows them: names, system messages in words, html sanitized. Pure, no ACS call."""
 
 import dataclasses
+import html
+import re
 from datetime import datetime
 
 import nh3
@@ -97,6 +99,18 @@ class Message:
         if not others:
             return _("%(actor)s left") % {"actor": actor}
         return _("%(actor)s removed %(names)s") % {"actor": actor, "names": _join(others)}
+
+
+PREVIEW_LENGTH = 200
+
+
+def preview_text(content: str, message_type: str) -> str:
+    """A message as one line of plain text for the thread list (html reduced to its text)."""
+    text = content or ""
+    if message_type.lower() == "html":
+        text = html.unescape(nh3.clean(text, tags=set()))
+    text = re.sub(r"\s+", " ", text).strip()
+    return text if len(text) <= PREVIEW_LENGTH else text[: PREVIEW_LENGTH - 1] + "…"
 
 
 def _join(names: list[str]) -> str:

@@ -1,7 +1,7 @@
 """Messages laid out for the page: day separators and who is speaking, from one viewer's point of view."""
 
 import dataclasses
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -24,6 +24,22 @@ class Row:
         if self.day == today - timedelta(days=1):
             return _("Yesterday")
         return date_format(self.day, "DATE_FORMAT")
+
+
+def when_label(moment: datetime | None, *, now: datetime | None = None) -> str:
+    """When, as the thread list says it: "10:42" today, "Yesterday", "Mon" within the week, else the date."""
+    if moment is None:
+        return ""
+    now = timezone.localtime(now)
+    moment = timezone.localtime(moment)
+    days = (now.date() - moment.date()).days
+    if days <= 0:
+        return date_format(moment, "H:i")
+    if days == 1:
+        return _("Yesterday")
+    if days < 7:
+        return date_format(moment, "D")
+    return date_format(moment, "SHORT_DATE_FORMAT")
 
 
 def day_of(message: Message) -> date:

@@ -5,6 +5,7 @@ from .views import accounts, membership, messages, presence, threads
 app_name = "chat"
 urlpatterns = [
     path("", threads.thread_list, name="thread_list"),
+    path("inbox/", threads.thread_list_poll, name="thread_list_poll"),
     path("signup/", accounts.signup, name="signup"),
     path("threads/new/", threads.thread_create, name="thread_create"),
     path("threads/<str:thread_id>/", threads.thread_detail, name="thread_detail"),

@@ -28,9 +28,11 @@ def test_oversized_message_keeps_the_draft(ana, thread_id):
     assert draft in html
 
 
-def test_topic_empty_or_too_long(ana, bruno):
-    for topic, error in (("", "Give the chat a topic."), ("t" * 121, "Keep the topic under 120 characters")):
-        data = {"topic": topic, "participants": [bruno.user.pk], "idempotency_token": str(uuid.uuid4())}
+def test_topic_empty_or_too_long(ana, bruno, make_person):
+    # Only a chat with several people needs a topic (one with one person is named after them).
+    people = [bruno.user.pk, make_person("carla", "Carla").user.pk]
+    for topic, error in (("", "Give a chat with several people a topic."), ("t" * 121, "Keep the topic under 120")):
+        data = {"topic": topic, "participants": people, "idempotency_token": str(uuid.uuid4())}
         response = ana.post(reverse("chat:thread_create"), data, **HTMX)
         assert response.status_code == 422
         assert error in response.content.decode()

@@ -37,6 +37,8 @@ class Counter:
 MARKER = Counter("marker")
 ROSTER = Counter("roster")
 RECEIPTS = Counter("receipts")
+# What a person's open thread list compares against, keyed by user pk: any change to any of their threads.
+INBOX = Counter("inbox")
 
 
 def run_locked(name: str, scope, work: Callable, *, ttl: int):

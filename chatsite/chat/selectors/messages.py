@@ -17,6 +17,7 @@ from ..live import polling, snapshot, state
 from ..live.cache import MARKER, ROSTER, key, run_locked
 from ..live.snapshot import Snapshot
 from ..presentation import Message, present
+from ..services import inbox
 from .accounts import user_pk_by_acs_id
 from .membership import access, read_for, roster_read_at
 from .paging import sign, thread_reads, unsign
@@ -141,6 +142,7 @@ def messages_poll(*, actor: Actor, thread_id: str, marker: int) -> PollResult | 
             read=lambda reader: reader.acs.messages_page(thread_id, page_size=limit, start_time=since),
         )
         _note_membership(thread_id, page.items)
+        inbox.deltas_seen(thread_id=thread_id, items=page.items)
         return page.items, bool(page.continuation)
 
     def latest():

@@ -8,7 +8,7 @@ counts) is kept for every event, with ACS's versions (epoch ms) compared so a la
 overwrites newer state. Nothing here calls ACS: a thread nobody has open costs no read.
 """
 
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils import timezone
 
 from chatsite.acs import service
@@ -18,12 +18,25 @@ from ..live import state
 from ..live.cache import MARKER, ROSTER
 from ..models import InboxEntry, Thread
 from ..selectors.accounts import names_by_acs_id
+from . import inbox
 
 
 def event_apply(*, event) -> None:
     handler = HANDLERS.get(event.type)
     if handler is not None:
         handler(event)
+        _inbox_changed(event)
+
+
+def _inbox_changed(event) -> None:
+    """The thread lists that show this thread see the change on their next poll. The per-person event moves only
+    its recipient's (one arrives for each person); the others move everyone's the mirror lists, and the people
+    the event names (an added person is not in the mirror yet when it is a thread the site does not host)."""
+    if event.type == "ChatMessageReceived":
+        inbox.people_changed(user_pks=[_user_pk(event.recipient)] if _user_pk(event.recipient) else [])
+        return
+    named = [_user_pk(person.acs_user_id) for person in event.participants]
+    inbox.thread_changed(thread_id=event.thread_id, also=named)
 
 
 def message_received(event) -> None:
@@ -39,35 +52,28 @@ def message_deleted(event) -> None:
 
 
 def _last_message(event, *, preview: str) -> None:
-    """Show the newest message, in its newest version: a message newer than the one shown replaces it, a newer
-    version of the one shown updates it (an edit or deletion that overtook its own "received" counts too)."""
-    order = _number(event.message_id)
-    if order is None:
-        return
-    version = event.version or order
-    newer = Q(last_message_id__lt=order) | Q(last_message_id=None)
-    newer_version = Q(last_message_id=order) & (Q(last_message_version__lt=version) | Q(last_message_version=None))
     name = names_by_acs_id([event.sender]).get(event.sender, event.sender_name)
-    _threads(event).filter(newer | newer_version).update(
-        last_message_id=order,
-        last_message_version=version,
-        last_message_preview=preview,
-        last_message_sender_name=name[:256],
+    inbox.last_message_set(
+        thread_id=event.thread_id,
+        message_id=event.message_id,
+        version=event.version,
+        preview=preview,
+        sender_name=name,
+        sender_id=event.sender,
     )
     _touch(event)
     _bump_unless_site(event)
 
 
 def message_received_by(event) -> None:
-    """The per-person event: one more unread message for its recipient, unless they read past it already."""
-    order = _number(event.message_id)
+    """The per-person event: one more unread message for its recipient, unless they read past it already (or the
+    site counted it when it sent it)."""
     thread = _threads(event).first()
     user_pk = _user_pk(event.recipient)
     # An older revision of the docs had the sender get one too: their own message is not unread.
-    if order is None or thread is None or user_pk is None or event.recipient == event.sender:
+    if thread is None or user_pk is None or event.recipient == event.sender:
         return
-    entry, _ = InboxEntry.objects.get_or_create(thread=thread, user_id=user_pk)
-    InboxEntry.objects.filter(pk=entry.pk, last_read_message_id__lt=order).update(unread_count=F("unread_count") + 1)
+    inbox.message_arrived(thread=thread, message_id=event.message_id, user_pks=[user_pk])
 
 
 def thread_created(event) -> None:
@@ -82,7 +88,7 @@ def topic_updated(event) -> None:
     if event.topic is not None:
         version = _version(event)
         _threads(event).filter(Q(topic_version__lt=version) | Q(topic_version=None)).update(
-            topic=event.topic[: Thread._meta.get_field("topic").max_length], topic_version=version
+            topic=event.topic[: Thread._meta.get_field("topic").max_length], topic_version=version, direct=False
         )
     _touch(event)
     if not _by_site(event):
@@ -179,6 +185,3 @@ def _version(event) -> int:
         return event.version
     return int(event.time.timestamp() * 1000) if event.time else 0
 
-
-def _number(value: str) -> int | None:
-    return int(value) if value.isdigit() else None

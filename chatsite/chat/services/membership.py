@@ -22,6 +22,7 @@ from ..live.cache import MARKER, ROSTER, key
 from ..models import Thread
 from ..selectors.accounts import display_name, user_pk_by_acs_id
 from ..selectors.membership import roster
+from . import inbox
 from .errors import as_participant
 
 
@@ -57,6 +58,7 @@ def participants_add(*, actor: Actor, thread_id: str, people, history_from: date
     if added:
         _mirror_people(thread_id, add=added)
         _changed(thread_id)
+        inbox.thread_changed(thread_id=thread_id)
     return [Refusal(display_name(by_acs_id[r.acs_user_id]), _refusal_reason(r.code)) for r in refused]
 
 
@@ -85,6 +87,7 @@ def _remove(actor: Actor, thread_id: str, acs_user_id: str, *, ended: str) -> No
     user_pk = user_pk_by_acs_id(acs_user_id)
     if user_pk is not None:
         state.set_viewer_state(thread_id=thread_id, user_pk=user_pk, state=ended)
+    inbox.thread_changed(thread_id=thread_id, also=[user_pk])
 
 
 def _changed(thread_id: str) -> None:
@@ -99,7 +102,9 @@ def _mirror_people(thread_id: str, *, add=(), remove=()) -> None:
     thread.participants.add(*add)
     thread.participants.remove(*remove)
     thread.participant_count = max(0, (thread.participant_count or 0) + len(add) - len(remove))
-    thread.save(update_fields=["participant_count"])
+    # A one-to-one with a third person is a group: it keeps the name it had.
+    thread.direct = thread.direct and not add
+    thread.save(update_fields=["participant_count", "direct"])
 
 
 def _refusal_reason(code: str | None) -> str:

@@ -11,6 +11,8 @@ from chatsite.acs.models import AcsIdentity
 from ..actors import Actor
 from ..live.cache import MARKER, key
 from ..models import Thread
+from ..presentation import preview_text
+from . import inbox
 
 # The composer's id for one submission, kept in the message's ACS metadata: a send whose answer was late or lost
 # is found again by it, so pressing Send again never makes a second message.
@@ -27,7 +29,7 @@ def message_send(*, actor: Actor, thread_id: str, content: str, client_id: str |
         if earlier not in (None, _PENDING):
             return earlier  # sent already; the page did not get the answer
         if earlier == _PENDING and (found := _find_sent(actor, thread_id, client_id)):
-            return _sent(thread_id, attempt, found)
+            return _sent(actor, thread_id, attempt, found, content)
         cache.set(attempt, _PENDING, SEND_TTL)
     try:
         message_id = actor.acs.message_send(
@@ -40,15 +42,38 @@ def message_send(*, actor: Actor, thread_id: str, content: str, client_id: str |
         # Timed out or cut off: ACS may have stored it all the same.
         if not attempt or not (message_id := _find_sent(actor, thread_id, client_id)):
             raise
-    return _sent(thread_id, attempt, message_id)
+    return _sent(actor, thread_id, attempt, message_id, content)
 
 
-def _sent(thread_id: str, attempt: str | None, message_id: str) -> str:
+def _sent(actor: Actor, thread_id: str, attempt: str | None, message_id: str, content: str) -> str:
     if attempt:
         cache.set(attempt, message_id, SEND_TTL)
     Thread.objects.filter(acs_thread_id=thread_id).update(last_activity_at=timezone.now())
     MARKER.bump(thread_id)
+    _inbox_sent(actor, thread_id, message_id, content)
     return message_id
+
+
+def _inbox_sent(actor: Actor, thread_id: str, message_id: str, content: str) -> None:
+    """The list rows of everyone in the thread: the new preview, one more unread for the others (ACS's events
+    tell the same later; the inbox counts each message once)."""
+    thread = Thread.objects.filter(acs_thread_id=thread_id, deleted_at=None).first()
+    if thread is None:
+        return
+    inbox.last_message_set(
+        thread_id=thread_id,
+        message_id=message_id,
+        version=None,
+        preview=preview_text(content, "text"),
+        sender_name=actor.display_name,
+        sender_id=actor.acs_user_id,
+    )
+    sender_pk = None if actor.is_service else actor.user.pk
+    people = set(thread.participants.values_list("pk", flat=True))
+    inbox.message_arrived(thread=thread, message_id=message_id, user_pks=people - {sender_pk})
+    if sender_pk is not None:
+        inbox.thread_read(user_pk=sender_pk, thread_id=thread_id, message_id=message_id)
+    inbox.people_changed(user_pks=people)
 
 
 def _find_sent(actor: Actor, thread_id: str, client_id: str) -> str | None:
@@ -63,6 +88,15 @@ def _find_sent(actor: Actor, thread_id: str, client_id: str) -> str | None:
 def message_edit(*, actor: Actor, thread_id: str, message_id: str, content: str) -> None:
     actor.acs.message_update(thread_id, message_id, content=content)
     MARKER.bump(thread_id)
+    if inbox.last_message_set(
+        thread_id=thread_id,
+        message_id=message_id,
+        version=inbox.now_version(),
+        preview=preview_text(content, "text"),
+        sender_name=actor.display_name,
+        sender_id=actor.acs_user_id,
+    ):
+        inbox.thread_changed(thread_id=thread_id)
 
 
 def message_delete(*, actor: Actor, thread_id: str, message_id: str) -> None:
@@ -74,3 +108,15 @@ def message_delete(*, actor: Actor, thread_id: str, message_id: str) -> None:
             actor = Actor.person(sender.user)
     actor.acs.message_delete(thread_id, message_id)
     MARKER.bump(thread_id)
+    # Only the shown message's row changes: its preview goes (ACS keeps a deleted message, without content).
+    shown = int(message_id) if message_id.isdigit() else -1
+    if Thread.objects.filter(acs_thread_id=thread_id, last_message_id=shown).exists():
+        inbox.last_message_set(
+            thread_id=thread_id,
+            message_id=message_id,
+            version=inbox.now_version(),
+            preview="",
+            sender_name="",
+            sender_id="",
+        )
+        inbox.thread_changed(thread_id=thread_id)

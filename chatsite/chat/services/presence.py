@@ -15,6 +15,7 @@ from ..actors import Actor
 from ..live import typing
 from ..live.cache import RECEIPTS, gate, key, within_budget
 from ..selectors.membership import Roster
+from . import inbox
 
 RECEIPT_EVERY = 3  # at most 20 a minute, 4 per 10 s: inside ACS's 30 and 10
 TYPING_EVERY = 5
@@ -23,7 +24,9 @@ TYPING_BUDGET = 5
 
 
 def receipt_send(*, actor: Actor, thread_id: str, message_id: str, roster: Roster) -> bool:
-    """Tell ACS the actor read up to `message_id`, when that is news and the budget allows; True if sent."""
+    """Tell ACS the actor read up to `message_id`, when that is news and the budget allows; True if sent. The
+    actor's unread count in the thread drops at once, whatever ACS is told."""
+    inbox.thread_read(user_pk=actor.user.pk, thread_id=thread_id, message_id=message_id)
     if not roster.receipts_supported:
         return False
     sent_key = key("receipt-sent", thread_id, actor.user.pk)

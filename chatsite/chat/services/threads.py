@@ -18,12 +18,22 @@ from ..live.cache import MARKER, ROSTER, key
 from ..models import Thread
 from ..selectors.accounts import display_name
 from ..selectors.threads import LiveThread, thread_live
+from . import inbox
 from .errors import as_participant
 
 
-def thread_create(*, actor: Actor, topic: str, participants, idempotency_token: str) -> Thread:
-    """Create the thread in ACS with the actor and `participants`; the same token twice yields one thread."""
+def thread_create(
+    *, actor: Actor, topic: str, participants, idempotency_token: str, direct: bool = False
+) -> Thread:
+    """Create the thread in ACS with the actor and `participants`; the same token twice yields one thread.
+
+    A `direct` chat is the actor's one-to-one with the one person in `participants`: named from both names (each
+    sees the other's, selectors/inbox.py), and found again by "New chat" with that person.
+    """
     now = timezone.now()
+    if direct:
+        [other] = participants
+        topic = _("%(first)s and %(last)s") % {"first": actor.display_name, "last": display_name(other)}
     # A new thread has no history to hide: everyone sees all of it (a share-history time would only make the
     # first second's messages ambiguous, ACS lists times to the second).
     members = [Member(actor.acs_user_id, actor.display_name)]
@@ -39,10 +49,12 @@ def thread_create(*, actor: Actor, topic: str, participants, idempotency_token: 
             "created_by": actor.user,
             "participant_count": len(members) - 1,
             "last_activity_at": now,
+            "direct": direct,
         },
     )
     if new:
         thread.participants.set([p for p in [actor.user, *participants] if p is not None])
+        inbox.thread_changed(thread_id=thread.acs_thread_id)
     return thread
 
 
@@ -55,6 +67,7 @@ def thread_import(*, acs_thread_id: str) -> Thread:
     )
     _mirror(thread, live)
     cache.delete(key("shared", acs_thread_id))  # from now on one read serves every viewer
+    inbox.thread_changed(thread_id=acs_thread_id)
     return thread
 
 
@@ -68,9 +81,11 @@ def thread_refresh(*, thread: Thread) -> LiveThread:
 def topic_update(*, actor: Actor, thread_id: str, topic: str) -> None:
     with as_participant():
         actor.acs.topic_update(thread_id, topic)
-    Thread.objects.filter(acs_thread_id=thread_id).update(topic=topic)
+    # A renamed one-to-one is a named chat like any other.
+    Thread.objects.filter(acs_thread_id=thread_id).update(topic=topic, direct=False)
     MARKER.bump(thread_id)
     ROSTER.bump(thread_id)  # open pages re-read the header with the panel
+    inbox.thread_changed(thread_id=thread_id)
 
 
 def thread_delete(*, actor: Actor, thread_id: str) -> None:
@@ -80,6 +95,7 @@ def thread_delete(*, actor: Actor, thread_id: str) -> None:
         raise AcsForbidden(_("Only the person who started this chat can delete it."))
     actor.acs.thread_delete(thread_id)
     threads.update(deleted_at=timezone.now())
+    inbox.thread_changed(thread_id=thread_id)
     # No marker bump: open pages would ask ACS about a thread that is gone; they read this flag instead.
     state.set_deleted(thread_id=thread_id)
 

@@ -6,9 +6,9 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_POST
 
 from ..forms import message_id_param
+from ..selectors.inbox import thread_header
 from ..selectors.membership import access, gone_text, member_roster, panel_context
 from ..selectors.presence import seen_text, typing_names
-from ..selectors.threads import thread_mirror_info
 from ..services.presence import receipt_send, typing_started
 from .policy import acs_error_policy, actor
 from .templates import partial
@@ -35,7 +35,8 @@ def thread_status(request, thread_id):
         "seen_after": own,
     }
     if request.GET.get("v") != str(current.version):
-        context.update(panel_context(actor=who, thread_id=thread_id), thread=thread_mirror_info(thread_id=thread_id))
+        context.update(panel_context(actor=who, thread_id=thread_id))
+        context["thread"] = thread_header(user=request.user, thread_id=thread_id)
     return render(request, partial("status-update"), context)
 
 

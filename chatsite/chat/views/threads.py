@@ -1,19 +1,28 @@
-"""The thread list, a new chat, the thread page (and its older messages), the topic, leaving and deleting."""
+"""The thread list and its poll, a new chat, the thread page (and its older messages), the topic, leaving, deleting."""
 
 from uuid import uuid4
 
 from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import trigger_client_event
 
 from ..forms import MessageForm, ThreadCreateForm, TopicForm
+from ..selectors.inbox import (
+    direct_thread_with,
+    first_unread,
+    inbox_more,
+    inbox_page,
+    inbox_poll,
+    thread_header,
+    thread_title,
+)
 from ..selectors.membership import member_roster, panel_context
 from ..selectors.messages import older_messages, thread_page_opened
-from ..selectors.threads import thread_list as threads_of
 from ..selectors.threads import thread_mirror_info
-from ..services import membership, threads
+from ..services import inbox, membership, threads
 from ..timeline import day_of, poll_state, rows
 from .policy import acs_error_policy, actor, htmx_redirect
 from .templates import partial
@@ -23,25 +32,48 @@ from .templates import partial
 @login_required
 @acs_error_policy
 def thread_list(request):
-    found, next_page = threads_of(actor=actor(request), page=request.GET.get("page"))
-    template = "chat/thread_list.html"
-    if request.htmx and request.GET.get("page"):
-        template += "#thread-page"
-    return render(request, template, {"threads": found, "next_page": next_page})
+    who = actor(request)
+    if page := request.GET.get("page"):
+        template = "chat/thread_list.html#thread-page" if request.htmx else "chat/thread_list.html"
+        return render(request, template, {"inbox": inbox_more(actor=who, page=page)})
+    return render(request, "chat/thread_list.html", {"inbox": inbox_page(actor=who)})
+
+
+@require_GET
+@login_required
+@acs_error_policy(quiet=True)
+def thread_list_poll(request):
+    """Polled every few seconds by static/js/inbox.js: 204 from one cache read unless the person's threads changed."""
+    found = inbox_poll(user=request.user, version=request.GET.get("v"))
+    if found is None:
+        return HttpResponse(status=204)
+    return render(request, "chat/thread_list.html#inbox", {"inbox": found})
 
 
 @require_http_methods(["GET", "POST"])
 @login_required
 @acs_error_policy
 def thread_create(request):
-    form = ThreadCreateForm(request.POST or None, user=request.user, initial={"idempotency_token": uuid4()})
+    search = request.GET.get("q", "") if request.method == "GET" else ""
+    form = ThreadCreateForm(
+        request.POST or None, user=request.user, search=search, initial={"idempotency_token": uuid4()}
+    )
     if request.method == "POST" and form.is_valid():
-        thread = threads.thread_create(actor=actor(request), **form.cleaned_data)
+        data = form.cleaned_data
+        people = list(data["participants"])
+        existing = data["direct"] and direct_thread_with(user=request.user, other=people[0])
+        thread = existing or threads.thread_create(
+            actor=actor(request),
+            topic=data["topic"],
+            participants=people,
+            idempotency_token=data["idempotency_token"],
+            direct=data["direct"],
+        )
         return htmx_redirect(request, reverse("chat:thread_detail", args=[thread.acs_thread_id]))
     template = "chat/thread_create.html"
     if request.htmx:
         template += "#create-form"
-    return render(request, template, {"form": form}, status=422 if form.errors else 200)
+    return render(request, template, {"form": form, "q": search}, status=422 if form.errors else 200)
 
 
 @require_GET
@@ -64,7 +96,16 @@ def thread_detail(request, thread_id):
         }
         return render(request, partial("older"), context)
     opened = thread_page_opened(actor=who, thread_id=thread_id)
+    opened.thread.topic = thread_title(user=request.user, thread_id=thread_id, topic=opened.thread.topic)
+    page = opened.page
+    # Where the "New messages" divider goes, from the mirror, before opening the thread marks it all read.
+    first_unread_id = first_unread(
+        user=request.user, thread_id=thread_id, messages=page.messages, viewer_id=who.acs_user_id
+    )
+    if page.messages:
+        inbox.thread_read(user_pk=request.user.pk, thread_id=thread_id, message_id=page.messages[-1].id)
     context = {
+        "first_unread_id": first_unread_id,
         "thread_id": thread_id,
         "thread": opened.thread,
         "page": opened.page,
@@ -121,5 +162,5 @@ def thread_delete(request, thread_id):
 
 
 def _topic(request, thread_id):
-    context = {"thread_id": thread_id, "thread": thread_mirror_info(thread_id=thread_id)}
+    context = {"thread_id": thread_id, "thread": thread_header(user=request.user, thread_id=thread_id)}
     return render(request, partial("topic"), context)

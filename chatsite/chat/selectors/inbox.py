@@ -1,0 +1,171 @@
+"""A person's thread list: rows from the site's mirror (Thread, InboxEntry) for the threads it hosts, merged with
+ACS's own list for the threads it does not; where the "New messages" divider goes; one-to-one chats.
+
+Only the full page asks ACS (its list, paged); the list's poll serves the mirror and what that page read, which
+is cached per person, so a change costs no ACS read (README, "The thread list").
+"""
+
+import dataclasses
+from datetime import UTC, datetime
+
+from django.contrib.auth import get_user_model
+from django.core.cache import cache
+from django.db.models import OuterRef, Prefetch, Q, Subquery
+from django.db.models.functions import Coalesce
+
+from chatsite.acs.models import AcsIdentity
+
+from ..actors import Actor
+from ..live.cache import INBOX, key
+from ..models import InboxEntry, Thread
+from ..presentation import Message
+from ..timeline import when_label
+from .accounts import display_name
+from .threads import ThreadInfo, thread_list, thread_mirror_info
+
+LISTED_TTL = 24 * 3600
+_NEVER = datetime.min.replace(tzinfo=UTC)
+
+
+@dataclasses.dataclass
+class InboxRow:
+    id: str
+    name: str
+    at: datetime | None = None
+    preview: str = ""
+    sender: str = ""  # who sent the previewed message, as the list names them
+    own: bool = False  # the viewer sent it
+    unread: int = 0
+
+    @property
+    def when(self) -> str:
+        return when_label(self.at)
+
+
+@dataclasses.dataclass
+class Inbox:
+    rows: list[InboxRow]
+    version: int  # the person's INBOX marker the rows are current with
+    next_page: str | None  # signed continuation of ACS's list
+
+    @property
+    def unread(self) -> int:
+        return sum(row.unread for row in self.rows)
+
+
+def inbox_page(*, actor: Actor) -> Inbox:
+    """The list as the page opens it: ACS's first page (one ACS call) and the mirror."""
+    version = INBOX.current(actor.user.pk)
+    listed, next_page = thread_list(actor=actor)
+    hosted = _hosted_ids(listed)
+    remembered = {
+        "listed": [t.id for t in listed],
+        "foreign": [InboxRow(t.id, t.topic, t.last_message_at) for t in listed if t.id not in hosted],
+        "next": next_page,
+    }
+    cache.set(key("inbox-acs", actor.user.pk), remembered, LISTED_TTL)
+    return Inbox(_rows(actor.user, remembered), version, next_page)
+
+
+def inbox_more(*, actor: Actor, page: str) -> Inbox:
+    """ACS's next page: only the threads the site does not host (the hosted ones are all on the list already)."""
+    listed, next_page = thread_list(actor=actor, page=page)
+    hosted = _hosted_ids(listed)
+    foreign = [InboxRow(t.id, t.topic, t.last_message_at) for t in listed if t.id not in hosted]
+    remembered = cache.get(key("inbox-acs", actor.user.pk))
+    if remembered is not None:
+        remembered["listed"] += [t.id for t in listed]
+        remembered["foreign"] += foreign
+        remembered["next"] = next_page
+        cache.set(key("inbox-acs", actor.user.pk), remembered, LISTED_TTL)
+    return Inbox(foreign, INBOX.current(actor.user.pk), next_page)
+
+
+def inbox_poll(*, user, version: str | None) -> Inbox | None:
+    """The list again when anything of the person's changed since `version`, else None: one cache read, no query
+    and no ACS call."""
+    current = INBOX.current(user.pk)
+    if version == str(current):
+        return None
+    remembered = cache.get(key("inbox-acs", user.pk)) or {"listed": [], "foreign": [], "next": None}
+    return Inbox(_rows(user, remembered), current, remembered["next"])
+
+
+def _hosted_ids(listed) -> set[str]:
+    return set(Thread.objects.filter(acs_thread_id__in=[t.id for t in listed]).values_list("acs_thread_id", flat=True))
+
+
+def _rows(user, remembered: dict) -> list[InboxRow]:
+    unread = InboxEntry.objects.filter(thread=OuterRef("pk"), user=user).values("unread_count")[:1]
+    threads = (
+        Thread.objects.filter(deleted_at=None)
+        .filter(Q(participants=user) | Q(acs_thread_id__in=remembered["listed"]))
+        .distinct()
+        .annotate(unread=Coalesce(Subquery(unread), 0))
+        .prefetch_related(
+            Prefetch("participants", queryset=get_user_model().objects.select_related("profile"), to_attr="people")
+        )
+    )
+    me = AcsIdentity.objects.filter(user=user).values_list("acs_user_id", flat=True).first()
+    rows = [
+        InboxRow(
+            id=thread.acs_thread_id,
+            name=thread_name(thread, user, people=thread.people),
+            at=thread.last_activity_at,
+            preview=thread.last_message_preview,
+            sender=thread.last_message_sender_name,
+            own=bool(me) and thread.last_message_sender_id == me,
+            unread=thread.unread,
+        )
+        for thread in threads
+    ]
+    rows += remembered["foreign"]
+    rows.sort(key=lambda row: row.at or _NEVER, reverse=True)
+    return rows
+
+
+def thread_name(thread: Thread, user, *, people=None) -> str:
+    """A one-to-one chat is named after the other person; any other chat by its topic."""
+    if thread.direct:
+        others = [p for p in (thread.participants.select_related("profile") if people is None else people) if p != user]
+        if len(others) == 1:
+            return display_name(others[0])
+    return thread.topic
+
+
+def thread_title(*, user, thread_id: str, topic: str) -> str:
+    """The thread page's heading: the other person's name in a one-to-one chat, else ACS's topic."""
+    thread = Thread.objects.filter(acs_thread_id=thread_id, direct=True, deleted_at=None).first()
+    return thread_name(thread, user) if thread is not None else topic
+
+
+def thread_header(*, user, thread_id: str) -> ThreadInfo:
+    """The header as the site last saw it (no ACS call), named for this person."""
+    info = thread_mirror_info(thread_id=thread_id)
+    return ThreadInfo(thread_id, thread_title(user=user, thread_id=thread_id, topic=info.topic))
+
+
+def direct_thread_with(*, user, other) -> Thread | None:
+    """The one-to-one chat these two already have, if any."""
+    return (
+        Thread.objects.filter(direct=True, deleted_at=None, participants=user)
+        .filter(participants=other)
+        .order_by("-created_at")
+        .first()
+    )
+
+
+def first_unread(*, user, thread_id: str, messages: list[Message], viewer_id: str) -> str | None:
+    """The first message on the page the person has not read, read from the mirror (no ACS call): the
+    "New messages" divider goes above it. None when nothing is unread."""
+    entry = (
+        InboxEntry.objects.filter(thread__acs_thread_id=thread_id, user=user, unread_count__gt=0)
+        .values_list("last_read_message_id", flat=True)
+        .first()
+    )
+    if entry is None:
+        return None
+    for message in messages:
+        if not message.is_system and message.sender_id != viewer_id and int(message.id) > entry:
+            return message.id
+    return None

@@ -1,0 +1,104 @@
+// The thread list's behaviour beyond htmx attributes (the CSP allows no inline script and no eval): the list's
+// poll (every few seconds while the tab is visible; slower while hidden, only for desktop notifications the person
+// turned on), the unread count in the tab title, desktop notifications, and the people picker's type-to-search.
+(function () {
+  "use strict";
+  var POLL_MS = 3000;
+  var HIDDEN_POLL_MS = 15000;
+  var TITLE = document.title.replace(/^\(\d+\) /, "");
+  var lastPoll = 0;
+  var known = null;  // thread id -> unread count, as last shown
+
+  function notifying() {
+    return "Notification" in window && Notification.permission === "granted";
+  }
+
+  function poll() {
+    var poller = document.getElementById("inbox-poller");
+    if (!poller || !window.htmx) return;
+    var hidden = document.visibilityState !== "visible";
+    if (hidden && (!notifying() || Date.now() - lastPoll < HIDDEN_POLL_MS)) return;
+    lastPoll = Date.now();
+    window.htmx.trigger(poller, "inbox:poll");
+  }
+
+  function rows() {
+    var found = {};
+    document.querySelectorAll("#inbox li[data-thread]").forEach(function (row) {
+      found[row.dataset.thread] = row;
+    });
+    return found;
+  }
+
+  // "(3) Your chats · Chatsite": the total unread count in front of the page's own title.
+  function showCount() {
+    var inbox = document.getElementById("inbox");
+    if (!inbox) return;
+    var total = parseInt(inbox.dataset.unread || "0", 10);
+    document.title = total > 0 ? "(" + total + ") " + TITLE : TITLE;
+  }
+
+  // A desktop notification for each chat with more unread messages than last time (none is open on this page).
+  function notify() {
+    var current = rows();
+    if (known !== null && notifying()) {
+      Object.keys(current).forEach(function (id) {
+        var row = current[id];
+        if (parseInt(row.dataset.unread, 10) > (known[id] || 0)) {
+          var link = row.querySelector("a");
+          var note = new Notification(row.dataset.name, { body: row.dataset.preview, tag: id });
+          note.onclick = function () {
+            window.focus();
+            if (link) window.location.href = link.href;
+          };
+        }
+      });
+    }
+    known = {};
+    Object.keys(current).forEach(function (id) {
+      known[id] = parseInt(current[id].dataset.unread, 10);
+    });
+  }
+
+  function refreshed() {
+    showCount();
+    notify();
+  }
+
+  function offerNotifications() {
+    var button = document.getElementById("notify-button");
+    if (!button || !("Notification" in window) || Notification.permission !== "default") return;
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      Notification.requestPermission().then(function () {
+        button.hidden = true;
+      });
+    });
+  }
+
+  // Type-to-search in the people picker: hides the people whose name does not match (the search form's
+  // submit, for pages without JavaScript, is not needed then).
+  document.addEventListener("input", function (event) {
+    var field = event.target;
+    if (!field.closest || !field.closest("[data-people-search]")) return;
+    var words = field.value.trim().toLowerCase();
+    var section = field.closest("section") || document;
+    section.querySelectorAll("[data-person]").forEach(function (person) {
+      person.hidden = words !== "" && person.textContent.toLowerCase().indexOf(words) === -1;
+    });
+  });
+  document.addEventListener("submit", function (event) {
+    if (event.target.matches && event.target.matches("[data-people-search]")) event.preventDefault();
+  });
+
+  // The swapped-in list is new content (htmx:load); comparing with the last counts makes a repeat harmless.
+  document.addEventListener("htmx:load", function (event) {
+    if (event.target && event.target.id === "inbox") refreshed();
+  });
+  document.addEventListener("DOMContentLoaded", function () {
+    refreshed();
+    offerNotifications();
+  });
+  document.addEventListener("visibilitychange", poll);
+  setInterval(poll, POLL_MS);
+})();

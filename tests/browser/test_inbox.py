@@ -1,0 +1,71 @@
+"""Bruno's thread list keeps itself current in Chromium: Ana's new messages show with their preview and an unread
+badge without a reload, the tab title counts them, and opening the chat puts the divider above the first one."""
+
+import re
+
+import pytest
+
+from chatsite.chat.services import accounts
+
+from .test_conversation import PASSWORD, log_in, message
+
+pytestmark = pytest.mark.browser
+
+LIVE = 10_000  # ms: the list polls every 3 s
+# Headless Chromium cannot show the permission prompt or a notification: this stands in for the browser's
+# Notification API and records what the page asks of it.
+NOTIFICATIONS = """
+window.asked = 0;
+window.notes = [];
+window.Notification = class {
+  constructor(title, options) { window.notes.push([title, options.body]); }
+  static requestPermission() {
+    window.asked += 1;
+    window.Notification.permission = "granted";
+    return Promise.resolve("granted");
+  }
+};
+window.Notification.permission = "default";
+"""
+
+
+def test_the_list_shows_new_messages_and_the_chat_where_they_start(browser, live_server, emulator):
+    for username in ("ana", "bruno", "carla"):
+        accounts.account_create(username=username, password=PASSWORD, display_name=username.title())
+    ana = log_in(browser, live_server, "ana")
+    bruno = log_in(browser, live_server, "bruno")
+    bruno.context.add_init_script(NOTIFICATIONS)
+    bruno.reload()
+    turn_on = bruno.get_by_role("button", name="Turn on desktop notifications")
+    turn_on.wait_for()
+    assert bruno.evaluate("window.asked") == 0  # never asked on load
+    turn_on.click()
+    turn_on.wait_for(state="hidden")
+    assert bruno.evaluate("window.asked") == 1
+
+    # A chat with one person: no topic, found by typing part of the name.
+    ana.get_by_role("link", name="New chat").click()
+    ana.get_by_label("Search people").fill("bru")
+    assert ana.get_by_label("Carla").is_hidden()
+    ana.get_by_label("Bruno").check()
+    ana.get_by_role("button", name="Create chat").click()
+    ana.get_by_role("heading", name="Bruno").wait_for()
+
+    # Bruno's list learns of the chat, then of Ana's messages, without a reload.
+    row = bruno.get_by_role("link", name=re.compile("^Ana"))
+    row.wait_for(timeout=LIVE)
+    for text in ("See you at noon", "Bring the tickets"):
+        ana.get_by_label("Message", exact=True).fill(text)
+        ana.get_by_label("Message", exact=True).press("Enter")
+        message(ana, text).wait_for(timeout=LIVE)
+
+    bruno.get_by_role("link", name=re.compile("Ana: Bring the tickets")).wait_for(timeout=LIVE)
+    assert row.get_by_label("2 unread messages").is_visible()
+    assert bruno.title() == "(2) Your chats · Chatsite"
+    assert ["Ana", "Ana: Bring the tickets"] in bruno.evaluate("window.notes")
+
+    row.click()
+    divider = bruno.get_by_role("separator", name="New messages")
+    divider.wait_for()
+    assert bruno.locator("#first-unread + li.message").inner_text().count("See you at noon") == 1
+    assert bruno.get_by_role("link", name="Jump to first unread").count() == 1
