@@ -261,7 +261,11 @@ class ThreadAdmin(admin.ModelAdmin):
         except AcsError as error:
             return self._refused(request, thread, error)
         if message.is_system or message.is_deleted:
-            self.message_user(request, _("This message cannot be deleted (deleted already)."), messages.WARNING)
+            if message.is_deleted:
+                said = _("This message is deleted already.")
+            else:
+                said = _("Only people’s messages can be deleted.")
+            self.message_user(request, said, messages.WARNING)
             return redirect("admin:chat_thread_change", thread.pk)
         sender = _sender_label(message)
         return confirmation(
