@@ -36,7 +36,7 @@ class AcsIdentityAdmin(admin.ModelAdmin):
                 request,
                 identities,
                 action="revoke_tokens",
-                title=_("Revoke tokens"),
+                title=ngettext("Revoke a person’s tokens", "Revoke people’s tokens", len(identities)),
                 question=ngettext(
                     "Revoke this person’s ACS tokens?",
                     "Revoke these %(count)d people’s ACS tokens?",
@@ -63,7 +63,7 @@ class AcsIdentityAdmin(admin.ModelAdmin):
                 request,
                 identities,
                 action="reset_identity",
-                title=_("Reset identities"),
+                title=ngettext("Reset an identity", "Reset identities", len(identities)),
                 question=ngettext(
                     "Give this person a new ACS user?",
                     "Give these %(count)d people new ACS users?",

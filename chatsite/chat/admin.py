@@ -234,7 +234,7 @@ class ThreadAdmin(admin.ModelAdmin):
             obj=thread,
             title=_("Remove a participant"),
             question=_("Remove %(person)s from “%(thread)s” in ACS?") % {"person": name, "thread": thread},
-            items=[name],
+            items=[],
             consequence=_(
                 "They can no longer read or write in this thread; their open page says they were removed, and "
                 "everyone else sees “A moderator removed %(name)s”. They keep what they saw until then."
