@@ -52,3 +52,16 @@ def test_500_renders_without_a_request_or_database():
     assert response.status_code == 500
     assert STYLED in html and BACK in html
     assert "Something went wrong on our side" in html
+
+
+def test_a_refused_htmx_post_shows_the_banner_and_swaps_nothing(ana, thread_id):
+    checked = Client(enforce_csrf_checks=True)
+    checked.force_login(ana.user)
+    response = checked.post(
+        reverse("chat:message_send", args=[thread_id]), {"content": "my long draft"}, HTTP_HX_REQUEST="true"
+    )
+    html = response.content.decode()
+    assert response.status_code == 403
+    assert response["HX-Reswap"] == "none"  # the composer, and the draft in it, stay as they are
+    assert 'hx-swap-oob="innerHTML"' in html and "This page is out of date" in html
+    assert "<html" not in html
