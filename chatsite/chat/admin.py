@@ -165,6 +165,8 @@ class ThreadAdmin(admin.ModelAdmin):
                 context["live_error"] = refusal(error)
             else:
                 context["live"] = live
+                # Each message with the preview its Delete link names it by (as the confirmation will).
+                context["message_rows"] = [(message, message_preview(message)) for message in live.messages]
                 context["topic_form"] = TopicForm(initial={"topic": live.topic})
                 context["add_form"] = ParticipantAddForm()
         return super().change_view(request, object_id, form_url, {**context, **(extra_context or {})})
