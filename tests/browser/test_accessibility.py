@@ -68,7 +68,7 @@ def test_login_and_signup(browser, live_server, emulator, size):
 
 
 @pytest.mark.parametrize("size", SIZES)
-def test_not_found_page(browser, live_server, emulator, size):
+def test_error_pages(browser, live_server, emulator, size):
     person("ana")
     page = log_in(browser, live_server, "ana", size)
     response = page.goto(f"{live_server.url}/threads/19:no-such-thread@thread.v2/")
@@ -77,6 +77,16 @@ def test_not_found_page(browser, live_server, emulator, size):
     check(page, f"404 ({size})")
     page.get_by_role("link", name="Back to your chats").click()
     page.get_by_role("heading", name="Your chats").wait_for()
+
+    # A form posted after its CSRF cookie is gone: the styled 403.
+    page.get_by_role("button", name="Log out").click()
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.context.clear_cookies()
+    page.get_by_label("Username").fill("ana")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.get_by_role("heading", name="The form has expired").wait_for()
+    check(page, f"403, CSRF failure ({size})")
 
 
 # Pages another change rebuilds (thread list, new chat form, thread page): what axe finds there is reported to
@@ -155,6 +165,7 @@ def test_admin_pages(browser, live_server, emulator, size):
     page.goto(f"{admin}/chat/thread/{thread.pk}/change/")
     page.locator("#acs-messages").wait_for()
     check(page, f"admin thread change page ({size})", shot=f"change-{size}")
+    assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]
 
     page.get_by_role("link", name="Remove Bob").click()
     page.get_by_text("Remove Bob (bob) from “Team chat” in ACS?").wait_for()
