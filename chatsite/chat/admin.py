@@ -12,6 +12,7 @@ from django.utils.decorators import method_decorator
 from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.text import Truncator
+from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST
@@ -236,7 +237,6 @@ class ThreadAdmin(admin.ModelAdmin):
             obj=thread,
             title=_("Remove a participant"),
             question=_("Remove %(person)s from “%(thread)s” in ACS?") % {"person": name, "thread": thread},
-            items=[],
             consequence=_(
                 "They can no longer read or write in this thread; their open page says they were removed, and "
                 "everyone else sees “A moderator removed %(name)s”. They keep what they saw until then."
@@ -262,12 +262,9 @@ class ThreadAdmin(admin.ModelAdmin):
             message = message_get(actor=Actor.service(), thread_id=thread.acs_thread_id, message_id=message_id)
         except AcsError as error:
             return self._refused(request, thread, error)
-        if message.is_system or message.is_deleted:
-            if message.is_deleted:
-                said = _("This message is deleted already.")
-            else:
-                said = _("Only people’s messages can be deleted.")
-            self.message_user(request, said, messages.WARNING)
+        if message.is_deleted or message.is_system:
+            deleted, system = _("This message is deleted already."), _("Only people’s messages can be deleted.")
+            self.message_user(request, deleted if message.is_deleted else system, messages.WARNING)
             return redirect("admin:chat_thread_change", thread.pk)
         sender = _sender_label(message)
         return confirmation(
@@ -279,7 +276,7 @@ class ThreadAdmin(admin.ModelAdmin):
             % {"person": message.sender_name, "thread": thread},
             items=[
                 _("From: %(person)s") % {"person": sender},
-                _("Sent: %(when)s") % {"when": date_format(message.created_on, "DATETIME_FORMAT")},
+                _("Sent: %(when)s") % {"when": date_format(localtime(message.created_on), "DATETIME_FORMAT")},
                 _("Message: “%(preview)s”") % {"preview": message_preview(message)},
             ],
             consequence=_(
