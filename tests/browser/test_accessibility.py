@@ -74,7 +74,7 @@ def test_error_pages(browser, live_server, emulator, size):
     response = page.goto(f"{live_server.url}/threads/19:no-such-thread@thread.v2/")
     assert response.status == 404
     page.get_by_role("heading", name="Page not found").wait_for()
-    check(page, f"404 ({size})")
+    check(page, f"404 ({size})", shot=f"404-{size}")
     page.get_by_role("link", name="Back to your chats").click()
     page.get_by_role("heading", name="Your chats").wait_for()
 
@@ -86,7 +86,7 @@ def test_error_pages(browser, live_server, emulator, size):
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
     page.get_by_role("heading", name="The form has expired").wait_for()
-    check(page, f"403, CSRF failure ({size})")
+    check(page, f"403, CSRF failure ({size})", shot=f"403-csrf-{size}")
 
 
 # Pages another change rebuilds (thread list, new chat form, thread page): what axe finds there is reported to
