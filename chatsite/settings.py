@@ -182,6 +182,8 @@ SECRET_KEY = env.str(
 ALLOWED_HOSTS = env.csv("ALLOWED_HOSTS", required_in_production(["localhost", "127.0.0.1", "[::1]"]))
 # Only needed when a proxy in front changes the origin the browser sees (scheme://host[:port]).
 CSRF_TRUSTED_ORIGINS = env.csv("CSRF_TRUSTED_ORIGINS", [], validate=origins)
+# A refused post: the styled 403 page, or for htmx the banner with nothing swapped (a draft stays).
+CSRF_FAILURE_VIEW = "chatsite.chat.views.policy.csrf_failure"
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -1,18 +1,25 @@
 """Staff view of every thread the site hosts; staff act in ACS as the site's service identity (chat/actors.py)."""
 
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.urls import path
+from django.urls import path, reverse
+from django.utils.decorators import method_decorator
+from django.utils.formats import date_format
+from django.utils.html import format_html
+from django.utils.text import Truncator
+from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.utils.translation import gettext_lazy, ngettext
+from django.views.decorators.http import require_http_methods, require_POST
 
 from chatsite.acs import identities
 from chatsite.acs.errors import AcsError, AcsForbidden, AcsNotFound, AcsRejected, AcsThrottled
+from chatsite.admin_pages import confirmation, message_preview, person_label
 
 from .actors import Actor
 from .admin_forms import (
@@ -23,6 +30,9 @@ from .admin_forms import (
     TopicForm,
 )
 from .models import Thread
+from .selectors.accounts import people_by_acs_id
+from .selectors.messages import message_get
+from .selectors.threads import thread_live
 from .services import membership, threads
 from .services import messages as message_services
 from .services.membership import NotAllowed
@@ -41,9 +51,15 @@ class StatusFilter(admin.SimpleListFilter):
         return queryset
 
 
+# Long topics are cut in the list (the full one is its tooltip) so the list fits a 1280 px screen.
+LIST_TOPIC_CHARS = 48
+
+
 @admin.register(Thread)
 class ThreadAdmin(admin.ModelAdmin):
-    list_display = ["topic", "created_by", "created_at", "participant_count", "last_activity_at", "is_active"]
+    # The creation date is the date hierarchy above the list; the ACS id is on the change page.
+    list_display = ["short_topic", "started_by", "participant_count", "last_activity_at", "is_active"]
+    list_display_links = ["short_topic"]
     list_filter = [StatusFilter, "created_at"]
     search_fields = [
         "topic",
@@ -51,7 +67,7 @@ class ThreadAdmin(admin.ModelAdmin):
         "participants__username",
         "participants__profile__display_name",
     ]
-    list_select_related = ["created_by"]
+    list_select_related = ["created_by__profile"]
     date_hierarchy = "created_at"
     # The row mirrors ACS: nothing is edited here, ACS changes go through the live section's own forms.
     fields = readonly_fields = [
@@ -70,6 +86,15 @@ class ThreadAdmin(admin.ModelAdmin):
     def is_active(self, thread):
         return thread.deleted_at is None
 
+    @admin.display(description=gettext_lazy("topic"), ordering="topic")
+    def short_topic(self, thread):
+        short = Truncator(thread.topic).chars(LIST_TOPIC_CHARS)
+        return format_html('<span title="{}">{}</span>', thread.topic, short) if short != thread.topic else short
+
+    @admin.display(description=gettext_lazy("started by"), ordering="created_by__username")
+    def started_by(self, thread):
+        return person_label(thread.created_by) if thread.created_by else "—"
+
     def get_actions(self, request, action_location=admin.ActionLocation.CHANGE_LIST):
         actions = super().get_actions(request, action_location)
         # Deleting only the row would leave the conversation in ACS with no staff view of it.
@@ -78,8 +103,20 @@ class ThreadAdmin(admin.ModelAdmin):
 
     @admin.action(description=gettext_lazy("Delete selected threads in ACS"), permissions=["delete"])
     def delete_in_acs(self, request, queryset):
-        for thread in queryset.filter(deleted_at__isnull=True):
+        live = list(queryset.filter(deleted_at__isnull=True).select_related("created_by__profile"))
+        if not live:
+            self.message_user(request, _("The selected threads are deleted already."), messages.WARNING)
+            return None
+        if request.POST.get("post") != "yes":
+            return self._confirm_delete(
+                request,
+                live,
+                hidden=[("action", "delete_in_acs"), *((ACTION_CHECKBOX_NAME, t.pk) for t in live)],
+                cancel_url=reverse("admin:chat_thread_changelist"),
+            )
+        for thread in live:
             self._apply(request, thread, _delete_thread)
+        return None
 
     @admin.action(description=gettext_lazy("Refresh selected threads from ACS"), permissions=["change"])
     def refresh_from_acs(self, request, queryset):
@@ -100,10 +137,14 @@ class ThreadAdmin(admin.ModelAdmin):
                 for route, name, form, operation in [
                     ("topic", "topic", TopicForm, _rename),
                     ("participants/add", "participant_add", ParticipantAddForm, _add_participant),
-                    ("participants/remove", "participant_remove", ParticipantRemoveForm, _remove_participant),
-                    ("messages/delete", "message_delete", MessageDeleteForm, _delete_message),
                 ]
             ),
+            path(
+                "<path:object_id>/participants/remove/",
+                wrap(self.participant_remove_view),
+                name=f"{prefix}_participant_remove",
+            ),
+            path("<path:object_id>/messages/delete/", wrap(self.message_delete_view), name=f"{prefix}_message_delete"),
             *super().get_urls(),
         ]
 
@@ -125,6 +166,8 @@ class ThreadAdmin(admin.ModelAdmin):
                 context["live_error"] = refusal(error)
             else:
                 context["live"] = live
+                # Each message with the preview its Delete link names it by (as the confirmation will).
+                context["message_rows"] = [(message, message_preview(message)) for message in live.messages]
                 context["topic_form"] = TopicForm(initial={"topic": live.topic})
                 context["add_form"] = ParticipantAddForm()
         return super().change_view(request, object_id, form_url, {**context, **(extra_context or {})})
@@ -134,14 +177,115 @@ class ThreadAdmin(admin.ModelAdmin):
         return redirect("admin:chat_thread_import")
 
     def delete_view(self, request, object_id, extra_context=None):
-        if request.method != "POST":
-            return super().delete_view(request, object_id, extra_context)
         thread = self._thread(request, object_id)
         if not self.has_delete_permission(request, thread):
             raise PermissionDenied
-        if thread.deleted_at is None:
+        if thread.deleted_at is not None:
+            self.message_user(request, _("“%(thread)s” is deleted already.") % {"thread": thread}, messages.WARNING)
+        elif request.method == "POST":
             self._apply(request, thread, _delete_thread)
+        else:
+            return self._confirm_delete(
+                request, [thread], obj=thread, cancel_url=reverse("admin:chat_thread_change", args=[thread.pk])
+            )
         return redirect("admin:chat_thread_changelist")
+
+    def _confirm_delete(self, request, threads_, *, cancel_url, hidden=(), obj=None):
+        return confirmation(
+            request,
+            self,
+            obj=obj,
+            title=ngettext("Delete this thread in ACS", "Delete these threads in ACS", len(threads_)),
+            question=ngettext(
+                "Delete this thread in ACS for everyone in it?",
+                "Delete these %(count)d threads in ACS for everyone in them?",
+                len(threads_),
+            )
+            % {"count": len(threads_)},
+            items=[_thread_label(thread) for thread in threads_],
+            consequence=_(
+                "ACS deletes the conversation and its messages for good: people no longer see it in their chats. "
+                "The site keeps its record of the thread, marked deleted."
+            ),
+            confirm=ngettext("Yes, delete it", "Yes, delete them", len(threads_)),
+            cancel_url=cancel_url,
+            hidden=hidden,
+        )
+
+    @method_decorator(require_http_methods(["GET", "POST"]))
+    def participant_remove_view(self, request, object_id):
+        """GET: who will be removed, to confirm; POST: remove them in ACS."""
+        thread = self._changeable(request, object_id)
+        form = ParticipantRemoveForm(request.POST if request.method == "POST" else request.GET)
+        if not form.is_valid():
+            return self._invalid(request, thread, form)
+        if request.method == "POST":
+            self._apply(request, thread, _remove_participant, form.cleaned_data)
+            return redirect("admin:chat_thread_change", thread.pk)
+        acs_user_id = form.cleaned_data["acs_user_id"]
+        try:
+            member = _member(thread, acs_user_id)
+        except AcsError as error:
+            return self._refused(request, thread, error)
+        if member is None:
+            self.message_user(request, _("This person is no longer in the thread."), messages.WARNING)
+            return redirect("admin:chat_thread_change", thread.pk)
+        name = _member_label(member)
+        return confirmation(
+            request,
+            self,
+            obj=thread,
+            title=_("Remove a participant"),
+            question=_("Remove %(person)s from “%(thread)s” in ACS?") % {"person": name, "thread": thread},
+            consequence=_(
+                "They can no longer read or write in this thread; their open page says they were removed, and "
+                "everyone else sees “A moderator removed %(name)s”. They keep what they saw until then."
+            )
+            % {"name": member.display_name},
+            confirm=_("Yes, remove %(name)s") % {"name": member.display_name},
+            cancel_url=reverse("admin:chat_thread_change", args=[thread.pk]),
+            hidden=[("acs_user_id", acs_user_id)],
+        )
+
+    @method_decorator(require_http_methods(["GET", "POST"]))
+    def message_delete_view(self, request, object_id):
+        """GET: the message to delete, to confirm; POST: delete it in ACS."""
+        thread = self._changeable(request, object_id)
+        form = MessageDeleteForm(request.POST if request.method == "POST" else request.GET)
+        if not form.is_valid():
+            return self._invalid(request, thread, form)
+        if request.method == "POST":
+            self._apply(request, thread, _delete_message, form.cleaned_data)
+            return redirect("admin:chat_thread_change", thread.pk)
+        message_id = form.cleaned_data["message_id"]
+        try:
+            message = message_get(actor=Actor.service(), thread_id=thread.acs_thread_id, message_id=message_id)
+        except AcsError as error:
+            return self._refused(request, thread, error)
+        if message.is_deleted or message.is_system:
+            deleted, system = _("This message is deleted already."), _("Only people’s messages can be deleted.")
+            self.message_user(request, deleted if message.is_deleted else system, messages.WARNING)
+            return redirect("admin:chat_thread_change", thread.pk)
+        sender = _sender_label(message)
+        return confirmation(
+            request,
+            self,
+            obj=thread,
+            title=_("Delete a message"),
+            question=_("Delete %(person)s’s message in “%(thread)s” in ACS?")
+            % {"person": message.sender_name, "thread": thread},
+            items=[
+                _("From: %(person)s") % {"person": sender},
+                _("Sent: %(when)s") % {"when": date_format(localtime(message.created_on), "DATETIME_FORMAT")},
+                _("Message: “%(preview)s”") % {"preview": message_preview(message)},
+            ],
+            consequence=_(
+                "Everyone in the thread sees “This message was deleted” in its place. This cannot be undone."
+            ),
+            confirm=_("Yes, delete the message"),
+            cancel_url=reverse("admin:chat_thread_change", args=[thread.pk]),
+            hidden=[("message_id", message_id)],
+        )
 
     def import_view(self, request):
         if not self.has_add_permission(request):
@@ -166,30 +310,42 @@ class ThreadAdmin(admin.ModelAdmin):
         return TemplateResponse(request, "admin/chat/thread/import.html", context)
 
     def _moderation_view(self, form_class, operation):
-        """A POST-only view for one staff change in ACS, answered by a message on the thread's page."""
+        """A POST-only view for one staff change in ACS that can be undone, answered by a message on the thread's
+        page (removals and deletions ask first: participant_remove_view, message_delete_view)."""
 
         @require_POST
         def view(request, object_id):
-            thread = self._thread(request, object_id)
-            if not self.has_change_permission(request, thread):
-                raise PermissionDenied
+            thread = self._changeable(request, object_id)
             form = form_class(request.POST)
             if not form.is_valid():
-                errors = "; ".join(e for field_errors in form.errors.values() for e in field_errors)
-                self.message_user(request, errors, messages.ERROR)
-            else:
-                self._apply(request, thread, operation, form.cleaned_data)
+                return self._invalid(request, thread, form)
+            self._apply(request, thread, operation, form.cleaned_data)
             return redirect("admin:chat_thread_change", thread.pk)
 
         return view
+
+    def _changeable(self, request, object_id) -> Thread:
+        thread = self._thread(request, object_id)
+        if not self.has_change_permission(request, thread):
+            raise PermissionDenied
+        return thread
+
+    def _invalid(self, request, thread, form):
+        errors = "; ".join(e for field_errors in form.errors.values() for e in field_errors)
+        self.message_user(request, errors, messages.ERROR)
+        return redirect("admin:chat_thread_change", thread.pk)
+
+    def _refused(self, request, thread, error):
+        text = _("“%(thread)s”: %(reason)s") % {"thread": thread, "reason": refusal(error)}
+        self.message_user(request, text, messages.ERROR)
+        return redirect("admin:chat_thread_change", thread.pk)
 
     def _apply(self, request, thread, operation, data=None):
         """Run one ACS operation on a thread and tell the staff member, per thread, what happened."""
         try:
             summary = operation(thread, data)
         except AcsError as error:
-            text = _("“%(thread)s”: %(reason)s") % {"thread": thread, "reason": refusal(error)}
-            self.message_user(request, text, messages.ERROR)
+            self._refused(request, thread, error)
             return
         self.log_change(request, thread, summary)
         self.message_user(request, _("“%(thread)s”: %(summary)s") % {"thread": thread, "summary": summary})
@@ -248,18 +404,62 @@ def _add_participant(thread, data):
     )
     if refused:
         raise AcsRejected()
-    return _("Added %(person)s in ACS.") % {"person": data["user"].get_username()}
+    return _("Added %(person)s in ACS.") % {"person": person_label(data["user"])}
 
 
 def _remove_participant(thread, data):
-    membership.participant_remove(
-        actor=Actor.service(), thread_id=thread.acs_thread_id, acs_user_id=data["acs_user_id"]
-    )
-    return _("Removed participant %(id)s in ACS.") % {"id": data["acs_user_id"]}
+    acs_user_id = data["acs_user_id"]
+    person = people_by_acs_id([acs_user_id]).get(acs_user_id)
+    # Someone from another ACS client is named as ACS has them, read before they leave the list.
+    member = None if person else _member(thread, acs_user_id)
+    membership.participant_remove(actor=Actor.service(), thread_id=thread.acs_thread_id, acs_user_id=acs_user_id)
+    if person is not None:
+        name = person_label(person)
+    else:
+        name = _member_label(member) if member else _("someone who was no longer in the thread")
+    return _("Removed %(person)s in ACS.") % {"person": name}
 
 
 def _delete_message(thread, data):
+    message = message_get(actor=Actor.service(), thread_id=thread.acs_thread_id, message_id=data["message_id"])
     message_services.message_delete(
         actor=Actor.service(), thread_id=thread.acs_thread_id, message_id=data["message_id"]
     )
-    return _("Deleted message %(id)s in ACS.") % {"id": data["message_id"]}
+    return _("Deleted %(person)s’s message “%(preview)s” in ACS.") % {
+        "person": message.sender_name,
+        "preview": message_preview(message),
+    }
+
+
+# How staff read who and what a change is about: names, never ACS ids.
+
+
+def _thread_label(thread) -> str:
+    count = thread.participant_count or 0
+    people = ngettext("%(count)d participant", "%(count)d participants", count) % {"count": count}
+    if thread.created_by is None:
+        return _("“%(topic)s”: %(people)s") % {"topic": thread.topic, "people": people}
+    return _("“%(topic)s”: %(people)s, started by %(person)s") % {
+        "topic": thread.topic,
+        "people": people,
+        "person": person_label(thread.created_by),
+    }
+
+
+def _member(thread, acs_user_id):
+    """The participant as ACS has them now, or None if they are not in the thread."""
+    members = thread_live(acs_thread_id=thread.acs_thread_id).members
+    return next((m for m in members if m.acs_user_id == acs_user_id), None)
+
+
+def _member_label(member) -> str:
+    if member.user is not None:
+        return person_label(member.user)
+    return _("%(name)s (another ACS client)") % {"name": member.display_name or _("someone")}
+
+
+def _sender_label(message) -> str:
+    person = people_by_acs_id([message.sender_id]).get(message.sender_id)
+    if person is not None:
+        return person_label(person)
+    return _("%(name)s (another ACS client)") % {"name": message.sender_name}

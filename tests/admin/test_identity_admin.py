@@ -15,7 +15,7 @@ CHANGELIST = reverse("admin:acs_acsidentity_changelist")
 
 
 def act(client, action, identity):
-    response = client.post(CHANGELIST, {"action": action, "_selected_action": [identity.pk]})
+    response = client.post(CHANGELIST, {"action": action, "_selected_action": [identity.pk], "post": "yes"})
     return [str(m) for m in get_messages(response.wsgi_request)]
 
 

@@ -90,7 +90,7 @@ def test_service_identity_cannot_be_removed(admin_client, thread, alice):
 def test_delete_message_as_its_sender(admin_client, thread, bob):
     message_id = messages.message_send(actor=Actor.person(bob), thread_id=thread.acs_thread_id, content="rude words")
     response = admin_client.post(url("message_delete", thread), {"message_id": message_id})
-    assert any("Deleted message" in t for t in texts(response))
+    assert "“Plans”: Deleted Bob’s message “rude words” in ACS." in texts(response)
     assert thread_client_for(bob, thread).get_message(message_id).deleted_on is not None
 
 
@@ -116,7 +116,7 @@ def test_delete_action_reports_per_thread(admin_client, thread, alice):
     stranger = Thread.objects.create(acs_thread_id=foreign_thread(alice, with_service=False), topic="Stranger")
     response = admin_client.post(
         reverse("admin:chat_thread_changelist"),
-        {"action": "delete_in_acs", "_selected_action": [thread.pk, stranger.pk]},
+        {"action": "delete_in_acs", "_selected_action": [thread.pk, stranger.pk], "post": "yes"},
     )
     messages = texts(response)
     assert any(t.startswith("“Plans”: Deleted in ACS") for t in messages)

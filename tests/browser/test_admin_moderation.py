@@ -37,10 +37,12 @@ def test_staff_moderation_reaches_an_open_thread_page(browser, live_server, emul
     admin.get_by_role("button", name="Rename").click()
     admin.get_by_text("Renamed in ACS").wait_for()
     # The message first: ACS lets only its sender delete it, and a removed sender no longer can.
-    admin.locator("#acs-messages tr", has_text="something rude").get_by_role("button", name="Delete").click()
-    admin.get_by_text("Deleted message").wait_for()
-    admin.get_by_role("button", name="Remove Bob").click()
-    admin.get_by_text("Removed participant").wait_for()
+    admin.locator("#acs-messages tr", has_text="something rude").get_by_role("link", name="Delete").click()
+    admin.get_by_role("button", name="Yes, delete the message").click()
+    admin.get_by_text("Deleted Bob’s message “something rude” in ACS.").wait_for()
+    admin.get_by_role("link", name="Remove Bob").click()
+    admin.get_by_role("button", name="Yes, remove Bob").click()
+    admin.get_by_text("Removed Bob (bob) in ACS.").wait_for()
 
     page.get_by_text("A moderator changed the topic to “Team chat (moderated)”").wait_for(timeout=LIVE)
     page.get_by_text("A moderator removed Bob").wait_for(timeout=LIVE)

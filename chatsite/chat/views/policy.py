@@ -5,6 +5,7 @@ import logging
 
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django_htmx.http import HttpResponseClientRedirect, reswap
 
 from chatsite.acs.errors import AcsError, AcsForbidden, AcsNotFound
@@ -52,6 +53,19 @@ def _shown(request, error: AcsError) -> HttpResponse:
         banner = render(request, partial("banner-oob"), {"error": error.message}, status=error.status)
         return reswap(banner, "none")
     return render(request, "chat/unavailable.html", {"error": error.message}, status=error.status)
+
+
+def csrf_failure(request, reason: str = "") -> HttpResponse:
+    """CSRF_FAILURE_VIEW: a post from a page older than the session (logged in or out elsewhere).
+
+    htmx gets the banner out of band and nothing swapped, so a draft stays where it was typed; a plain form post
+    gets the styled 403 page with a way back.
+    """
+    if getattr(request, "htmx", False):
+        message = _("This page is out of date: you logged in or out elsewhere. Reload it to go on.")
+        banner = render(request, "includes/banner.html", {"place": "oob", "message": message}, status=403)
+        return reswap(banner, "none")
+    return render(request, "403_csrf.html", status=403)
 
 
 def htmx_redirect(request, url: str) -> HttpResponse:
