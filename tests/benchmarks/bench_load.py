@@ -74,6 +74,7 @@ def parse_args():
     parser.add_argument("--recycle-duration", type=float, default=16.0, help="seconds per recycling figure (16)")
     parser.add_argument("--changes", type=int, default=5, help="messages sent per thread in step 2 (5)")
     parser.add_argument("--spacing", type=float, default=3.0, help="seconds between those messages (3)")
+    parser.add_argument("--reloads", type=int, default=3, help="changes after which every viewer reloads (3)")
     parser.add_argument("--interval", type=float, default=2.0, help="the page's poll interval, seconds (2)")
     parser.add_argument("--requests", type=int, default=300, help="one-connection requests per figure (300)")
     parser.add_argument("--concurrency", type=int, default=16, help="connections at saturation (16 = 2×8)")
@@ -408,16 +409,19 @@ async def saturate(browsers, path_of, seconds, concurrency):
 # --- 2. Viewers polling as the page does -------------------------------------------------------------------------
 
 
-async def view(http, browser, path, *, interval, until, seen, answers):
-    """One open page: a poll every `interval` s from a random phase; a beat during a request is dropped."""
+async def view(http, browser, path, *, interval, until, seen, answers, polls):
+    """One open page: a poll every `interval` s from a random phase; a beat during a request is dropped.
+    `polls` gets (sent, answered) of every poll, to tell afterwards which answers came after a change and missed it."""
     loop = asyncio.get_running_loop()
     beat = loop.time() + random.uniform(0, interval)
     while True:
         await asyncio.sleep(max(0.0, beat - loop.time()))
         if loop.time() >= until:
             return path
+        issued = time.monotonic()
         status, body = await browser.get(http, path)
         answered = time.monotonic()
+        polls.append((issued, answered))
         answers[status] = answers.get(status, 0) + 1
         if status == 200:
             for token in TOKEN.findall(body):
@@ -438,9 +442,10 @@ async def changes_phase(args, sender, viewers, threads, paths, emulator):
     tail = args.interval + 2.0
     started_at = time.monotonic()
     until = loop.time() + warm + args.changes * args.spacing + tail
-    sent = {}  # token -> (thread size, monotonic time the send started)
+    sent = {}  # token -> (thread size, monotonic times the send started and was answered)
     seen = {}  # (browser id, token) -> monotonic time a poll answer showed it
     answers = {}
+    polls = {(size, n): [] for size in threads for n in range(size)}  # per open page
 
     async with aiohttp.ClientSession(connector=connector(0)) as http:
 
@@ -448,13 +453,15 @@ async def changes_phase(args, sender, viewers, threads, paths, emulator):
             await asyncio.sleep(warm)
             for _ in range(args.changes):
                 token = f"bench-{secrets.token_hex(5)}"
-                sent[token] = (size, time.monotonic())
+                began = time.monotonic()
                 await sender.send(http, threads[size], f"Load test {token}")
+                sent[token] = (size, began, time.monotonic())
                 await asyncio.sleep(args.spacing)
 
         viewing = {
             size: [
-                view(http, viewers[n], paths[size][n], interval=args.interval, until=until, seen=seen, answers=answers)
+                view(http, viewers[n], paths[size][n], interval=args.interval, until=until, seen=seen, answers=answers,
+                     polls=polls[(size, n)])
                 for n in range(size)
             ]
             for size in threads
@@ -470,16 +477,24 @@ async def changes_phase(args, sender, viewers, threads, paths, emulator):
 
     latencies = {size: [] for size in threads}
     missing = {size: 0 for size in threads}
-    for token, (size, at) in sent.items():
+    # A poll sent after the send was answered (the change is committed and the marker moved) that still does not
+    # show it: the page waits one more interval.
+    late = {size: 0 for size in threads}
+    after_send = {size: [] for size in threads}
+    for token, (size, began, done) in sent.items():
         for n in range(size):
             shown = seen.get((id(viewers[n]), token))
             if shown is None:
                 missing[size] += 1
-            else:
-                latencies[size].append(shown - at)
+                continue
+            latencies[size].append(shown - began)
+            after_send[size].append(shown - done)
+            late[size] += sum(1 for issued, answered in polls[(size, n)] if issued > done and answered < shown)
+    sends = [done - began for _size, began, done in sent.values()]
     counted = {size: emulator.between(started_at, ended_at + 1.0, threads[size]) for size in threads}
     identity = [r for r in emulator.between(started_at, ended_at + 1.0) if r[1].startswith("/identities")]
-    return new_paths, latencies, missing, counted, identity, answers
+    diagnosis = {"late": late, "after_send": after_send, "sends": sends}
+    return new_paths, latencies, missing, counted, identity, answers, diagnosis
 
 
 async def page_open_phase(sender, viewers, thread_id, emulator):
@@ -583,16 +598,19 @@ async def measure(args, gunicorn, site, sender_cookies, people_cookies, threads,
         await sender.open(http, threads[max(threads)])
 
     line("Step 2: viewers polling while messages are sent…")
-    paths, latencies, missing, counted, identity, answers = await changes_phase(
+    paths, latencies, missing, counted, identity, answers, diagnosis = await changes_phase(
         args, sender, viewers, threads, paths, emulator
     )
     results |= {"latencies": latencies, "missing": missing, "counted": counted, "identity": identity}
+    results["diagnosis"] = diagnosis
     results["answers"] = answers
 
     line("Step 3: page open with every viewer reloading at once…")
     largest = max(threads)
-    times, reopened, requests = await page_open_phase(sender, viewers[:largest], threads[largest], emulator)
-    results["page_open"] = (times, requests)
+    results["page_open"] = []
+    for _ in range(args.reloads):
+        times, reopened, requests = await page_open_phase(sender, viewers[:largest], threads[largest], emulator)
+        results["page_open"].append((times, requests))
 
     line("Step 1: idle poll vs bare login-required view…")
     idle = dict(zip(viewers[:largest], reopened, strict=True))
@@ -645,7 +663,21 @@ def recycling(args, site_env, tmp, people_cookies, idle_paths, csrf_cookie):
         return {
             name: (statistics.fmean(rates), summary(times), servers[name][0].boots() - servers[name][3], statuses)
             for name, (rates, times, statuses) in figures.items()
-        }
+        }, boot_cost(site_env)
+
+
+def boot_cost(site_env):
+    """CPU seconds a new worker spends loading the application (what each recycling pays again, before the
+    first requests, which are slower still: connections and templates are made anew)."""
+    code = "import time; t = time.process_time(); import bench_wsgi; print(time.process_time() - t)"
+    costs = []
+    for _ in range(3):
+        done = subprocess.run(
+            [sys.executable, "-c", code], cwd=BASE_DIR / "tests" / "benchmarks",
+            env=site_env | {"PYTHONPATH": str(BASE_DIR)}, capture_output=True, text=True, check=True,
+        )  # fmt: skip
+        costs.append(float(done.stdout.split()[-1]))
+    return min(costs)
 
 
 def merge(into, counts):
@@ -712,17 +744,32 @@ def report(args, results, sizes):
              f"{', MISSED ' + str(results['missing'][size]) if results['missing'][size] else ''}")  # fmt: skip
     _mean, p50, p95 = summary(every)
     line(f"   all: p50 {p50 / 1000:.2f} s, p95 {p95 / 1000:.2f} s (target p50 {args.interval / 2:.2f} ± 0.1 s)")
-    page_times, requests = results["page_open"]
-    mean, p50, p95 = summary(page_times)
-    line(f"4. Page open: {len(page_times)} viewers reload at once after one change: {len(reads(requests))} ACS "
-         f"reads ({fmt_counts(breakdown(requests))}); page time mean {mean:.0f} ms, p50 {p50:.0f}, p95 {p95:.0f}")
+    diagnosis = results["diagnosis"]
+    _mean, send50, send95 = summary(diagnosis["sends"])
+    after = [t for values in diagnosis["after_send"].values() for t in values]
+    _mean, after50, after95 = summary(after)
+    late = sum(diagnosis["late"].values())
+    line(f"   of which the send itself (POST until answered): p50 {send50 / 1000:.2f} s, p95 {send95 / 1000:.2f} s; "
+         f"from its answer: p50 {after50 / 1000:.2f} s, p95 {after95 / 1000:.2f} s")
+    line(f"   polls sent after the send was answered that did not show it yet: {late} for {len(after)} deliveries "
+         f"({fmt_counts({f'{size} viewers': n for size, n in diagnosis['late'].items()})})")
+    line(f"4. Page open: {args.viewers} viewers reload at once after one change ({args.reloads} times)")
+    for times, requests in results["page_open"]:
+        mean, p50, p95 = summary(times)
+        line(f"   {len(reads(requests))} ACS reads ({fmt_counts(breakdown(requests))}); "
+             f"page time mean {mean:.0f} ms, p50 {p50:.0f}, p95 {p95:.0f}")
     if "recycling" in results:
         line("5. gunicorn worker recycling (saturated idle polls)")
-        for name, (rate, (mean, _p50, p95), boots, statuses) in results["recycling"].items():
+        figures, boot = results["recycling"]
+        for name, (rate, (mean, _p50, p95), boots, statuses) in figures.items():
             line(f"   {name:<32}{rate:>7.0f} req/s  mean {mean:.1f} ms, p95 {p95:.1f} ms, {boots} worker boots "
                  f"{statuses}")  # fmt: skip
-        rates = [figure[0] for figure in results["recycling"].values()]
-        line(f"   recycling every 2000 requests costs {100 * (1 - rates[0] / rates[1]):.0f} % of throughput")
+        rates = [figure[0] for figure in figures.values()]
+        line(f"   measured: recycling every 2000 requests costs {100 * (1 - rates[0] / rates[1]):.0f} % of throughput")
+        # Per worker, 2000 requests take 2000 / (rate / workers) seconds of a worker that owns about one core.
+        work = 2000 / (rates[1] / args.workers)
+        line(f"   a worker's boot costs {boot:.2f} s of CPU (loading the application), against {work:.1f} s of work "
+             f"per 2000 requests: {100 * boot / (work + boot):.0f} % before the slower first requests")
 
 
 if __name__ == "__main__":
