@@ -423,6 +423,7 @@ async def view(http, browser, path, *, interval, until, seen, answers, polls):
         answered = time.monotonic()
         polls.append((issued, answered))
         answers[status] = answers.get(status, 0) + 1
+        answers.setdefault(f"{status} times", []).append(answered - issued)
         if status == 200:
             for token in TOKEN.findall(body):
                 seen.setdefault((id(browser), token), answered)
@@ -730,8 +731,13 @@ def report(args, results, sizes):
         read_count = len(reads(counted))
         line(f"   {size:>3} viewer(s): {read_count / args.changes:.2f} reads per change "
              f"({read_count} reads for {args.changes} changes: {fmt_counts(breakdown(counted))})")  # fmt: skip
-    line(f"   identity requests meanwhile: {fmt_counts(breakdown(results['identity']))}; "
-         f"poll answers: {results['answers']}")  # fmt: skip
+    answers = results["answers"]
+    timing = ", ".join(
+        f"{status} ×{answers[status]} p50 {summary(answers[f'{status} times'])[1]:.0f} ms, "
+        f"p95 {summary(answers[f'{status} times'])[2]:.0f} ms"
+        for status in sorted(k for k in answers if isinstance(k, int))
+    )
+    line(f"   identity requests meanwhile: {fmt_counts(breakdown(results['identity']))}; poll answers: {timing}")
     line(f"3. Delivery latency (send start → a viewer's poll answer shows it; poll every {args.interval:g} s)")
     every = []
     for size in sizes:
