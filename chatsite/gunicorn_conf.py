@@ -17,14 +17,12 @@ threads = int(os.environ.get("GUNICORN_THREADS", "8"))
 timeout = 60
 graceful_timeout = 30
 keepalive = 5
-# Recycling stays only as a backstop against a slow leak, and far rarer than gunicorn's usual 2000: a new worker
-# loads the application again (0.44 s of CPU, measured) and then makes its database and ACS connections anew,
-# against about 10 s of work per 2000 idle polls on one core, so recycling every 2000 requests costs 4 % or more.
-# Measured by `tests/benchmarks/bench_load.py` (2 workers × 8 threads, saturated idle polls, both configurations
-# loaded in turns on the shared 2-core machine): 382 req/s with max_requests=2000 (2 boots in 16 s) against 394
-# with recycling off, -3 %; runs on a quieter machine moved between -5 % and +13 %, within the machine's noise, so
-# the figure that decides is the boot's cost. At 100 000 requests (about an hour of a busy worker) it is 0.1 %.
-# Jitter staggers the workers' restarts.
+# Recycling stays only as a backstop against a slow leak, far rarer than gunicorn's usual 2000: a new worker loads
+# the application again (0.43 s of CPU) and makes its database, Redis and ACS connections anew. Measured with
+# `tests/benchmarks/bench_load.py` (2 workers × 8 threads, saturated idle polls, both configurations loaded in turns
+# on the shared 2-core machine): max_requests=2000 gave 395 req/s against 443 with recycling off (-11 %, 3 boots
+# in 16 s); with --recycle-duration 64, 389 against 446 (-13 %, 12 boots). At 100 000 requests (about an hour for a
+# worker serving 100 open pages) the same cost is 50 times rarer, about 0.2 %. Jitter staggers the workers' restarts.
 max_requests = 100_000
 max_requests_jitter = 10_000
 accesslog = "-"

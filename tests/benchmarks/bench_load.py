@@ -23,10 +23,13 @@ It prints, in one run:
 1. Idle poll vs the bare view: one connection (time per request) and saturated (`--concurrency` connections for
    `--duration` seconds each: requests per second).
 2. ACS requests per change for 1, 10 and `--viewers` viewers, each on its own thread, all at once (`--changes`
-   messages per thread, `--spacing` seconds apart), and the delivery latency: from the send starting to each
-   viewer's poll answer that shows the message.
-3. Page open: `--viewers` people reload the thread page at once right after one change; ACS requests made.
-4. gunicorn worker recycling: saturated idle polls with max_requests=2000 (jitter 200) and with recycling off.
+   messages per thread, `--spacing` seconds apart).
+3. The delivery latency: from the send starting to each viewer's poll answer that shows the message, with the
+   send's own time and the polls that answered "nothing new" after the change was committed.
+4. Page open: `--viewers` people reload the thread page at once right after one change (`--reloads` times); ACS
+   requests made.
+5. gunicorn worker recycling: saturated idle polls with max_requests=2000 (jitter 200) and with recycling off,
+   both servers up and loaded in turns; and the CPU a worker spends loading the application.
 
 With --profile DIR, a last gunicorn (one worker, one thread) profiles idle polls and bare views with cProfile and
 prints where their time goes (`python -m pstats DIR/poll/worker-*.prof` for more).
@@ -79,7 +82,7 @@ def parse_args():
     parser.add_argument("--requests", type=int, default=300, help="one-connection requests per figure (300)")
     parser.add_argument("--concurrency", type=int, default=16, help="connections at saturation (16 = 2×8)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (2)")
-    parser.add_argument("--skip-recycling", action="store_true", help="leave out step 4")
+    parser.add_argument("--skip-recycling", action="store_true", help="leave out the recycling figures")
     parser.add_argument("--profile", metavar="DIR", help="profile idle polls and bare views into DIR")
     parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/postgres", help="admin URL")
     parser.add_argument("--database", default="chatsite_bench", help="recreated on every run (chatsite_bench)")
@@ -598,7 +601,7 @@ async def measure(args, gunicorn, site, sender_cookies, people_cookies, threads,
                 paths[size] += await asyncio.gather(*(v.open(http, thread_id) for v in arriving))
         await sender.open(http, threads[max(threads)])
 
-    line("Step 2: viewers polling while messages are sent…")
+    line("Viewers polling while messages are sent…")
     paths, latencies, missing, counted, identity, answers, diagnosis = await changes_phase(
         args, sender, viewers, threads, paths, emulator
     )
@@ -606,14 +609,14 @@ async def measure(args, gunicorn, site, sender_cookies, people_cookies, threads,
     results["diagnosis"] = diagnosis
     results["answers"] = answers
 
-    line("Step 3: page open with every viewer reloading at once…")
+    line("Every viewer reloading the page at once…")
     largest = max(threads)
     results["page_open"] = []
     for _ in range(args.reloads):
         times, reopened, requests = await page_open_phase(sender, viewers[:largest], threads[largest], emulator)
         results["page_open"].append((times, requests))
 
-    line("Step 1: idle poll vs bare login-required view…")
+    line("Idle polls and bare views…")
     idle = dict(zip(viewers[:largest], reopened, strict=True))
     targets = {"idle poll": lambda b: idle[b], "bare view": lambda b: "/bench/bare/"}
     polled = list(idle)
@@ -635,7 +638,7 @@ async def measure(args, gunicorn, site, sender_cookies, people_cookies, threads,
 
 def recycling(args, site_env, tmp, people_cookies, idle_paths, csrf_cookie):
     """Both configurations at once (two gunicorns), loaded in turns, so load from elsewhere falls on each alike."""
-    line("Step 4: worker recycling…")
+    line("Worker recycling…")
     configs = {
         "max_requests=2000 (jitter 200)": ("--max-requests", "2000", "--max-requests-jitter", "200"),
         "recycling off (max_requests=0)": ("--max-requests", "0"),
