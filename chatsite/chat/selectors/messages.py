@@ -2,6 +2,7 @@
 
 import dataclasses
 import math
+import time
 from datetime import datetime
 
 from django.conf import settings
@@ -25,6 +26,9 @@ from .threads import ThreadInfo, thread_get, thread_is_shared, thread_mirror_inf
 
 MESSAGES_PER_PAGE = 30
 LOCK_TTL = 10
+# How long a page open waits for another request's read of the same page (an ACS read takes ~50-500 ms).
+PAGE_WAIT_STEP = 0.05
+PAGE_WAIT_STEPS = 40
 MEMBERSHIP_TYPES = {"participantadded", "participantremoved"}
 
 
@@ -91,7 +95,7 @@ def thread_page_opened(*, actor: Actor, thread_id: str) -> OpenedPage:
         viewer = None  # perhaps added by another client since the roster was read: ACS will say
     if viewer is not None and viewer.ended is None:
         latest = run_locked("page", thread_id, lambda: _latest_shared(thread_id, marker), ttl=LOCK_TTL)
-        latest = latest or cache.get(key("page", thread_id, marker))
+        latest = latest or _wait_for_shared(thread_id, marker)
         if latest is not None:
             polling.page_opened(scope=scope, marker=marker, read_at=latest["at"])
             items = visible_to(latest["items"], viewer=actor.acs_user_id, since=viewer.history_from)
@@ -105,6 +109,17 @@ def thread_page_opened(*, actor: Actor, thread_id: str) -> OpenedPage:
         ROSTER.bump(thread_id)  # ACS let them in though the cached roster did not have them: read it again
     polling.page_opened(scope=scope, marker=marker, read_at=read_at)
     return OpenedPage(marker, info, page)
+
+
+def _wait_for_shared(thread_id: str, marker: int) -> dict | None:
+    """Another request is reading the page for this marker: wait for it (briefly) rather than read ACS too, so
+    a hundred people reloading at once still cost one read."""
+    for _step in range(PAGE_WAIT_STEPS):
+        cached = cache.get(key("page", thread_id, marker))
+        if cached is not None:
+            return cached
+        time.sleep(PAGE_WAIT_STEP)
+    return None
 
 
 def _latest_shared(thread_id: str, marker: int) -> dict:
