@@ -1,17 +1,84 @@
-// The thread page's behaviour beyond htmx attributes (the CSP allows no inline script and no eval, so the polling
-// conditions live here rather than in hx-trigger filters): one 2 s beat drives both polls while the tab is
-// visible, typing reports, Enter-sends, keeping the newest message in view and placing "Seen by …".
+// The thread page's behaviour beyond htmx attributes (the CSP allows no inline script and no eval, so it lives
+// here): the poll beat and its back-off while the site is unreachable, sending (with "Sending…", "Not sent" and
+// Retry, exactly once per client id), drafts, keeping the newest message in view, live updates that never replace
+// what the person is editing, menus and the participants drawer, focus and keyboard. Words come from the page's
+// data-text-* attributes (templates/chat/thread_detail.html), translated there.
 (function () {
   "use strict";
   var POLL_MS = 2000;
+  var MAX_BACKOFF_MS = 30000;
   var TYPING_MS = 2000;  // the server keeps ACS within budget whatever the page sends; this spares requests
+  var STICK_SLACK = 40;   // px from the bottom that still counts as "at the newest message"
+
+  var page, pane, threadId;
+
+  function text(name) {
+    return (page && page.dataset["text" + name]) || "";
+  }
+
+  function touch() {
+    return window.matchMedia && window.matchMedia("(pointer: coarse)").matches;
+  }
+
+  function messageId(item) {
+    return item ? item.id.replace(/^m-/, "") : "";
+  }
+
+  function store() {
+    try {
+      return window.sessionStorage;
+    } catch (error) {
+      return null;
+    }
+  }
+
+  function uuid4() {
+    var bytes = new Uint8Array(16);
+    window.crypto.getRandomValues(bytes);
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    var hex = Array.prototype.map.call(bytes, function (b) { return (b + 0x100).toString(16).slice(1); }).join("");
+    return hex.slice(0, 8) + "-" + hex.slice(8, 12) + "-" + hex.slice(12, 16) + "-" + hex.slice(16, 20) + "-" + hex.slice(20);
+  }
+
+  // ---- Connection: the beat, and backing off while the site cannot be reached --------------------------------
+
+  var failures = 0;
+  var timer = null;
 
   function visible() {
     return document.visibilityState === "visible" && window.htmx;
   }
 
-  function messageId(item) {
-    return item ? item.id.replace(/^m-/, "") : "";
+  function schedule() {
+    clearTimeout(timer);
+    var wait = failures ? Math.min(POLL_MS * Math.pow(2, failures - 1), MAX_BACKOFF_MS) : POLL_MS;
+    timer = setTimeout(beat, wait);
+  }
+
+  function beat() {
+    schedule();
+    if (!visible()) return;
+    pollMessages();
+    pollStatus();
+  }
+
+  function offline() {
+    failures += 1;
+    var banner = document.getElementById("connection");
+    if (banner && !banner.textContent) banner.textContent = text("Reconnecting");
+    schedule();
+  }
+
+  function online() {
+    var was = failures;
+    failures = 0;
+    var banner = document.getElementById("connection");
+    if (banner && banner.textContent) banner.textContent = "";
+    if (was) {
+      schedule();
+      pump();
+    }
   }
 
   // New, edited and deleted messages (views.thread_poll).
@@ -20,7 +87,7 @@
     if (poller) window.htmx.trigger(poller, "chat:poll");
   }
 
-  // Typing, "seen by", panel changes, the end of one's part (views_manage.thread_status). The newest message
+  // Typing, "seen by", panel changes, the end of one's part (views/presence.thread_status). The newest message
   // shown is what this person has seen; their own newest is the one "Seen by …" is about.
   function pollStatus() {
     var status = document.getElementById("status");
@@ -32,50 +99,500 @@
     window.htmx.trigger(status, "chat:status");
   }
 
-  // Poll only while the tab is visible; catch up at once when it becomes visible again.
-  function beat() {
-    if (!visible()) return;
-    pollMessages();
-    pollStatus();
-  }
-  setInterval(beat, POLL_MS);
-  document.addEventListener("visibilitychange", beat);
-  document.addEventListener("DOMContentLoaded", pollStatus);
+  document.addEventListener("htmx:sendError", function (event) {
+    var elt = event.detail.elt;
+    if (elt && (elt.id === "poller" || elt.id === "status")) offline();
+  });
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var xhr = event.detail.xhr;
+    if (xhr && xhr.status > 0 && event.detail.elt && event.detail.elt.id === "poller") online();
+  });
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "visible") beat();
+  });
 
-  // Enter sends, Shift+Enter (or Enter while composing with an input method) starts a new line.
+  // ---- Sending: an outbox of messages, each with its client id, sent one at a time, in order -----------------
+
+  var outbox = [];   // {clientId, text, state: queued|sending|sent|failed, messageId}
+  var sending = false;
+
+  function outboxKey() {
+    return "chatsite:outbox:" + threadId;
+  }
+
+  function saveOutbox() {
+    var s = store();
+    if (!s) return;
+    var kept = outbox.filter(function (e) { return e.state !== "sent"; })
+      .map(function (e) { return {clientId: e.clientId, text: e.text}; });
+    if (kept.length) s.setItem(outboxKey(), JSON.stringify(kept));
+    else s.removeItem(outboxKey());
+  }
+
+  function renderEntry(entry) {
+    var list = document.getElementById("outbox");
+    if (!list) return;
+    var row = entry.row;
+    if (!row) {
+      row = entry.row = document.createElement("li");
+      row.className = "message message--own message--pending";
+      row.dataset.clientId = entry.clientId;
+      var bubble = document.createElement("div");
+      bubble.className = "bubble";
+      var meta = document.createElement("p");
+      meta.className = "meta";
+      var sender = document.createElement("span");
+      sender.className = "sender";
+      sender.textContent = text("You");
+      var state = document.createElement("span");
+      state.className = "state";
+      meta.append(sender, " ", state);
+      var body = document.createElement("div");
+      body.className = "body";
+      body.textContent = entry.text;  // the person's words as text, never as HTML
+      bubble.append(meta, body);
+      row.append(bubble);
+      list.append(row);
+    }
+    var failed = entry.state === "failed";
+    row.classList.toggle("message--failed", failed);
+    row.querySelector(".state").textContent = failed ? text("NotSent") : entry.state === "sent" ? text("Sent") : text("Sending");
+    var actions = row.querySelector(".pending-actions");
+    if (failed && !actions) {
+      actions = document.createElement("div");
+      actions.className = "pending-actions";
+      var retry = document.createElement("button");
+      retry.type = "button";
+      retry.className = "link";
+      retry.dataset.retry = entry.clientId;
+      retry.textContent = text("Retry");
+      var discard = document.createElement("button");
+      discard.type = "button";
+      discard.className = "link danger";
+      discard.dataset.discard = entry.clientId;
+      discard.textContent = text("Discard");
+      actions.append(retry, discard);
+      row.querySelector(".bubble").append(actions);
+    } else if (!failed && actions) {
+      actions.remove();
+    }
+  }
+
+  function removeEntry(entry) {
+    if (entry.row) entry.row.remove();
+    outbox = outbox.filter(function (e) { return e !== entry; });
+    saveOutbox();
+  }
+
+  // The real message is on the page (this page's poll brought it): the "Sending…" row goes.
+  function reconcile() {
+    outbox.slice().forEach(function (entry) {
+      if (entry.messageId && document.getElementById("m-" + entry.messageId)) removeEntry(entry);
+    });
+  }
+
+  function composerForm() {
+    return document.getElementById("composer");
+  }
+
+  function post(entry) {
+    var form = composerForm();
+    if (!form) return Promise.resolve();
+    var data = new FormData();
+    data.append("csrfmiddlewaretoken", form.elements.csrfmiddlewaretoken.value);
+    data.append("client_id", entry.clientId);
+    data.append("content", entry.text);
+    entry.state = "sending";
+    renderEntry(entry);
+    return fetch(form.action, {
+      method: "POST", body: data, credentials: "same-origin",
+      headers: {"HX-Request": "true", "X-CSRFToken": form.elements.csrfmiddlewaretoken.value},
+    }).then(function (response) {
+      return response.text().then(function (body) {
+        online();
+        if (response.ok) {
+          entry.state = "sent";
+          entry.messageId = response.headers.get("X-Message-Id");
+          renderEntry(entry);
+          saveOutbox();
+          pollMessages();
+          reconcile();
+        } else if (response.status === 422) {
+          refused(entry, body);
+        } else {
+          entry.state = "failed";
+          renderEntry(entry);
+          showBanner(body);
+        }
+      });
+    }, function () {
+      entry.state = "queued";  // the site is unreachable: sent, once, when it is back
+      renderEntry(entry);
+      offline();
+      throw new Error("offline");
+    });
+  }
+
+  function pump() {
+    if (sending || failures) return;
+    var next = outbox.filter(function (e) { return e.state === "queued"; })[0];
+    if (!next) return;
+    sending = true;
+    post(next).then(function () {
+      sending = false;
+      pump();
+    }, function () {
+      sending = false;
+    });
+  }
+
+  function enqueue(entry) {
+    outbox.push(entry);
+    renderEntry(entry);
+    saveOutbox();
+    scrollToBottom();
+    pump();
+  }
+
+  // The server did not accept the words (too long): they go back into the box, before anything typed since.
+  function refused(entry, body) {
+    removeEntry(entry);
+    var field = document.getElementById("composer-content");
+    if (field) {
+      field.value = entry.text + (field.value ? "\n" + field.value : "");
+      saveDraft();
+      grow(field);
+    }
+    var fresh = new DOMParser().parseFromString(body, "text/html").getElementById("composer-error");
+    showComposerError(fresh);
+  }
+
+  function showComposerError(fresh) {
+    var form = composerForm();
+    var field = document.getElementById("composer-content");
+    if (!form || !field) return;
+    var old = document.getElementById("composer-error");
+    if (old) old.remove();
+    if (!fresh) return;
+    form.querySelector(".composer-row").after(document.importNode(fresh, true));
+    field.setAttribute("aria-invalid", "true");
+    field.setAttribute("aria-describedby", "composer-hint composer-error");
+    field.focus();
+  }
+
+  // An error answer carries the page banner out of band (chat/views/policy.py); show its words.
+  function showBanner(body) {
+    var banner = document.getElementById("banner");
+    var fresh = new DOMParser().parseFromString(body || "", "text/html").getElementById("banner");
+    if (banner && fresh) banner.replaceChildren.apply(banner, Array.prototype.map.call(fresh.childNodes, function (n) {
+      return document.importNode(n, true);
+    }));
+  }
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (form.id !== "composer" || !window.fetch) return;
+    event.preventDefault();
+    var field = form.elements.content;
+    var words = field.value;
+    if (!words.trim()) {
+      // Nothing to send: the server's words for it, by the field.
+      var data = new FormData(form);
+      fetch(form.action, {method: "POST", body: data, credentials: "same-origin", headers: {"HX-Request": "true"}})
+        .then(function (response) { return response.text(); })
+        .then(function (body) {
+          showComposerError(new DOMParser().parseFromString(body, "text/html").getElementById("composer-error"));
+        }, function () { offline(); });
+      return;
+    }
+    // The words move to a "Sending…" row at once; the box is free for the next message, under a new client id.
+    var entry = {clientId: form.elements.client_id.value || uuid4(), text: words, state: "queued"};
+    form.elements.client_id.value = uuid4();
+    field.value = "";
+    clearFieldError(field);
+    saveDraft();
+    grow(field);
+    enqueue(entry);
+    field.focus();
+  });
+
+  document.addEventListener("click", function (event) {
+    var retry = event.target.closest && event.target.closest("[data-retry]");
+    var discard = event.target.closest && event.target.closest("[data-discard]");
+    var id = retry ? retry.dataset.retry : discard ? discard.dataset.discard : null;
+    if (!id) return;
+    var entry = outbox.filter(function (e) { return e.clientId === id; })[0];
+    if (!entry) return;
+    if (retry) {
+      entry.state = "queued";
+      renderEntry(entry);
+      pump();
+    } else {
+      removeEntry(entry);
+      var field = document.getElementById("composer-content");
+      if (field) field.focus();
+    }
+  });
+
+  // ---- The composer: Enter, growing, drafts, typing reports, errors that clear ---------------------------------
+
+  // Enter sends, Shift+Enter (or Enter while composing with an input method) starts a new line; on touch screens
+  // Enter always starts a new line and only the Send button sends.
   document.addEventListener("keydown", function (event) {
     var field = event.target;
-    if (event.key !== "Enter" || event.shiftKey || event.isComposing) return;
+    if (event.key !== "Enter" || event.shiftKey || event.isComposing || touch()) return;
     if (!field.matches || !field.matches("textarea[data-enter-sends]")) return;
     event.preventDefault();
     if (field.form) field.form.requestSubmit();
   });
 
+  function grow(field) {
+    if (!field || !field.matches("textarea[data-grow]")) return;
+    field.style.height = "auto";
+    field.style.height = field.scrollHeight + 2 + "px";  // max-height (about 5 lines) in chat.css
+  }
+
+  function draftKey() {
+    return "chatsite:draft:" + threadId;
+  }
+
+  function saveDraft() {
+    var s = store();
+    var field = document.getElementById("composer-content");
+    if (!s || !field) return;
+    if (field.value) s.setItem(draftKey(), field.value);
+    else s.removeItem(draftKey());
+  }
+
+  function clearFieldError(field) {
+    if (field.getAttribute("aria-invalid") !== "true") return;
+    field.removeAttribute("aria-invalid");
+    var described = (field.getAttribute("aria-describedby") || "").split(/\s+/);
+    var kept = described.filter(function (id) {
+      var error = id && document.getElementById(id);
+      if (error && error.classList.contains("field-error")) {
+        error.remove();
+        return false;
+      }
+      return Boolean(id);
+    });
+    if (kept.length) field.setAttribute("aria-describedby", kept.join(" "));
+    else field.removeAttribute("aria-describedby");
+  }
+
   var lastTyping = 0;
   document.addEventListener("input", function (event) {
-    if (event.target.id !== "composer-content" || !window.htmx) return;
+    var field = event.target;
+    clearFieldError(field);
+    grow(field);
+    if (field.id !== "composer-content") return;
+    saveDraft();
     var reporter = document.getElementById("typing-reporter");
-    if (!reporter || Date.now() - lastTyping < TYPING_MS) return;
+    if (!reporter || !window.htmx || Date.now() - lastTyping < TYPING_MS) return;
     lastTyping = Date.now();
     window.htmx.trigger(reporter, "chat:typing");
   });
 
-  // Keep the newest message in view when it arrives and the reader was already at the bottom.
-  var nearBottom = true;
-  document.addEventListener("htmx:oobBeforeSwap", function () {
-    var slack = 120;
-    nearBottom = window.innerHeight + window.scrollY >= document.body.scrollHeight - slack;
-  });
-  document.addEventListener("htmx:oobAfterSwap", function (event) {
-    if (nearBottom && event.detail.target && event.detail.target.id === "message-list") {
-      var list = event.detail.target;
-      if (list.lastElementChild) list.lastElementChild.scrollIntoView({block: "end"});
+  // ---- The message pane: the newest message in view, "New messages" while reading older ones ------------------
+
+  var stick = true;
+  var lastId = "";
+
+  function atBottom() {
+    return pane.scrollHeight - pane.scrollTop - pane.clientHeight <= STICK_SLACK;
+  }
+
+  function scrollToBottom() {
+    if (!pane) return;
+    pane.scrollTop = pane.scrollHeight;
+    stick = true;
+    var button = document.getElementById("new-messages");
+    if (button) button.hidden = true;
+  }
+
+  function newestId() {
+    var messages = document.querySelectorAll("#message-list > li.message");
+    return messages.length ? messages[messages.length - 1].id : "";
+  }
+
+  // Whatever changed in the pane (a poll, "seen by", a sending row, the composer growing): stay at the bottom if
+  // the reader was there; otherwise offer the new messages rather than jump.
+  function paneChanged() {
+    if (!pane) return;
+    var newest = newestId();
+    var arrived = newest !== lastId;
+    lastId = newest;
+    if (stick) {
+      pane.scrollTop = pane.scrollHeight;
+    } else if (arrived) {
+      var button = document.getElementById("new-messages");
+      if (button) button.hidden = false;
+    }
+    reconcile();
+  }
+
+  // "Load older messages": keep the message being read where it was.
+  var anchor = null;
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    if (!pane || !event.detail.target || event.detail.target.id !== "paging-area") return;
+    var top = pane.getBoundingClientRect().top;
+    var items = pane.querySelectorAll("#message-list > li.message, #message-list > li.day");
+    for (var i = 0; i < items.length; i++) {
+      var box = items[i].getBoundingClientRect();
+      if (box.bottom > top) {
+        anchor = {element: items[i], offset: box.top - top};
+        break;
+      }
     }
   });
-  document.addEventListener("DOMContentLoaded", function () {
-    var list = document.getElementById("message-list");
-    if (list && list.lastElementChild) list.lastElementChild.scrollIntoView({block: "end"});
+  document.addEventListener("htmx:afterSwap", function (event) {
+    if (!anchor) return;
+    var kept = anchor;
+    anchor = null;
+    if (kept.element.isConnected) {
+      pane.scrollTop += kept.element.getBoundingClientRect().top - pane.getBoundingClientRect().top - kept.offset;
+    }
+    stick = atBottom();
+    var more = document.querySelector("#paging-area button");
+    (more || pane).focus({preventScroll: true});
   });
+
+  // ---- Live updates never replace what the person is typing -----------------------------------------------------
+
+  var refocus = null;
+  document.addEventListener("htmx:oobBeforeSwap", function (event) {
+    var target = event.detail.target;
+    if (!target) return;
+    // A message being edited stays as it is; Save or Cancel brings its current state.
+    if (target.classList.contains("message--editing")) {
+      event.preventDefault();
+      return;
+    }
+    // The panel while people are being added; Add or Cancel renders it fresh.
+    if (target.id === "participants" && target.querySelector("form.add-people")) {
+      event.preventDefault();
+      return;
+    }
+    // The topic while it is edited (the form holds the page's h1 then).
+    if (target.closest(".topic--editing")) {
+      event.preventDefault();
+      return;
+    }
+    // The whole newest page (a resync): edits in progress move into it as they are, focus comes back after.
+    if (target.id === "message-list" && event.detail.fragment) {
+      var fragment = event.detail.fragment;
+      target.querySelectorAll("li.message--editing").forEach(function (editing) {
+        var incoming = fragment.querySelector("#" + CSS.escape(editing.id));
+        if (incoming) incoming.replaceWith(editing);
+      });
+      var active = document.activeElement;
+      if (active && active.id && target.contains(active)) {
+        refocus = {id: active.id, start: active.selectionStart, end: active.selectionEnd};
+      }
+    }
+  });
+  document.addEventListener("htmx:oobAfterSwap", function () {
+    if (!refocus) return;
+    var again = document.getElementById(refocus.id);
+    var kept = refocus;
+    refocus = null;
+    if (!again) return;
+    again.focus({preventScroll: true});
+    if (typeof kept.start === "number" && again.setSelectionRange) again.setSelectionRange(kept.start, kept.end);
+  });
+
+  // ---- Menus and the participants drawer ------------------------------------------------------------------------
+
+  function controlled(button) {
+    return document.getElementById(button.getAttribute("aria-controls"));
+  }
+
+  function setOpen(button, open) {
+    var target = controlled(button);
+    button.setAttribute("aria-expanded", open ? "true" : "false");
+    if (!target) return;
+    if (button.dataset.disclosure === "drawer") target.classList.toggle("is-open", open);
+    else target.hidden = !open;
+  }
+
+  function closeMenus(except) {
+    document.querySelectorAll('[data-disclosure="menu"][aria-expanded="true"]').forEach(function (button) {
+      if (button !== except) setOpen(button, false);
+    });
+  }
+
+  function closeDrawer(returnFocus) {
+    var button = document.getElementById("people-button");
+    if (!button || button.getAttribute("aria-expanded") !== "true") return false;
+    setOpen(button, false);
+    if (returnFocus) button.focus();
+    return true;
+  }
+
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("[data-disclosure]");
+    if (button) {
+      var open = button.getAttribute("aria-expanded") !== "true";
+      closeMenus(button);
+      setOpen(button, open);
+      if (open && button.dataset.disclosure === "menu") {
+        var first = controlled(button).querySelector("a, button");
+        if (first) first.focus();
+      }
+      if (open && button.dataset.disclosure === "drawer") {
+        var heading = document.getElementById("participants-title");
+        if (heading) heading.focus();
+      }
+      return;
+    }
+    if (event.target.closest && event.target.closest("[data-close-drawer]")) {
+      closeDrawer(true);
+      return;
+    }
+    // Choosing an item, or clicking elsewhere, closes the open menu.
+    closeMenus(null);
+  });
+
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") return;
+    // Escape cancels an edit (a message's or the topic's)...
+    var editing = event.target.closest && event.target.closest(".message--editing, .topic--editing");
+    if (editing) {
+      var cancel = editing.querySelector("[data-cancel]");
+      if (cancel) {
+        event.preventDefault();
+        cancel.click();
+      }
+      return;
+    }
+    // ...closes an open menu, back on its button, or the drawer.
+    var open = document.querySelector('[data-disclosure="menu"][aria-expanded="true"]');
+    if (open) {
+      setOpen(open, false);
+      open.focus();
+      return;
+    }
+    closeDrawer(true);
+  });
+
+  // Deleting a message: its row has nothing left to focus, the composer takes it.
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var elt = event.detail.elt || (event.detail.requestConfig && event.detail.requestConfig.elt);
+    if (elt && elt.dataset && elt.dataset.focusAfter === "composer") {
+      var field = document.getElementById("composer-content");
+      if (field) field.focus();
+    }
+  });
+
+  // An edit form opened: fully in view, above the composer.
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var target = event.target;
+    if (target && target.classList && target.classList.contains("message--editing")) {
+      target.scrollIntoView({block: "nearest"});
+    }
+  });
+
+  // ---- "Seen by" and the tab title ---------------------------------------------------------------------------
 
   // The status poll sends "seen by" as a hidden paragraph naming the message it is about; show it under that
   // message, where it moves as newer messages of one's own arrive.
@@ -95,5 +612,69 @@
     shown.textContent = source.textContent;
     if (after.nextElementSibling !== shown) after.after(shown);
   }
-  document.addEventListener("htmx:afterSettle", placeSeenBy);
+
+  var titleSuffix = "";
+  function followTopic() {
+    var heading = document.querySelector("#topic:not(.topic--editing) > h1");
+    if (heading && heading.textContent.trim()) document.title = heading.textContent.trim() + titleSuffix;
+  }
+
+  document.addEventListener("htmx:afterSettle", function () {
+    placeSeenBy();
+    followTopic();
+  });
+
+  // ---- Start ------------------------------------------------------------------------------------------------
+
+  function start() {
+    page = document.getElementById("thread-page");
+    pane = document.getElementById("messages-pane");
+    if (!page) return;
+    threadId = page.dataset.threadId;
+    var dot = document.title.lastIndexOf(" · ");
+    titleSuffix = dot >= 0 ? document.title.slice(dot) : "";
+
+    var field = document.getElementById("composer-content");
+    var s = store();
+    if (field && s && !field.value && s.getItem(draftKey())) field.value = s.getItem(draftKey());
+    if (field) grow(field);
+
+    if (pane) {
+      lastId = newestId();
+      scrollToBottom();
+      pane.addEventListener("scroll", function () {
+        stick = atBottom();
+        if (stick) document.getElementById("new-messages").hidden = true;
+      }, {passive: true});
+      new MutationObserver(paneChanged).observe(pane, {childList: true, subtree: true, characterData: true});
+      if (window.ResizeObserver) new ResizeObserver(function () { if (stick) pane.scrollTop = pane.scrollHeight; }).observe(pane);
+      document.getElementById("new-messages").addEventListener("click", function () {
+        scrollToBottom();
+        var composer = document.getElementById("composer-content");
+        if (composer) composer.focus({preventScroll: true});
+      });
+    }
+
+    // Messages this page had not sent when it was closed or reloaded go out now, under their own client ids:
+    // the server sends each once, however often it is asked.
+    var saved = [];
+    try {
+      saved = JSON.parse((s && s.getItem(outboxKey())) || "[]");
+    } catch (error) {
+      saved = [];
+    }
+    if (composerForm()) {
+      saved.forEach(function (e) {
+        outbox.push({clientId: e.clientId, text: e.text, state: "queued"});
+      });
+      outbox.forEach(renderEntry);
+      pump();
+    }
+
+    pollStatus();
+    schedule();
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
 })();

@@ -22,3 +22,10 @@ def typing_names(*, thread_id: str, except_pk: int) -> list[str]:
     now = time.time()
     typing = cache.get(key("typing", thread_id)) or {}
     return sorted(name for pk, (name, until) in typing.items() if until > now and pk != str(except_pk))
+
+
+def typing_stopped(*, thread_id: str, user_pk: int) -> None:
+    """The person sent their message: they are no longer typing it (others' next poll shows so)."""
+    typing = cache.get(key("typing", thread_id)) or {}
+    if typing.pop(str(user_pk), None) is not None:
+        cache.set(key("typing", thread_id), typing, TYPING_FOR)

@@ -10,6 +10,7 @@ from chatsite.acs.models import AcsIdentity
 
 from ..actors import Actor
 from ..live.cache import MARKER, key
+from ..live.typing import typing_stopped
 from ..models import Thread
 from ..presentation import preview_text
 from . import inbox
@@ -50,6 +51,8 @@ def _sent(actor: Actor, thread_id: str, attempt: str | None, message_id: str, co
         cache.set(attempt, message_id, SEND_TTL)
     Thread.objects.filter(acs_thread_id=thread_id).update(last_activity_at=timezone.now())
     MARKER.bump(thread_id)
+    if not actor.is_service:
+        typing_stopped(thread_id=thread_id, user_pk=actor.user.pk)
     _inbox_sent(actor, thread_id, message_id, content)
     return message_id
 

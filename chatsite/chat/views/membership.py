@@ -4,7 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_htmx.http import trigger_client_event
+from django_htmx.http import retarget, reswap, trigger_client_event
 
 from ..forms import AddPeopleForm
 from ..selectors.membership import member_roster, panel_context
@@ -36,7 +36,9 @@ def participants_add(request, thread_id):
         )
         if not request.htmx:
             return htmx_redirect(request, reverse("chat:thread_detail", args=[thread_id]))
-        return trigger_client_event(_panel(request, thread_id, refusals=refusals), "chat:changed")
+        # The form sits inside the panel: the answer replaces the whole panel, never nests one in it.
+        panel = reswap(retarget(_panel(request, thread_id, refusals=refusals), "#participants"), "outerHTML")
+        return trigger_client_event(panel, "chat:changed")
     context = {"thread_id": thread_id, "form": form}
     return render(request, partial("add-form"), context, status=422 if form.errors else 200)
 
@@ -54,6 +56,7 @@ def participant_remove(request, thread_id):
 
 
 def _panel(request, thread_id, *, refusals=()):
+    """The panel after the person's own action there; focus goes to its heading (the control used is gone)."""
     context = panel_context(actor=actor(request), thread_id=thread_id)
-    context.update(thread_id=thread_id, refusals=refusals)
+    context.update(thread_id=thread_id, refusals=refusals, focus=True)
     return render(request, partial("participants"), context)

@@ -55,13 +55,16 @@ def message_send(request, thread_id):
     if not form.is_valid():
         return _composer(request, thread_id, form, status=422)
     client_id = form.cleaned_data["client_id"]
-    messages.message_send(
+    message_id = messages.message_send(
         actor=who, thread_id=thread_id, content=form.cleaned_data["content"], client_id=client_id and str(client_id)
     )
     if not request.htmx:
         return redirect("chat:thread_detail", thread_id)
-    # The page's own poll fetches the new message (shared with every viewer) right away.
-    return trigger_client_event(_composer(request, thread_id, MessageForm(), autofocus=True), "chat:changed")
+    # The composer is not replaced (the person may have typed on while this was sent): static/js/thread.js clears
+    # what it sent and shows "Sending…" until the page's own poll (at once) brings the message with this id.
+    response = HttpResponse(status=200)
+    response["X-Message-Id"] = message_id
+    return trigger_client_event(response, "chat:changed")
 
 
 @require_GET
@@ -69,7 +72,7 @@ def message_send(request, thread_id):
 @acs_error_policy
 def message_detail(request, thread_id, message_id):
     member_roster(actor=actor(request), thread_id=thread_id)
-    return _message(request, thread_id, message_id)
+    return _message(request, thread_id, message_id, focus=True)  # an edit cancelled: back on its menu button
 
 
 @require_http_methods(["GET", "POST"])
@@ -83,7 +86,7 @@ def message_edit(request, thread_id, message_id):
         messages.message_edit(
             actor=who, thread_id=thread_id, message_id=message_id, content=form.cleaned_data["content"]
         )
-        return _message(request, thread_id, message_id)
+        return _message(request, thread_id, message_id, focus=True)
     if request.method == "GET":
         message = own_message_get(actor=who, thread_id=thread_id, message_id=message_id)
         form = MessageForm(initial={"content": message.content})
@@ -101,11 +104,12 @@ def message_delete(request, thread_id, message_id):
     return _message(request, thread_id, message_id)
 
 
-def _message(request, thread_id, message_id):
+def _message(request, thread_id, message_id, *, focus=False):
+    """One message; `focus` puts the keyboard back on it (its menu button) after the person's own edit."""
     who = actor(request)
     message = message_get(actor=who, thread_id=thread_id, message_id=message_id)
     [row] = rows([message], viewer_id=who.acs_user_id, previous_day=day_of(message))
-    return render(request, partial("message"), {"thread_id": thread_id, "row": row})
+    return render(request, partial("message"), {"thread_id": thread_id, "row": row, "focus": focus})
 
 
 def _composer(request, thread_id, form, *, status=200, autofocus=False):

@@ -1,0 +1,133 @@
+"""The thread page people trust (issue 11), in Chromium at desktop (1280×800) and phone size (390×844, touch):
+the newest message is never hidden, typed text is never lost, messages show their state and go out exactly once,
+phones get new lines, focus lands somewhere named, and axe finds nothing in each state."""
+
+import os
+import re
+import uuid
+from pathlib import Path
+
+import pytest
+
+from chatsite.chat.actors import Actor
+from chatsite.chat.selectors.messages import message_page
+from chatsite.chat.services import accounts, messages, threads
+
+from .axe import assert_no_violations, new_context
+
+pytestmark = pytest.mark.browser
+
+PASSWORD = "a-long-test-password-9"
+SIZES = ["desktop", "phone"]
+LIVE = 10_000  # ms: polls run every 2 s
+DOCS = Path(__file__).resolve().parents[2] / "docs"
+# CHATSITE_README_SCREENSHOTS=1 rewrites the README's screenshots of the conversation (docs/).
+README_SHOTS = os.environ.get("CHATSITE_README_SCREENSHOTS")
+# Set to a folder to keep a screenshot of each state checked (for a person to look at).
+SCREENSHOTS = os.environ.get("CHATSITE_SCREENSHOTS")
+
+
+def person(username):
+    return accounts.account_create(username=username, password=PASSWORD, display_name=username.title())
+
+
+def chat(creator, topic, people, *said):
+    thread = threads.thread_create(
+        actor=Actor.person(creator), topic=topic, participants=people, idempotency_token=str(uuid.uuid4())
+    )
+    for sender, words in said:
+        say(sender, thread, words)
+    return thread
+
+
+def say(sender, thread, words):
+    return messages.message_send(actor=Actor.person(sender), thread_id=thread.acs_thread_id, content=words)
+
+
+def open_thread(browser, live_server, username, thread, size):
+    page = new_context(browser, size).new_page()
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.get_by_role("heading", name="Your chats").wait_for()
+    page.goto(f"{live_server.url}/threads/{thread.acs_thread_id}/")
+    page.locator("#composer-content, #gone").first.wait_for()
+    return page
+
+
+def check(page, state, *, shot=None):
+    if SCREENSHOTS and shot:
+        Path(SCREENSHOTS).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(SCREENSHOTS) / f"{shot}.png"))
+    assert_no_violations(page, state)
+
+
+def message(page, words):
+    return page.locator("li.message", has_text=words)
+
+
+def composer(page):
+    return page.get_by_label("Message", exact=True)
+
+
+def ana_texts(thread, ana, words):
+    """What ACS holds: Ana's messages with these words."""
+    page = message_page(actor=Actor.person(ana), thread_id=thread.acs_thread_id)
+    return [m for m in page.messages if m.content == words and not m.is_deleted]
+
+
+def fully_above_composer(page, row):
+    """The row is wholly inside the message pane's visible part, and so above the composer."""
+    box = row.bounding_box()
+    pane = page.locator("#messages-pane").bounding_box()
+    composer_top = page.locator("#composer").bounding_box()["y"]
+    return box["y"] >= pane["y"] - 1 and box["y"] + box["height"] <= min(pane["y"] + pane["height"], composer_top) + 1
+
+
+def wait_until(page, predicate, timeout=LIVE):
+    step = 100
+    for _ in range(timeout // step):
+        if predicate():
+            return
+        page.wait_for_timeout(step)
+    assert predicate()
+
+
+def open_menu(row):
+    row.get_by_role("button", name=re.compile("^Actions for your message")).click()
+
+
+# 1. The layout: the newest message fully visible on open and on arrival; "New messages" while reading older ones.
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_newest_message_is_fully_above_the_composer(browser, live_server, emulator, size):
+    ana, bruno = person("ana"), person("bruno")
+    said = [(bruno if n % 2 else ana, f"Line {n:02d} of a long chat about the trip") for n in range(24)]
+    thread = chat(ana, "Trip", [bruno], *said)
+    page = open_thread(browser, live_server, "ana", thread, size)
+
+    assert page.locator("h1").count() == 1
+    newest = message(page, "Line 23")
+    assert fully_above_composer(page, newest)
+    # The page itself does not scroll: the pane does, the header and composer stay.
+    assert page.evaluate("document.scrollingElement.scrollHeight <= window.innerHeight + 1")
+    check(page, f"thread page, open ({size})", shot=f"open-{size}")
+
+    say(bruno, thread, "Arrived while Ana was at the bottom")
+    arrived = message(page, "Arrived while Ana was at the bottom")
+    arrived.wait_for(timeout=LIVE)
+    wait_until(page, lambda: fully_above_composer(page, arrived), timeout=2_000)
+
+    # Reading older messages: a new one does not move them; a button offers it instead.
+    page.locator("#messages-pane").evaluate("pane => { pane.scrollTop = 0; }")
+    say(bruno, thread, "Arrived while Ana read older ones")
+    jump = page.get_by_role("button", name="New messages")
+    jump.wait_for(timeout=LIVE)
+    assert page.locator("#messages-pane").evaluate("pane => pane.scrollTop") == 0
+    later = message(page, "Arrived while Ana read older ones")
+    assert not fully_above_composer(page, later)
+    jump.click()
+    wait_until(page, lambda: fully_above_composer(page, later), timeout=2_000)
+    assert jump.is_hidden()
