@@ -478,17 +478,18 @@
       event.preventDefault();
       return;
     }
-    // The whole newest page (a resync): edits in progress move into it as they are, focus comes back after.
+    // The whole newest page (a resync): edits in progress move into it as they are.
     if (target.id === "message-list" && event.detail.fragment) {
       var fragment = event.detail.fragment;
       target.querySelectorAll("li.message--editing").forEach(function (editing) {
         var incoming = fragment.querySelector("#" + CSS.escape(editing.id));
         if (incoming) incoming.replaceWith(editing);
       });
-      var active = document.activeElement;
-      if (active && active.id && target.contains(active)) {
-        refocus = {id: active.id, start: active.selectionStart, end: active.selectionEnd};
-      }
+    }
+    // Whatever is replaced, the keyboard stays where it was (the same control in the new copy).
+    var active = document.activeElement;
+    if (active && active.id && target.contains(active)) {
+      refocus = {id: active.id, start: active.selectionStart, end: active.selectionEnd};
     }
   });
   document.addEventListener("htmx:oobAfterSwap", function () {

@@ -131,3 +131,127 @@ def test_newest_message_is_fully_above_the_composer(browser, live_server, emulat
     jump.click()
     wait_until(page, lambda: fully_above_composer(page, later), timeout=2_000)
     assert jump.is_hidden()
+
+
+# 2. Typed text is never lost.
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_an_open_edit_survives_another_persons_message(browser, live_server, emulator, size):
+    ana, bruno = person("ana"), person("bruno")
+    thread = chat(ana, "Trip", [bruno], (ana, "Shall we go in May?"), (bruno, "May works"))
+    page = open_thread(browser, live_server, "ana", thread, size)
+
+    open_menu(message(page, "Shall we go in May?"))
+    page.get_by_role("button", name="Edit", exact=True).click()
+    field = page.get_by_label("Edit message")
+    field.fill("Shall we go in June instead")
+    field.press_sequentially("?", delay=20)
+    check(page, f"thread page, edit open ({size})", shot=f"edit-{size}")
+    # Nothing covers the edit form's buttons (on a phone, the composer least of all).
+    for name in ("Save", "Cancel"):
+        button = page.get_by_role("button", name=name, exact=True)
+        assert button.evaluate(
+            "b => { const r = b.getBoundingClientRect(); return document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2) === b; }"
+        ), f"{name} is covered"
+
+    say(bruno, thread, "Or June?")
+    message(page, "Or June?").wait_for(timeout=LIVE)
+    page.wait_for_timeout(2_500)  # another poll: the changed and the new rows have both been applied
+    assert field.input_value() == "Shall we go in June instead?"
+    assert page.evaluate("document.activeElement.id") == field.get_attribute("id")
+
+    page.get_by_role("button", name="Save", exact=True).click()
+    edited = message(page, "Shall we go in June instead?")
+    edited.wait_for()
+    assert "(edited)" in edited.inner_text()
+    # Focus is back on the edited message's menu button, which names it.
+    focused = page.evaluate("document.activeElement.getAttribute('aria-label')")
+    assert focused.startswith("Actions for your message at")
+
+
+def test_text_typed_during_a_slow_send_stays_and_the_draft_survives_a_reload(browser, live_server, emulator):
+    ana, bruno = person("ana"), person("bruno")
+    thread = chat(ana, "Trip", [bruno])
+    page = open_thread(browser, live_server, "ana", thread, "desktop")
+    held = []
+    send_url = re.compile(r"/threads/[^/]+/messages/$")
+    page.route(send_url, lambda route: held.append(route) if route.request.method == "POST" else route.continue_())
+
+    composer(page).fill("Tickets are booked")
+    composer(page).press("Enter")
+    sending = page.locator("#outbox li", has_text="Tickets are booked")
+    sending.get_by_text("Sending…").wait_for()
+    assert fully_above_composer(page, sending)
+    composer(page).press_sequentially("and the hotel", delay=20)  # typed while the first is on its way (slow)
+    wait_until(page, lambda: held, timeout=3_000)
+    page.wait_for_timeout(300)
+    held[0].continue_()
+    page.unroute(send_url)
+
+    message(page, "Tickets are booked").locator("xpath=self::li[starts-with(@id, 'm-')]").wait_for(timeout=LIVE)
+    wait_until(page, lambda: page.locator("#outbox li").count() == 0, timeout=LIVE)
+    assert composer(page).input_value() == "and the hotel"
+    assert message(page, "Tickets are booked").count() == 1
+
+    page.reload()
+    composer(page).wait_for()
+    assert composer(page).input_value() == "and the hotel"
+    composer(page).press("Enter")
+    message(page, "and the hotel").locator("xpath=self::li[starts-with(@id, 'm-')]").wait_for(timeout=LIVE)
+    assert composer(page).input_value() == ""
+    page.reload()
+    composer(page).wait_for()
+    assert composer(page).input_value() == ""  # the draft went with the message
+    assert [m.content for m in ana_texts(thread, ana, "Tickets are booked")] == ["Tickets are booked"]
+
+
+# 3. Message states: sending, sent, seen, failed with Retry; reconnecting, then sent exactly once.
+
+
+def test_unreachable_site_shows_reconnecting_and_sends_exactly_once_when_back(browser, live_server, emulator):
+    ana, bruno = person("ana"), person("bruno")
+    thread = chat(ana, "Trip", [bruno], (bruno, "Are you there?"))
+    page = open_thread(browser, live_server, "ana", thread, "desktop")
+    down = re.compile(r"/threads/[^/]+/(messages|poll)/")
+    page.route(down, lambda route: route.abort())
+
+    composer(page).fill("Yes, on a train")
+    page.get_by_role("button", name="Send").click()
+    page.get_by_role("status").filter(has_text="Reconnecting…").wait_for(timeout=LIVE)
+    assert page.locator("#outbox li", has_text="Yes, on a train").is_visible()
+    assert composer(page).input_value() == ""
+    check(page, "thread page, reconnecting (desktop)", shot="reconnecting-desktop")
+
+    page.unroute(down)
+    sent = message(page, "Yes, on a train").locator("xpath=self::li[starts-with(@id, 'm-')]")
+    sent.wait_for(timeout=LIVE + 5_000)
+    page.get_by_role("status").filter(has_text="Reconnecting…").wait_for(state="detached", timeout=LIVE)
+    page.wait_for_timeout(2_500)  # one more beat: nothing goes out twice
+    assert message(page, "Yes, on a train").count() == 1
+    assert page.locator("#outbox li").count() == 0
+    assert len(ana_texts(thread, ana, "Yes, on a train")) == 1
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_a_refused_send_shows_not_sent_and_retry_sends_it_once(browser, live_server, emulator, size):
+    ana, bruno = person("ana"), person("bruno")
+    thread = chat(ana, "Trip", [bruno], (bruno, "Are you there?"))
+    page = open_thread(browser, live_server, "ana", thread, size)
+    send_url = re.compile(r"/threads/[^/]+/messages/$")
+    busy = '<div id="banner" hx-swap-oob="innerHTML"><p class="banner">Chat is busy. Try again in a moment.</p></div>'
+    page.route(send_url, lambda route: route.fulfill(status=503, body=busy, content_type="text/html"))
+
+    composer(page).fill("Booked the train")
+    page.get_by_role("button", name="Send").click()
+    failed = page.locator("#outbox li", has_text="Booked the train")
+    failed.get_by_text("Not sent").wait_for()
+    page.get_by_text("Chat is busy. Try again in a moment.").wait_for()
+    check(page, f"thread page, a message not sent ({size})", shot=f"not-sent-{size}")
+
+    page.unroute(send_url)
+    failed.get_by_role("button", name="Retry").click()
+    sent = message(page, "Booked the train").locator("xpath=self::li[starts-with(@id, 'm-')]")
+    sent.wait_for(timeout=LIVE)
+    wait_until(page, lambda: page.locator("#outbox li").count() == 0, timeout=LIVE)
+    assert len(ana_texts(thread, ana, "Booked the train")) == 1
