@@ -419,6 +419,8 @@
   // the reader was there; otherwise offer the new messages rather than jump.
   function paneChanged() {
     if (!pane) return;
+    var paging = document.getElementById("paging-area");
+    if (anchor && !(paging && paging.contains(anchor.button))) restoreAnchor();
     var newest = newestId();
     var arrived = newest !== lastId;
     lastId = newest;
@@ -436,17 +438,16 @@
   document.addEventListener("htmx:beforeSwap", function (event) {
     if (!pane || !event.detail.target || event.detail.target.id !== "paging-area") return;
     var top = pane.getBoundingClientRect().top;
-    var items = pane.querySelectorAll("#message-list > li.message, #message-list > li.day");
+    var items = pane.querySelectorAll("#message-list > li.message");  // day headings may move up
     for (var i = 0; i < items.length; i++) {
       var box = items[i].getBoundingClientRect();
       if (box.bottom > top) {
-        anchor = {element: items[i], offset: box.top - top};
+        anchor = {element: items[i], offset: box.top - top, button: document.querySelector("#paging-area button")};
         break;
       }
     }
   });
-  document.addEventListener("htmx:afterSwap", function (event) {
-    if (!anchor) return;
+  function restoreAnchor() {
     var kept = anchor;
     anchor = null;
     if (kept.element.isConnected) {
@@ -455,7 +456,7 @@
     stick = atBottom();
     var more = document.querySelector("#paging-area button");
     (more || pane).focus({preventScroll: true});
-  });
+  }
 
   // ---- Live updates never replace what the person is typing -----------------------------------------------------
 
@@ -576,13 +577,15 @@
     closeDrawer(true);
   });
 
-  // Deleting a message: its row has nothing left to focus, the composer takes it.
-  document.addEventListener("htmx:afterSettle", function (event) {
-    var elt = event.detail.elt || (event.detail.requestConfig && event.detail.requestConfig.elt);
-    if (elt && elt.dataset && elt.dataset.focusAfter === "composer") {
+  // Deleting a message: its row has nothing left to focus, the composer takes it (the server marks the row).
+  document.addEventListener("htmx:load", function (event) {
+    var row = event.target;
+    if (row && row.hasAttribute && row.hasAttribute("data-focus-composer")) {
+      row.removeAttribute("data-focus-composer");
       var field = document.getElementById("composer-content");
       if (field) field.focus();
     }
+    followTopic();
   });
 
   // An edit form opened: fully in view, above the composer.

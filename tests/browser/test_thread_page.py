@@ -166,8 +166,10 @@ def test_an_open_edit_survives_another_persons_message(browser, live_server, emu
     edited.wait_for()
     assert "(edited)" in edited.inner_text()
     # Focus is back on the edited message's menu button, which names it.
-    focused = page.evaluate("document.activeElement.getAttribute('aria-label')")
-    assert focused.startswith("Actions for your message at")
+    label = "document.activeElement.getAttribute('aria-label') || ''"
+    wait_until(page, lambda: page.evaluate(label).startswith("Actions for your message at"), timeout=2_000)
+    page.wait_for_timeout(2_500)  # the poll brings the edit to this page too: focus stays
+    assert page.evaluate(label).startswith("Actions for your message at")
 
 
 def test_text_typed_during_a_slow_send_stays_and_the_draft_survives_a_reload(browser, live_server, emulator):
@@ -255,3 +257,159 @@ def test_a_refused_send_shows_not_sent_and_retry_sends_it_once(browser, live_ser
     sent.wait_for(timeout=LIVE)
     wait_until(page, lambda: page.locator("#outbox li").count() == 0, timeout=LIVE)
     assert len(ana_texts(thread, ana, "Booked the train")) == 1
+
+
+# 4. Phones: Enter makes a new line, the composer grows, the participants are a drawer.
+
+
+def test_on_a_touch_phone_enter_makes_a_new_line_and_people_open_in_a_drawer(browser, live_server, emulator):
+    ana, bruno = person("ana"), person("bruno")
+    thread = chat(ana, "Trip", [bruno], (bruno, "Which train?"))
+    page = open_thread(browser, live_server, "ana", thread, "phone")
+
+    field = composer(page)
+    one_line = field.bounding_box()["height"]
+    field.tap()
+    field.press_sequentially("The 9:15", delay=10)
+    field.press("Enter")
+    field.press_sequentially("or the 10:40", delay=10)
+    assert field.input_value() == "The 9:15\nor the 10:40"
+    page.wait_for_timeout(500)
+    assert page.locator("#outbox li").count() == 0  # nothing sent
+    for _ in range(6):
+        field.press("Enter")
+        field.press_sequentially("more", delay=5)
+    grown = field.bounding_box()["height"]
+    assert grown > one_line * 2  # it grew...
+    assert grown < 250  # ...to about five lines, then scrolls
+    page.get_by_role("button", name="Send").tap()
+    message(page, "or the 10:40").locator("xpath=self::li[starts-with(@id, 'm-')]").wait_for(timeout=LIVE)
+    assert field.input_value() == ""
+
+    people = page.get_by_role("button", name=re.compile("^People"))
+    assert people.get_attribute("aria-expanded") == "false"
+    assert page.get_by_role("heading", name="People in this chat").is_hidden()
+    people.tap()
+    assert people.get_attribute("aria-expanded") == "true"
+    page.get_by_role("heading", name="People in this chat").wait_for()
+    check(page, "thread page, people drawer open (phone)", shot="drawer-phone")
+    page.keyboard.press("Escape")
+    page.get_by_role("heading", name="People in this chat").wait_for(state="hidden")
+    assert people.get_attribute("aria-expanded") == "false"
+
+
+# 5. Keyboard and focus.
+
+
+def test_focus_lands_on_a_named_element_after_each_action(browser, live_server, emulator):
+    ana, bruno, _carla = person("ana"), person("bruno"), person("carla")
+    thread = chat(ana, "Trip", [bruno], (ana, "First plan"), (bruno, "Sounds good"), (ana, "Second plan"))
+    page = open_thread(browser, live_server, "ana", thread, "desktop")
+
+    def focused_name():
+        return page.evaluate(
+            "() => { const e = document.activeElement; return e.getAttribute('aria-label') || e.labels?.[0]?.textContent"
+            " || e.textContent.trim(); }"
+        )
+
+    # The skip link reaches the composer.
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+    assert focused_name() == "Skip to composer"
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "composer-content"
+
+    # One Tab stop per message: the three messages give two (Ana's own two menus).
+    stops = page.evaluate(
+        "[...document.querySelectorAll('#message-list a, #message-list button, #message-list [tabindex]')]"
+        ".filter(e => e.offsetParent !== null && e.tabIndex >= 0).length"
+    )
+    assert stops == 2
+
+    # Escape cancels an edit; focus returns to the message's menu button.
+    open_menu(message(page, "First plan"))
+    page.get_by_role("button", name="Edit", exact=True).click()
+    page.get_by_label("Edit message").press_sequentially(" changed", delay=10)
+    page.get_by_label("Edit message").press("Escape")
+    page.get_by_label("Edit message").wait_for(state="detached")
+    assert message(page, "First plan").inner_text().count("changed") == 0
+    wait_until(page, lambda: focused_name().startswith("Actions for your message at"), timeout=2_000)
+
+    # Delete: the composer takes the focus.
+    page.keyboard.press("Enter")  # opens the menu, focus on its first item
+    assert focused_name() == "Edit"
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Delete", exact=True).click()
+    message(page, "This message was deleted").wait_for()
+    wait_until(page, lambda: page.evaluate("document.activeElement.id") == "composer-content", timeout=2_000)
+
+    # Add people: focus on the panel's heading.
+    page.get_by_role("link", name="Add people").click()
+    page.locator(".add-people").get_by_label("Carla").check()
+    assert page.get_by_label("Date", exact=True).is_hidden()  # the date only with "From a date"
+    page.get_by_label("From a date").check()
+    assert page.get_by_label("Date", exact=True).is_visible()
+    page.get_by_label("From now on").check()
+    page.get_by_role("button", name="Add", exact=True).click()
+    page.locator("form.add-people").wait_for(state="detached")
+    page.locator("#participants li", has_text="Carla").wait_for()
+    assert page.locator("#participants").count() == 1  # one panel, never nested
+    wait_until(page, lambda: focused_name() == "People in this chat", timeout=2_000)
+
+
+# 6. Load older keeps the reading position; the title follows the topic; errors clear; after leaving, no menus.
+
+
+def test_load_older_keeps_the_message_being_read_in_view(browser, live_server, emulator):
+    ana, bruno = person("ana"), person("bruno")
+    thread = chat(ana, "Long", [bruno], *[(bruno, f"Number {n:02d}") for n in range(40)])
+    page = open_thread(browser, live_server, "ana", thread, "desktop")
+    pane = page.locator("#messages-pane")
+    pane.evaluate("pane => { pane.scrollTop = 0; }")
+    reading = page.locator("#message-list > li.message").first
+    words = reading.inner_text()
+    before = reading.bounding_box()["y"]
+    page.get_by_role("button", name="Load older messages").click()
+    message(page, "Number 00").wait_for()
+    after = message(page, words.splitlines()[-1]).bounding_box()["y"]
+    assert abs(after - before) < 5
+    assert pane.evaluate("pane => pane.scrollTop") > 0
+
+
+def test_title_errors_and_leaving(browser, live_server, emulator):
+    ana, bruno = person("ana"), person("bruno")
+    thread = chat(ana, "Trip", [bruno], (ana, "Mine"), (bruno, "His"))
+    page = open_thread(browser, live_server, "ana", thread, "desktop")
+    other = open_thread(browser, live_server, "bruno", thread, "desktop")
+
+    # A blank Enter: the error by the composer, gone once the person types.
+    composer(page).press("Enter")
+    page.get_by_text("Write something before sending.").wait_for()
+    composer(page).press_sequentially("H", delay=10)
+    page.get_by_text("Write something before sending.").wait_for(state="detached")
+
+    # Bruno types, then sends: "is typing…" clears with the message, within a poll.
+    other.get_by_label("Message", exact=True).press_sequentially("On my way", delay=30)
+    page.get_by_text("Bruno is typing…").wait_for(timeout=LIVE)
+    other.get_by_label("Message", exact=True).press("Enter")
+    message(page, "On my way").wait_for(timeout=LIVE)
+    page.get_by_text("Bruno is typing…").wait_for(state="detached", timeout=2_500)
+
+    # A rename keeps one h1 while edited, then the tab title follows, here and for Bruno.
+    page.get_by_role("button", name="Chat options").click()
+    page.get_by_role("link", name="Edit topic").click()
+    page.get_by_label("Topic").fill("Trip to Porto")
+    assert page.locator("h1").count() == 1
+    page.get_by_role("button", name="Save").click()
+    page.get_by_role("heading", name="Trip to Porto").wait_for()
+    wait_until(page, lambda: page.title() == "Trip to Porto · Chatsite", timeout=2_000)
+    other.get_by_role("heading", name="Trip to Porto").wait_for(timeout=LIVE)
+    wait_until(other, lambda: other.title() == "Trip to Porto · Chatsite", timeout=2_000)
+
+    # Bruno leaves: no menus on his messages any more.
+    other.once("dialog", lambda dialog: dialog.accept())
+    other.get_by_role("button", name="Chat options").click()
+    other.get_by_role("button", name="Leave chat").click()
+    other.get_by_text("You left this chat.").wait_for(timeout=LIVE)
+    assert other.get_by_role("button", name=re.compile("^Actions for your message")).count() == 0
+    assert other.locator("h1").count() == 1

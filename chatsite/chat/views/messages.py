@@ -101,15 +101,17 @@ def message_delete(request, thread_id, message_id):
     who = actor(request)
     member_roster(actor=who, thread_id=thread_id)
     messages.message_delete(actor=who, thread_id=thread_id, message_id=message_id)
-    return _message(request, thread_id, message_id)
+    return _message(request, thread_id, message_id, focus_composer=True)  # nothing left to focus in the row
 
 
-def _message(request, thread_id, message_id, *, focus=False):
-    """One message; `focus` puts the keyboard back on it (its menu button) after the person's own edit."""
+def _message(request, thread_id, message_id, *, focus=False, focus_composer=False):
+    """One message; `focus` puts the keyboard back on it (its menu button) after the person's own edit,
+    `focus_composer` on the composer (static/js/thread.js) after a deletion."""
     who = actor(request)
     message = message_get(actor=who, thread_id=thread_id, message_id=message_id)
     [row] = rows([message], viewer_id=who.acs_user_id, previous_day=day_of(message))
-    return render(request, partial("message"), {"thread_id": thread_id, "row": row, "focus": focus})
+    context = {"thread_id": thread_id, "row": row, "focus": focus, "focus_composer": focus_composer}
+    return render(request, partial("message"), context)
 
 
 def _composer(request, thread_id, form, *, status=200, autofocus=False):
