@@ -2,6 +2,7 @@
 touch) size: sign-in, the chat list, the new chat form, the thread page, error pages and the staff admin."""
 
 import os
+import re
 import uuid
 from pathlib import Path
 
@@ -128,18 +129,28 @@ def test_thread_page(browser, live_server, emulator, size):
     page.locator("li.message", has_text="May works for me").wait_for()
     check(page, f"thread page, open ({size})")
 
+    if size == "phone":  # the participants are a drawer there
+        page.get_by_role("button", name=re.compile("^People")).click()
     page.get_by_role("link", name="Add people").click()
     page.locator(".add-people").get_by_label("Carla").wait_for()
     check(page, f"thread page, add-people form open ({size})")
     page.locator(".add-people").get_by_role("button", name="Cancel").click()
     page.get_by_role("link", name="Add people").wait_for()
+    if size == "phone":
+        page.keyboard.press("Escape")  # the drawer closes
+        page.get_by_role("link", name="Add people").wait_for(state="hidden")
 
-    page.locator("li.message", has_text="Shall we go in May?").get_by_role("button", name="Edit").click()
+    mine = page.locator("li.message", has_text="Shall we go in May?")
+    mine.get_by_role("button", name=re.compile("^Actions for your message")).click()
+    check(page, f"thread page, message menu open ({size})")
+    mine.get_by_role("button", name="Edit", exact=True).click()
     page.get_by_label("Edit message").wait_for()
     check(page, f"thread page, edit form open ({size})")
     page.get_by_role("button", name="Cancel").click()
     page.get_by_label("Edit message").wait_for(state="detached")
 
+    page.get_by_role("button", name="Chat options").click()
+    check(page, f"thread page, chat menu open ({size})")
     page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="Leave chat").click()
     page.get_by_text("You left this chat.").wait_for()

@@ -1,5 +1,7 @@
 """Two people in two browser contexts chat live, against the live site and the live emulator."""
 
+import os
+import re
 from pathlib import Path
 
 import pytest
@@ -9,7 +11,9 @@ from chatsite.chat.services import accounts
 pytestmark = pytest.mark.browser
 
 PASSWORD = "a-long-test-password-9"
-SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "screenshot-conversation.png"
+DOCS = Path(__file__).resolve().parents[2] / "docs"
+# CHATSITE_README_SCREENSHOTS=1 rewrites the README's pictures of this conversation (desktop and phone size).
+README_SHOTS = os.environ.get("CHATSITE_README_SCREENSHOTS")
 LIVE = 10_000  # ms: polls run every 2 s
 
 
@@ -26,6 +30,12 @@ def log_in(browser, live_server, username):
 
 def message(page, text):
     return page.locator("li.message", has_text=text)
+
+
+def message_action(page, text, action):
+    """Edit or Delete one's own message: from its menu (one Tab stop per message)."""
+    message(page, text).get_by_role("button", name=re.compile("^Actions for your message")).click()
+    message(page, text).get_by_role("button", name=action, exact=True).click()
 
 
 def test_two_people_chat_live(browser, live_server, emulator):
@@ -53,7 +63,7 @@ def test_two_people_chat_live(browser, live_server, emulator):
     bruno.get_by_role("button", name="Send").click()
     message(ana, "Sushi, definitely.").wait_for(timeout=LIVE)
 
-    message(ana, "Pizza or sushi?").get_by_role("button", name="Edit").click()
+    message_action(ana, "Pizza or sushi?", "Edit")
     ana.get_by_label("Edit message").fill("Hi Bruno! Sushi at 12:30?")
     ana.get_by_role("button", name="Save").click()
     edited = message(bruno, "Sushi at 12:30?")
@@ -64,7 +74,7 @@ def test_two_people_chat_live(browser, live_server, emulator):
     ana.get_by_role("button", name="Send").click()
     message(bruno, "wrong chat, sorry").wait_for(timeout=LIVE)
     ana.once("dialog", lambda dialog: dialog.accept())
-    message(ana, "wrong chat, sorry").get_by_role("button", name="Delete").click()
+    message_action(ana, "wrong chat, sorry", "Delete")
     bruno.get_by_text("This message was deleted").wait_for(timeout=LIVE)
     assert message(bruno, "wrong chat, sorry").count() == 0
 
@@ -72,7 +82,26 @@ def test_two_people_chat_live(browser, live_server, emulator):
     ana.get_by_label("Message", exact=True).press("Enter")
     message(bruno, "See you there!").wait_for(timeout=LIVE)
     message(ana, "See you there!").wait_for(timeout=LIVE)
-    # Tall enough for the whole conversation: the sticky composer would cover part of a full-page capture.
-    ana.set_viewport_size({"width": 900, "height": 1200})
+    if README_SHOTS:
+        readme_screenshots(browser, live_server, ana)
+
+
+def readme_screenshots(browser, live_server, ana):
+    """The README's pictures: Ana's page at 1280×800, then on a phone (390×844, touch)."""
+    ana.set_viewport_size({"width": 1280, "height": 800})
+    message(ana, "See you there!").wait_for()
+    ana.locator("#seen-by").wait_for(timeout=LIVE)
     ana.get_by_label("Message", exact=True).blur()
-    ana.screenshot(path=str(SCREENSHOT))
+    ana.wait_for_timeout(300)
+    ana.screenshot(path=str(DOCS / "screenshot-conversation.png"))
+    phone = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, device_scale_factor=2)
+    page = phone.new_page()
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("Username").fill("ana")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.get_by_role("heading", name="Your chats").wait_for()
+    page.goto(ana.url)
+    message(page, "See you there!").wait_for()
+    page.locator("#seen-by").wait_for(timeout=LIVE)
+    page.screenshot(path=str(DOCS / "screenshot-conversation-phone.png"))

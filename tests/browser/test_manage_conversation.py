@@ -54,6 +54,7 @@ def test_three_people_manage_a_conversation(browser, live_server, emulator):
     assert message(carla, "Before Carla joins").count() == 0
 
     # A new topic reaches the others' header and timeline.
+    ana.get_by_role("button", name="Chat options").click()
     ana.get_by_role("link", name="Edit topic").click()
     ana.get_by_label("Topic").fill("Trip to Lisbon")
     ana.get_by_role("button", name="Save").click()
@@ -82,6 +83,7 @@ def test_three_people_manage_a_conversation(browser, live_server, emulator):
 
     # Bruno leaves: his history stays, without composer.
     confirm_next(bruno)
+    bruno.get_by_role("button", name="Chat options").click()
     bruno.get_by_role("button", name="Leave chat").click()
     bruno.get_by_text("You left this chat.").wait_for(timeout=LIVE)
     message(bruno, "Flights are cheap in May").wait_for()
@@ -90,6 +92,7 @@ def test_three_people_manage_a_conversation(browser, live_server, emulator):
 
     # Ana deletes the thread: it leaves her list.
     confirm_next(ana)
+    ana.get_by_role("button", name="Chat options").click()
     ana.get_by_role("button", name="Delete chat").click()
     ana.get_by_role("heading", name="Your chats").wait_for()
     assert ana.get_by_role("link", name="Trip to Lisbon").count() == 0
