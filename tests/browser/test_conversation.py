@@ -94,7 +94,9 @@ def readme_screenshots(browser, live_server, ana):
     ana.get_by_label("Message", exact=True).blur()
     ana.wait_for_timeout(300)
     ana.screenshot(path=str(DOCS / "screenshot-conversation.png"))
-    phone = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, device_scale_factor=2)
+    phone = browser.new_context(
+        viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, device_scale_factor=2
+    )
     page = phone.new_page()
     page.goto(f"{live_server.url}/accounts/login/")
     page.get_by_label("Username").fill("ana")

@@ -152,7 +152,8 @@ def test_an_open_edit_survives_another_persons_message(browser, live_server, emu
     for name in ("Save", "Cancel"):
         button = page.get_by_role("button", name=name, exact=True)
         assert button.evaluate(
-            "b => { const r = b.getBoundingClientRect(); return document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2) === b; }"
+            "b => { const r = b.getBoundingClientRect();"
+            " return document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2) === b; }"
         ), f"{name} is covered"
 
     say(bruno, thread, "Or June?")
@@ -308,8 +309,8 @@ def test_focus_lands_on_a_named_element_after_each_action(browser, live_server, 
 
     def focused_name():
         return page.evaluate(
-            "() => { const e = document.activeElement; return e.getAttribute('aria-label') || e.labels?.[0]?.textContent"
-            " || e.textContent.trim(); }"
+            "() => { const e = document.activeElement;"
+            " return e.getAttribute('aria-label') || e.labels?.[0]?.textContent || e.textContent.trim(); }"
         )
 
     # The skip link reaches the composer.

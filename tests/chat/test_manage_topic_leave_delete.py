@@ -120,5 +120,6 @@ def test_only_the_creator_may_delete(ana, bruno, make_person, thread_id):
 
 
 def test_delete_button_only_for_the_creator(ana, bruno, thread_id):
-    assert ">Delete chat</button>" in ana.get(url("participants", thread_id), **HTMX).content.decode()
-    assert ">Delete chat</button>" not in bruno.get(url("participants", thread_id), **HTMX).content.decode()
+    # In the chat's menu in the page header.
+    assert ">Delete chat</button>" in ana.get(url("thread_detail", thread_id)).content.decode()
+    assert ">Delete chat</button>" not in bruno.get(url("thread_detail", thread_id)).content.decode()

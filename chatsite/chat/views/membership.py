@@ -4,7 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_htmx.http import retarget, reswap, trigger_client_event
+from django_htmx.http import reswap, retarget, trigger_client_event
 
 from ..forms import AddPeopleForm
 from ..selectors.membership import member_roster, panel_context
