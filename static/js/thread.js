@@ -114,6 +114,7 @@
   // ---- Sending: an outbox of messages, each with its client id, sent one at a time, in order -----------------
 
   var outbox = [];   // {clientId, text, state: queued|sending|sent|failed, messageId}
+  var lastQueued = 0;
   var sending = false;
 
   function outboxKey() {
@@ -296,6 +297,7 @@
     var field = form.elements.content;
     var words = field.value;
     if (!words.trim()) {
+      if (Date.now() - lastQueued < 1500) return;  // a double click on Send: the first one sent the words
       // Nothing to send: the server's words for it, by the field.
       var data = new FormData(form);
       fetch(form.action, {method: "POST", body: data, credentials: "same-origin", headers: {"HX-Request": "true"}})
@@ -307,6 +309,7 @@
     }
     // The words move to a "Sending…" row at once; the box is free for the next message, under a new client id.
     var entry = {clientId: form.elements.client_id.value || uuid4(), text: words, state: "queued"};
+    lastQueued = Date.now();
     form.elements.client_id.value = uuid4();
     field.value = "";
     clearFieldError(field);
