@@ -65,7 +65,7 @@ def test_the_list_shows_new_messages_and_the_chat_where_they_start(browser, live
     assert ["Ana", "Ana: Bring the tickets"] in bruno.evaluate("window.notes")
 
     row.click()
-    divider = bruno.get_by_role("separator", name="New messages")
+    divider = bruno.get_by_role("heading", name="New messages")
     divider.wait_for()
     assert bruno.locator("#first-unread + li.message").inner_text().count("See you at noon") == 1
     assert bruno.get_by_role("link", name="Jump to first unread").count() == 1
