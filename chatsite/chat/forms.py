@@ -4,6 +4,7 @@ from datetime import date, datetime, time
 
 from django import forms
 from django.contrib.auth.forms import UserCreationForm
+from django.db import connections
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
@@ -36,6 +37,23 @@ class PeopleField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj):
         return display_name(obj)
 
+    def _check_values(self, value):
+        """A number beyond what the database's id column holds is nobody's id: refused like any other invalid id,
+        before the query that the database would fail on (SQLite: OverflowError, PostgreSQL: out of range)."""
+        low, high = connections[self.queryset.db].ops.integer_field_range(
+            self.queryset.model._meta.pk.get_internal_type()
+        )
+        for pk in value if isinstance(value, list | tuple) else ():
+            try:
+                number = int(pk)
+            except (TypeError, ValueError):
+                continue  # not a number at all: the usual checks refuse it
+            if not low <= number <= high:
+                raise forms.ValidationError(
+                    self.error_messages["invalid_pk_value"], code="invalid_pk_value", params={"pk": pk}
+                )
+        return super()._check_values(value)
+
 
 class ThreadCreateForm(forms.Form):
     topic = forms.CharField(
@@ -58,7 +76,9 @@ class ThreadCreateForm(forms.Form):
 
     def __init__(self, *args, user, search: str = "", **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["participants"].queryset = people_choices(exclude=user, search=search)
+        matchable = _may_match(search)
+        people = people_choices(exclude=user, search=search if matchable else "")
+        self.fields["participants"].queryset = people if matchable else people.none()
 
     def clean(self):
         cleaned = super().clean()
@@ -68,6 +88,16 @@ class ThreadCreateForm(forms.Form):
         if people and not cleaned.get("topic") and not cleaned["direct"]:
             self.add_error("topic", _("Give a chat with several people a topic."))
         return cleaned
+
+
+# Longer than any username (150) or display name: a longer search finds nobody, and is not sent to the database
+# (SQLite refuses a LIKE pattern over 50 KB).
+SEARCH_MAX_LENGTH = 150
+
+
+def _may_match(search: str) -> bool:
+    """Whether a people search can find anyone: no name is longer, or has a NUL (which PostgreSQL refuses)."""
+    return len(search) <= SEARCH_MAX_LENGTH and "\x00" not in search
 
 
 class MessageForm(forms.Form):

@@ -115,8 +115,8 @@ def test_new_chat_form(browser, live_server, emulator, size):
     page.get_by_role("link", name="New chat").click()
     page.get_by_label("Topic").wait_for()
     check(page, f"new chat form ({size})")
-    page.get_by_role("button", name="Create chat").click()  # no topic: the error by the field
-    page.get_by_text("Give the chat a topic.").wait_for()
+    page.get_by_role("button", name="Create chat").click()  # nobody chosen: the error by the field
+    page.get_by_text("Choose at least one person to chat with.").wait_for()
     check(page, f"new chat form with errors ({size})")
 
 

@@ -49,6 +49,7 @@ def test_two_people_chat_live(browser, live_server, emulator):
     ana.get_by_label("Bruno").check()
     ana.get_by_role("button", name="Create chat").click()
     ana.get_by_role("heading", name="Lunch on Friday").wait_for()
+    ana.wait_for_load_state()  # Enter sends once thread.js (deferred) runs; before that it types a newline
 
     bruno.reload()
     bruno.get_by_role("link", name="Lunch on Friday").click()

@@ -21,6 +21,7 @@ def confirm_next(page):
 
 
 def send(page, text):
+    page.wait_for_load_state()  # Enter sends once thread.js (deferred) runs; before that it types a newline
     page.get_by_label("Message", exact=True).fill(text)
     page.get_by_label("Message", exact=True).press("Enter")
 

@@ -107,21 +107,27 @@ def _rows(user, remembered: dict) -> list[InboxRow]:
         )
     )
     me = AcsIdentity.objects.filter(user=user).values_list("acs_user_id", flat=True).first()
-    rows = [
-        InboxRow(
-            id=thread.acs_thread_id,
-            name=thread_name(thread, user, people=thread.people),
-            at=thread.last_activity_at,
-            preview=thread.last_message_preview,
-            sender=thread.last_message_sender_name,
-            own=bool(me) and thread.last_message_sender_id == me,
-            unread=thread.unread,
-        )
-        for thread in threads
-    ]
+    rows = [_row(thread, user, me) for thread in threads]
     rows += remembered["foreign"]
     rows.sort(key=lambda row: row.at or _NEVER, reverse=True)
     return rows
+
+
+def _row(thread: Thread, user, me: str | None) -> InboxRow:
+    name = thread_name(thread, user, people=thread.people)
+    if user not in thread.people:
+        # Listed by ACS after the person left or was removed (their history stays readable): the thread's last
+        # message and activity are from after their part ended, and not theirs to see.
+        return InboxRow(id=thread.acs_thread_id, name=name)
+    return InboxRow(
+        id=thread.acs_thread_id,
+        name=name,
+        at=thread.last_activity_at,
+        preview=thread.last_message_preview,
+        sender=thread.last_message_sender_name,
+        own=bool(me) and thread.last_message_sender_id == me,
+        unread=thread.unread,
+    )
 
 
 def thread_name(thread: Thread, user, *, people=None) -> str:

@@ -1,6 +1,5 @@
 """The participants panel: list, add people, remove someone."""
 
-from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -9,7 +8,7 @@ from django_htmx.http import reswap, retarget, trigger_client_event
 from ..forms import AddPeopleForm
 from ..selectors.membership import member_roster, panel_context
 from ..services import membership
-from .policy import acs_error_policy, actor, htmx_redirect
+from .policy import acs_error_policy, actor, htmx_redirect, login_required
 from .templates import partial
 
 

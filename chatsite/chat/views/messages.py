@@ -2,7 +2,6 @@
 
 from datetime import date
 
-from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -13,7 +12,7 @@ from ..selectors.membership import gone_text, member_roster
 from ..selectors.messages import message_get, messages_poll, own_message_get
 from ..services import messages
 from ..timeline import day_of, poll_changes, poll_state, rows
-from .policy import acs_error_policy, actor
+from .policy import acs_error_policy, actor, login_required
 from .templates import partial
 
 

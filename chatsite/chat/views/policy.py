@@ -3,8 +3,11 @@
 import functools
 import logging
 
+from django.conf import settings
+from django.contrib.auth import decorators
+from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect, render, resolve_url
 from django.utils.translation import gettext as _
 from django_htmx.http import HttpResponseClientRedirect, reswap
 
@@ -66,6 +69,29 @@ def csrf_failure(request, reason: str = "") -> HttpResponse:
         banner = render(request, "includes/banner.html", {"place": "oob", "message": message}, status=403)
         return reswap(banner, "none")
     return render(request, "403_csrf.html", status=403)
+
+
+def login_required(view):
+    """Django's login_required, answered so htmx can act on it.
+
+    A plain request is redirected to the login page as usual. An htmx request from a page whose session ended
+    (logged out elsewhere, expired) would follow that redirect and swap the login form into a part of the page,
+    or, for a background poll (hx-swap="none"), drop it and poll on as if nothing happened: it gets 401 with
+    HX-Redirect, so the whole page goes to the login page and comes back to where it was after logging in.
+    """
+    checked = decorators.login_required(view)
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if request.htmx and not request.user.is_authenticated:
+            page = request.htmx.current_url_abs_path
+            to = redirect_to_login(page).url if page else resolve_url(settings.LOGIN_URL)
+            response = HttpResponse(status=401)
+            response["HX-Redirect"] = to
+            return response
+        return checked(request, *args, **kwargs)
+
+    return wrapper
 
 
 def htmx_redirect(request, url: str) -> HttpResponse:

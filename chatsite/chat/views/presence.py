@@ -1,6 +1,5 @@
 """The status poll (typing, "seen by", panel changes, the end of one's part) and typing reports."""
 
-from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_POST
@@ -10,7 +9,7 @@ from ..selectors.inbox import thread_header
 from ..selectors.membership import access, gone_text, member_roster, panel_context
 from ..selectors.presence import seen_text, typing_names
 from ..services.presence import receipt_send, typing_started
-from .policy import acs_error_policy, actor
+from .policy import acs_error_policy, actor, login_required
 from .templates import partial
 
 

@@ -2,7 +2,6 @@
 
 from uuid import uuid4
 
-from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -24,7 +23,7 @@ from ..selectors.messages import older_messages, thread_page_opened
 from ..selectors.threads import thread_mirror_info
 from ..services import inbox, membership, threads
 from ..timeline import day_of, poll_state, rows
-from .policy import acs_error_policy, actor, htmx_redirect
+from .policy import acs_error_policy, actor, htmx_redirect, login_required
 from .templates import partial
 
 
