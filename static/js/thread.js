@@ -516,8 +516,16 @@
     var target = controlled(button);
     button.setAttribute("aria-expanded", open ? "true" : "false");
     if (!target) return;
-    if (button.dataset.disclosure === "drawer") target.classList.toggle("is-open", open);
-    else target.hidden = !open;
+    if (button.dataset.disclosure === "drawer") {
+      target.classList.toggle("is-open", open);
+      // On a phone the drawer covers the page: what is behind it is out of reach until it closes.
+      var covers = open && window.getComputedStyle(target).position === "fixed";
+      document.querySelectorAll(".thread-header, .conversation-column, .site-header").forEach(function (behind) {
+        behind.inert = covers;
+      });
+    } else {
+      target.hidden = !open;
+    }
   }
 
   function closeMenus(except) {
