@@ -5,6 +5,7 @@ Views catch these domain errors; none of them carries the SDK's text, which can 
 
 import contextlib
 import logging
+import math
 
 from azure.core.exceptions import (
     AzureError,
@@ -39,6 +40,10 @@ class AcsUnavailable(AcsError):
 class AcsThrottled(AcsError):
     message = _("The chat service is busy. Your draft is kept; please wait a few seconds and try again.")
     status = 429
+
+    def __init__(self, message=None, *, retry_after: int | None = None):
+        super().__init__(message)
+        self.retry_after = retry_after  # seconds, as ACS asked (its Retry-After header), when it did
 
 
 class AcsNotFound(AcsError):
@@ -83,7 +88,7 @@ def translate(error: AzureError) -> AcsError:
         return AcsUnauthorized()
     if isinstance(error, HttpResponseError) and status is not None:
         if status == 429:
-            return AcsThrottled()
+            return AcsThrottled(retry_after=_retry_after(error))
         if status == 403:
             return AcsForbidden()
         if status in (400, 413):
@@ -92,6 +97,11 @@ def translate(error: AzureError) -> AcsError:
             return AcsError()
     # Connection refused, TLS failure, timeout, 5xx.
     return AcsUnavailable()
+
+
+def _retry_after(error: HttpResponseError) -> int | None:
+    value = getattr(getattr(error, "response", None), "headers", {}).get("Retry-After", "")
+    return max(1, math.ceil(float(value))) if value.replace(".", "", 1).isdigit() else None
 
 
 @contextlib.contextmanager

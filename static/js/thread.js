@@ -116,6 +116,7 @@
   var outbox = [];   // {clientId, text, state: queued|sending|sent|failed, messageId}
   var lastQueued = 0;
   var sending = false;
+  var busyUntil = 0;  // ACS allows 10 sends per 10 s per thread: after a 429 the outbox waits, then goes on
 
   function outboxKey() {
     return "chatsite:outbox:" + threadId;
@@ -220,6 +221,13 @@
           reconcile();
         } else if (response.status === 422) {
           refused(entry, body);
+        } else if (response.status === 429) {
+          // Busy, not refused: the words wait in the outbox ("Sending…") and go out after the wait ACS asked for.
+          var seconds = parseInt(response.headers.get("Retry-After"), 10) || 1;  // the site always names it
+          busyUntil = Date.now() + seconds * 1000;
+          entry.state = "queued";
+          renderEntry(entry);
+          setTimeout(pump, seconds * 1000);
         } else {
           entry.state = "failed";
           renderEntry(entry);
@@ -235,7 +243,7 @@
   }
 
   function pump() {
-    if (sending || failures) return;
+    if (sending || failures || Date.now() < busyUntil) return;
     var next = outbox.filter(function (e) { return e.state === "queued"; })[0];
     if (!next) return;
     sending = true;

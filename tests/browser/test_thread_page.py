@@ -261,6 +261,27 @@ def test_a_refused_send_shows_not_sent_and_retry_sends_it_once(browser, live_ser
     assert len(ana_texts(thread, ana, "Booked the train")) == 1
 
 
+def test_a_burst_beyond_acs_send_limit_waits_and_every_message_goes_out_once_in_order(
+    browser, live_server, throttled_emulator
+):
+    # ACS takes 10 sends per 10 s per thread (LIMITS.md); the 11th and 12th wait for the window, they do not fail.
+    ana, bruno = person("ana"), person("bruno")
+    thread = chat(ana, "Trip", [bruno])
+    page = open_thread(browser, live_server, "ana", thread, "desktop")
+    said = [f"Item {number} for the trip" for number in range(1, 13)]
+    for words in said:
+        composer(page).fill(words)
+        composer(page).press("Enter")
+    last = message(page, said[-1]).locator("xpath=self::li[starts-with(@id, 'm-')]")
+    last.wait_for(timeout=25_000)
+    wait_until(page, lambda: page.locator("#outbox li").count() == 0, timeout=LIVE)
+    assert page.get_by_text("Not sent").count() == 0
+    shown = page.locator("#message-list li[id^='m-'] .body").all_inner_texts()
+    assert [text for text in shown if text.startswith("Item ")] == said
+    for words in said:
+        assert len(ana_texts(thread, ana, words)) == 1
+
+
 # 4. Phones: Enter makes a new line, the composer grows, the participants are a drawer.
 
 

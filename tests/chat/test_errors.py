@@ -77,5 +77,6 @@ def test_throttled_send_shows_banner_and_keeps_draft(ana, thread_id, throttled_e
             break
     html = response.content.decode()
     assert response.status_code == 429, html
+    assert int(response["Retry-After"]) >= 1  # how long the page's outbox waits before it sends again
     assert "The chat service is busy." in html
     assert keeps_what_was_typed(response)

@@ -11,12 +11,14 @@ from django.shortcuts import redirect, render, resolve_url
 from django.utils.translation import gettext as _
 from django_htmx.http import HttpResponseClientRedirect, reswap
 
-from chatsite.acs.errors import AcsError, AcsForbidden, AcsNotFound
+from chatsite.acs.errors import AcsError, AcsForbidden, AcsNotFound, AcsThrottled
 
 from ..actors import Actor
 from .templates import partial
 
 logger = logging.getLogger(__name__)
+
+THROTTLED_RETRY_AFTER = 3  # seconds, when ACS's 429 named no wait
 
 
 def acs_error_policy(view=None, *, quiet: bool = False):
@@ -53,9 +55,13 @@ def acs_error_policy(view=None, *, quiet: bool = False):
 
 def _shown(request, error: AcsError) -> HttpResponse:
     if request.htmx:
-        banner = render(request, partial("banner-oob"), {"error": error.message}, status=error.status)
-        return reswap(banner, "none")
-    return render(request, "chat/unavailable.html", {"error": error.message}, status=error.status)
+        response = reswap(render(request, partial("banner-oob"), {"error": error.message}, status=error.status), "none")
+    else:
+        response = render(request, "chat/unavailable.html", {"error": error.message}, status=error.status)
+    if isinstance(error, AcsThrottled):
+        # The page's outbox waits this long and sends again (static/js/thread.js); ACS's windows are 10 s.
+        response["Retry-After"] = str(error.retry_after or THROTTLED_RETRY_AFTER)
+    return response
 
 
 def csrf_failure(request, reason: str = "") -> HttpResponse:
