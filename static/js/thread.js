@@ -607,6 +607,15 @@
     followTopic();
   });
 
+  // An edit form opened with its field focused: the caret goes after the words, where a correction usually goes
+  // (a focused textarea otherwise starts with the caret before the first letter).
+  document.addEventListener("focusin", function (event) {
+    var field = event.target;
+    if (!field.matches || !field.matches("textarea[id^='edit-']") || field.dataset.caretPlaced) return;
+    field.dataset.caretPlaced = "1";
+    field.setSelectionRange(field.value.length, field.value.length);
+  });
+
   // An edit form opened: fully in view, above the composer.
   document.addEventListener("htmx:afterSettle", function (event) {
     var target = event.target;

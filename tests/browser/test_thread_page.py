@@ -145,6 +145,9 @@ def test_an_open_edit_survives_another_persons_message(browser, live_server, emu
     open_menu(message(page, "Shall we go in May?"))
     page.get_by_role("button", name="Edit", exact=True).click()
     field = page.get_by_label("Edit message")
+    # Focused with the caret after the words, where a correction goes.
+    caret_at_end = "f => document.activeElement === f && f.value.length > 0 && f.selectionStart === f.value.length"
+    wait_until(page, lambda: field.evaluate(caret_at_end), timeout=2_000)
     field.fill("Shall we go in June instead")
     field.press_sequentially("?", delay=20)
     check(page, f"thread page, edit open ({size})", shot=f"edit-{size}")
