@@ -684,8 +684,7 @@
       pump();
     }
 
-    poll();  // at once: typing, "seen by" and the read receipt for what the page opened on
-    schedule();
+    schedule();  // the poller polls once by itself as htmx loads it (hx-trigger "load")
   }
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
