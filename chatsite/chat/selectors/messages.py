@@ -14,7 +14,7 @@ from chatsite.acs import records
 from chatsite.acs.errors import AcsForbidden, AcsNotFound
 
 from ..actors import Actor
-from ..live import polling, snapshot, state
+from ..live import polling, state
 from ..live.cache import MARKER, ROSTER, key, run_locked
 from ..live.snapshot import Snapshot
 from ..presentation import Message, present
@@ -139,18 +139,12 @@ def background_reads() -> bool:
     return settings.ACS_EVENTS == "poll"
 
 
-def messages_poll(
-    *, actor: Actor, thread_id: str, marker: int, seen: Snapshot | None = None, viewer: Access | None = None
-) -> PollResult | None:
+def messages_poll(*, actor: Actor, thread_id: str, marker: int, seen: Snapshot, viewer: Access) -> PollResult | None:
     """What changed since `marker` that this viewer may see, or None (the common case: no ACS call).
 
-    Membership is checked first, from the cache: someone who left or was removed gets their ended state and never
-    a new message; someone who never took part gets a 404. `seen` and `viewer` spare the caller's reads of both.
+    The caller checked membership from the cache (`viewer`, made from the snapshot `seen`): someone who left or
+    was removed gets their ended state and never a new message; someone who never took part gets a 404.
     """
-    seen = seen or snapshot.read(thread_id=thread_id, user_pk=actor.user.pk)
-    viewer = viewer or access(actor=actor, thread_id=thread_id, seen=seen)
-    if viewer.ended is not None:
-        return PollResult(marker, [], ended=viewer.ended)
     background = background_reads()
     if marker == seen.marker and not background:
         return None  # the idle poll: one cache round trip, no query, no ACS call
