@@ -46,7 +46,6 @@ urlpatterns = [
         messages.message_delete,
         name="message_delete",
     ),
-    path("threads/<thread:thread_id>/status/", presence.thread_status, name="thread_status"),
     path("threads/<thread:thread_id>/typing/", presence.typing, name="typing"),
     path("threads/<thread:thread_id>/participants/", membership.participants, name="participants"),
     path("threads/<thread:thread_id>/participants/add/", membership.participants_add, name="participants_add"),

@@ -59,8 +59,7 @@
   function beat() {
     schedule();
     if (!visible()) return;
-    pollMessages();
-    pollStatus();
+    poll();
   }
 
   function offline() {
@@ -81,27 +80,26 @@
     }
   }
 
-  // New, edited and deleted messages (views.thread_poll).
-  function pollMessages() {
+  // The page's one poll (views/messages.thread_poll): new, edited and deleted messages, typing, "seen by", panel
+  // changes, the end of one's part. Its URL carries what the page shows; 204 when none of it changed.
+  function poll() {
     var poller = document.getElementById("poller");
     if (poller) window.htmx.trigger(poller, "chat:poll");
   }
 
-  // Typing, "seen by", panel changes, the end of one's part (views/presence.thread_status). The newest message
-  // shown is what this person has seen; their own newest is the one "Seen by …" is about.
-  function pollStatus() {
-    var status = document.getElementById("status");
-    if (!status || !visible()) return;
+  // While the page is in view, the newest message shown is what this person has seen (a read receipt); their own
+  // newest is the one "Seen by …" is about.
+  document.addEventListener("htmx:configRequest", function (event) {
+    if (event.detail.elt.id !== "poller" || !visible()) return;
     var messages = document.querySelectorAll("#message-list > li.message");
     var own = document.querySelectorAll("#message-list > li.message--own");
-    status.elements.newest.value = messageId(messages[messages.length - 1]);
-    status.elements.own.value = messageId(own[own.length - 1]);
-    window.htmx.trigger(status, "chat:status");
-  }
+    event.detail.parameters.newest = messageId(messages[messages.length - 1]);
+    event.detail.parameters.own = messageId(own[own.length - 1]);
+  });
 
   document.addEventListener("htmx:sendError", function (event) {
     var elt = event.detail.elt;
-    if (elt && (elt.id === "poller" || elt.id === "status")) offline();
+    if (elt && elt.id === "poller") offline();
   });
   document.addEventListener("htmx:afterRequest", function (event) {
     var xhr = event.detail.xhr;
@@ -217,7 +215,7 @@
           entry.messageId = response.headers.get("X-Message-Id");
           renderEntry(entry);
           saveOutbox();
-          pollMessages();
+          poll();
           reconcile();
         } else if (response.status === 422) {
           refused(entry, body);
@@ -626,7 +624,7 @@
 
   // ---- "Seen by" and the tab title ---------------------------------------------------------------------------
 
-  // The status poll sends "seen by" as a hidden paragraph naming the message it is about; show it under that
+  // The poll sends "seen by" as a hidden paragraph naming the message it is about; show it under that
   // message, where it moves as newer messages of one's own arrive.
   function placeSeenBy() {
     var source = document.getElementById("seen-by-source");
@@ -703,8 +701,7 @@
       pump();
     }
 
-    pollStatus();
-    schedule();
+    schedule();  // the poller polls once by itself as htmx loads it (hx-trigger "load")
   }
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);

@@ -15,9 +15,11 @@ What runs (each in its own process):
   adds `/bench/bare/`: a bare login-required view, the baseline.
 - This script: people and threads made through the site's own services (signed in by a session each, not by
   password: hashing 100 passwords would take longer than the benchmark), then simulated viewers (asyncio +
-  aiohttp) that open a thread page and poll as the page does: GET the poller's URL every `--interval` seconds
-  with HX-Request, following the marker each answer hands them; a beat that falls during a request is dropped
-  (the page's hx-sync="this:drop"). Messages are sent through the composer's URL.
+  aiohttp) that open a thread page and poll as the page does, one request per beat: GET the poller's URL (once
+  as the page loads, then every `--interval` seconds) with HX-Request, following the marker and versions each
+  answer hands them; a beat that falls during a request is dropped (the page's hx-sync="this:drop"). They do not
+  add the newest message shown (`newest`, `own`), so they send no read receipts. Messages are sent through the
+  composer's URL.
 
 It prints, in one run:
 1. Idle poll vs the bare view: one connection (time per request) and saturated (`--concurrency` connections for
@@ -325,7 +327,8 @@ class Browser:
             return answer.status, await answer.text()
 
     async def open(self, http, thread_id):
-        """The thread page, as a browser opens it: the poller's URL it starts from."""
+        """The thread page, as a browser opens it, with the poll the page makes as it loads (typing, "seen by", the
+        panel version): the poller's URL that poll hands it, which an idle page polls from then on."""
         async with http.get(
             f"{self.site.url}/threads/{thread_id}/", headers=self.headers(False), allow_redirects=False
         ) as answer:
@@ -335,7 +338,12 @@ class Browser:
             if csrf := answer.cookies.get(self.site.csrf_cookie):
                 self.cookies[self.site.csrf_cookie] = csrf.value
         self.csrf = CSRF_FIELD.search(body)[1]
-        return unescape(POLLER.search(body)[1])
+        path = unescape(POLLER.search(body)[1])
+        status, body = await self.get(http, path)
+        if status not in (200, 204):
+            raise SystemExit(f"the page's first poll answered {status}:\n{body[:2000]}")
+        match = POLLER.search(body)
+        return unescape(match[1]) if match else path
 
     async def send(self, http, thread_id, content):
         headers = self.headers(True) | {"Origin": self.site.origin, "Referer": f"{self.site.origin}/"}

@@ -79,7 +79,7 @@ def test_three_people_manage_a_conversation(browser, live_server, emulator):
     ana.get_by_role("button", name="Remove Carla").click()
     carla.get_by_text("You were removed from this chat.").wait_for(timeout=LIVE)
     assert carla.locator("#composer").count() == 0
-    assert carla.locator("#status").count() == 0  # no more polling
+    assert carla.locator("#poller").count() == 0  # no more polling
     bruno.get_by_text("Ana removed Carla").wait_for(timeout=LIVE)
 
     # Bruno leaves: his history stays, without composer.

@@ -6,6 +6,7 @@ import os
 import re
 import uuid
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -238,6 +239,24 @@ def test_unreachable_site_shows_reconnecting_and_sends_exactly_once_when_back(br
     assert message(page, "Yes, on a train").count() == 1
     assert page.locator("#outbox li").count() == 0
     assert len(ana_texts(thread, ana, "Yes, on a train")) == 1
+
+
+def test_an_idle_open_page_makes_one_request_per_beat_answered_with_nothing(browser, live_server, emulator):
+    ana, bruno = person("ana"), person("bruno")
+    thread = chat(ana, "Quiet", [bruno], (bruno, "Anyone?"), (ana, "Here"))
+    page = open_thread(browser, live_server, "ana", thread, "desktop")
+    page.wait_for_timeout(1_000)  # the poll the page makes as it opens (typing, "seen by", its read receipt)
+    requests, answers = [], []
+    page.on("request", lambda request: requests.append(request.url))
+    page.on("response", lambda response: answers.append(response.status))
+
+    page.wait_for_timeout(6_200)
+
+    paths = [urlsplit(url).path for url in requests]
+    assert paths and all(path == f"/threads/{thread.acs_thread_id}/poll/" for path in paths), paths
+    assert 3 <= len(paths) <= 4, paths  # one request per 2 s beat, nothing else
+    assert set(answers) == {204}, (answers, requests)  # nothing changed: the idle answer
+    assert "newest=" in requests[-1] and "own=" in requests[-1]
 
 
 @pytest.mark.parametrize("size", SIZES)

@@ -1,7 +1,10 @@
+import re
 import uuid
+from urllib.parse import parse_qsl
 
 import pytest
 from django.test import Client
+from django.urls import reverse
 
 from chatsite.chat.actors import Actor
 from chatsite.chat.services import accounts, threads
@@ -41,3 +44,46 @@ def thread_id(ana, bruno):
 
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+def poller_url(html):
+    """The URL the page's next poll GETs (the poller's hx-get), or None when the answer has no new poller."""
+    found = re.search(r'id="poller"[^>]*?hx-get="([^"]+)"', html, re.S)
+    return found and found.group(1).replace("&amp;", "&")
+
+
+class Page:
+    """One person's open thread page, polling as static/js/thread.js does: once as it opens (`opened`), then
+    with the URL of the poller each answer hands it, adding the newest message shown and their own newest."""
+
+    def __init__(self, client, thread_id, *, opened=True):
+        self.client = client
+        self.thread_id = thread_id
+        self.html = client.get(reverse("chat:thread_detail", args=[thread_id])).content.decode()
+        self.url = poller_url(self.html)
+        self.seen = ""
+        if opened:
+            self.poll()
+
+    def get(self, **params):
+        """The next poll's answer, without following it."""
+        path, _, query = self.url.partition("?")
+        data = {**dict(parse_qsl(query, keep_blank_values=True)), **{k: v for k, v in params.items() if v is not None}}
+        return self.client.get(path, data, **HTMX)
+
+    def poll(self, *, newest=None, own=None):
+        response = self.get(newest=newest, own=own)
+        assert response.status_code in (200, 204), response.status_code
+        html = response.content.decode()
+        self.url = poller_url(html) or self.url
+        self.seen += html
+        return html
+
+
+def live_poll(client, thread_id, **params):
+    """A page's poll that shows every message but none of the rest yet (typing, "seen by", the panel): the
+    answer looks at all of them, as the first poll of a page does."""
+    from chatsite.chat.live.cache import MARKER
+
+    params = {"marker": MARKER.current(thread_id), **{k: v for k, v in params.items() if v is not None}}
+    return client.get(reverse("chat:thread_poll", args=[thread_id]), params, **HTMX)

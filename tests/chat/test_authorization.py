@@ -10,7 +10,7 @@ Expected answers, as the views' policy (chat/views/policy.py) and membership che
 give them:
 - anonymous: the login page (302); htmx: 401 with HX-Redirect to the login page and back to the page it came from.
 - never a member: 404 everywhere, as for a thread that does not exist.
-- removed, left: the thread page, its poll and its status poll show the ended state (200, nothing new); older
+- removed, left: the thread page and its poll show the ended state (200, nothing new); older
   pages give their own history; everything else is 403 (the quiet typing report: a bare 403).
 - participant: 200 (a plain form post: 302 back to the page).
 - another participant editing, deleting, or opening the edit form of someone else's message: 403.
@@ -63,7 +63,7 @@ def rows(url, method, **expected):
 
 
 ENDED = 200  # the ended state ("You were removed from this chat."), with nothing new
-ENDED_URLS = ("thread_detail", "thread_poll", "thread_status")
+ENDED_URLS = ("thread_detail", "thread_poll")
 WRITE = (302, 200)  # a plain form post is redirected back; htmx gets the part to swap
 
 SPEC = [
@@ -76,7 +76,6 @@ SPEC = [
     *rows("thread_detail", GET, anonymous=LOGIN, stranger=404, removed=ENDED, left=ENDED, participant=200),
     *rows("older_messages", GET, anonymous=LOGIN, stranger=404, removed=200, left=200, participant=200),
     *rows("thread_poll", GET, anonymous=LOGIN, stranger=404, removed=ENDED, left=ENDED, participant=200),
-    *rows("thread_status", GET, anonymous=LOGIN, stranger=404, removed=ENDED, left=ENDED, participant=200),
     *rows("topic", GET, anonymous=LOGIN, stranger=404, removed=403, left=403, participant=200),
     *rows("topic_edit", GET, anonymous=LOGIN, stranger=404, removed=403, left=403, participant=200),
     *rows("topic_edit", POST, anonymous=LOGIN, stranger=404, removed=403, left=403, participant=WRITE),
@@ -226,7 +225,8 @@ def request(world, row, *, htmx):
         "participants_add": {"people": [added], "history": "all"},
         "participant_remove": {"participant": world.acs_id("bruno")},
     }.get(row.url, {})
-    params = {"marker": 0} if row.url == "thread_poll" else {"v": 0} if "status" in row.url or "poll" in row.url else {}
+    # The page's poll with everything to look at: messages, typing, "seen by", the panel.
+    params = {"marker": 0, "v": 0} if row.url == "thread_poll" else {"v": 0} if "poll" in row.url else {}
     if row.url == "older_messages":
         path = world.older
     elif row.url.startswith("message_") and row.url != "message_send":

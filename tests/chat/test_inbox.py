@@ -11,7 +11,7 @@ from chatsite.chat.actors import Actor
 from chatsite.chat.models import Thread
 from chatsite.chat.services import messages, threads
 
-from .conftest import HTMX
+from .conftest import HTMX, live_poll
 
 
 def rows(client):
@@ -53,13 +53,12 @@ def test_unread_counts_across_two_people(ana, bruno, thread_id):
     assert "<title>Your chats · Chatsite</title>" in bruno.get(reverse("chat:thread_list")).content.decode()
 
 
-def test_what_the_status_poll_shows_as_seen_is_read_and_later_messages_stay_unread(ana, bruno, thread_id):
+def test_what_the_poll_shows_as_seen_is_read_and_later_messages_stay_unread(ana, bruno, thread_id):
     say(ana, thread_id, "First")
     first = Thread.objects.get(acs_thread_id=thread_id).last_message_id
     say(ana, thread_id, "Second")
-    status = reverse("chat:thread_status", args=[thread_id])
 
-    bruno.get(status, {"newest": str(first)}, **HTMX)  # the page showed "First" only
+    live_poll(bruno, thread_id, newest=str(first))  # the page showed "First" only
 
     assert rows(bruno) == [("Lunch", 1, "Ana: Second")]
 

@@ -14,35 +14,7 @@ from chatsite.acs.identities import credentials_for, identity_for
 from chatsite.acs.models import AcsIdentity
 from chatsite.chat.live import polling
 
-from .conftest import HTMX
-
-
-def open_page(client, thread_id):
-    html = client.get(reverse("chat:thread_detail", args=[thread_id])).content.decode()
-    return _poll_url(html)
-
-
-def _poll_url(html):
-    return re.search(r'id="poller".*?hx-get="([^"]+)"', html, re.S).group(1).replace("&amp;", "&")
-
-
-class Page:
-    """One person's open thread page: it polls with the marker it has and follows the poller it is handed."""
-
-    def __init__(self, client, thread_id):
-        self.client = client
-        self.url = open_page(client, thread_id)
-        self.seen = ""
-
-    def poll(self):
-        response = self.client.get(self.url, **HTMX)
-        assert response.status_code in (200, 204), response.status_code
-        html = response.content.decode()
-        follow = re.search(r'id="poller"[^>]*?hx-get="([^"]+)"', html, re.S)
-        if follow:
-            self.url = follow.group(1).replace("&amp;", "&")
-        self.seen += html
-        return html
+from .conftest import HTMX, Page
 
 
 def send(client, thread_id, text):

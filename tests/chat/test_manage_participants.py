@@ -10,7 +10,7 @@ from chatsite.chat.live.cache import MARKER
 from chatsite.chat.selectors import messages as message_selectors
 from chatsite.chat.services import messages
 
-from .conftest import HTMX
+from .conftest import HTMX, live_poll
 
 
 def url(name, thread_id):
@@ -102,8 +102,8 @@ def test_remove_another_participant_writes_system_message(ana, bruno, thread_id)
     last = message_selectors.message_page(actor=Actor.person(ana.user), thread_id=thread_id).messages[-1]
     assert last.type == "participantremoved"
     assert last.system_text == "Ana removed Bruno"
-    # Bruno's next status poll says so, without asking ACS whether he is still in.
-    status = bruno.get(url("thread_status", thread_id), **HTMX).content.decode()
+    # Bruno's next poll says so, without asking ACS whether he is still in.
+    status = live_poll(bruno, thread_id).content.decode()
     assert "You were removed from this chat." in status
     assert 'id="poller" hx-swap-oob="delete"' in status
 
@@ -116,7 +116,7 @@ def test_non_participant_cannot_see_or_change_participants(ana, make_person, thr
     assert carla.post(url("participant_remove", thread_id), {"participant": ana_id}, **HTMX).status_code == 404
     response = carla.post(url("participants_add", thread_id), {"people": [carla.user.pk], "history": "all"}, **HTMX)
     assert response.status_code == 404
-    assert carla.get(url("thread_status", thread_id), **HTMX).status_code == 404
+    assert live_poll(carla, thread_id).status_code == 404
 
 
 def test_removed_participant_can_no_longer_add_or_remove(ana, bruno, make_person, thread_id):

@@ -1,6 +1,5 @@
-"""Read receipts and typing through the status poll, inside ACS's budgets, against the live emulator."""
+"""Read receipts and typing through the page's poll, inside ACS's budgets, against the live emulator."""
 
-import re
 import time
 
 from django.urls import reverse
@@ -11,7 +10,7 @@ from chatsite.chat.selectors import presence as presence_selectors
 from chatsite.chat.services import messages
 from chatsite.chat.services import presence as presence_services
 
-from .conftest import HTMX
+from .conftest import HTMX, Page, live_poll
 
 
 def url(name, thread_id):
@@ -19,7 +18,8 @@ def url(name, thread_id):
 
 
 def status(client, thread_id, **params):
-    return client.get(url("thread_status", thread_id), params, **HTMX).content.decode()
+    """What a poll shows of typing and "seen by" to a page that has not seen them yet."""
+    return live_poll(client, thread_id, **params).content.decode()
 
 
 def calls_to(acs_calls, suffix):
@@ -72,20 +72,71 @@ def test_same_newest_message_sends_no_second_receipt(ana, bruno, thread_id, acs_
     assert calls_to(acs_calls, "/readReceipts") == []
 
 
-def test_idle_status_poll_costs_no_acs_call(ana, bruno, thread_id, acs_calls):
+def test_idle_poll_with_seen_by_costs_no_acs_call(ana, bruno, thread_id, acs_calls):
     own = messages.message_send(actor=Actor.person(ana.user), thread_id=thread_id, content="Hi")
-    status(bruno, thread_id, newest=own)
-    status(ana, thread_id, own=own, newest=own)
+    Page(bruno, thread_id).poll(newest=own)
+    ana_page = Page(ana, thread_id)
+    ana_page.poll(own=own, newest=own)
     time.sleep(presence_selectors.LIST_EVERY)
-    first = status(ana, thread_id, own=own, newest=own)  # hands the page the current panel version
-    roster_version = re.search(r'name="v" value="(\d+)"', first).group(1)
+    ana_page.poll(own=own, newest=own)  # hands the page the versions of what it shows now
+    assert "Seen by everyone" in ana_page.seen
     acs_calls.clear()
 
     for _ in range(10):
-        html = status(ana, thread_id, own=own, newest=own, v=roster_version)
-        assert "Seen by everyone" in html
+        response = ana_page.get(own=own, newest=own)
+        assert response.status_code == 204
 
     assert acs_calls == []
+
+
+def test_idle_poll_is_one_request_whatever_the_page_shows(ana, bruno, thread_id, acs_calls, monkeypatch):
+    """Typing, "seen by", a receipt and the panel cost no more than the messages when nothing changed: the same
+    single cache round trip."""
+    from django.core.cache import cache as default_cache
+
+    own = messages.message_send(actor=Actor.person(ana.user), thread_id=thread_id, content="Hi")
+    bruno_page = Page(bruno, thread_id)
+    bruno_page.poll(newest=own)
+    time.sleep(presence_selectors.LIST_EVERY)
+    ana_page = Page(ana, thread_id)
+    ana_page.poll(own=own, newest=own)
+    trips, depth = [], [0]
+
+    def counted(name, original):
+        def call(*args, **kwargs):
+            if depth[0] == 0:  # the local cache's get_many calls get itself; Redis answers it in one MGET
+                trips.append(name)
+            depth[0] += 1
+            try:
+                return original(*args, **kwargs)
+            finally:
+                depth[0] -= 1
+
+        return call
+
+    for name in ("get", "get_many", "add", "set", "incr", "delete", "set_many"):
+        monkeypatch.setattr(default_cache, name, counted(name, getattr(default_cache, name)))
+    acs_calls.clear()
+
+    assert ana_page.get(own=own, newest=own).status_code == 204
+    assert bruno_page.get(newest=own).status_code == 204
+
+    assert trips == ["get_many", "get_many"], trips
+    assert acs_calls == []
+
+
+def test_typing_moves_the_idle_poll_and_fades(ana, bruno, thread_id, monkeypatch):
+    bruno_page = Page(bruno, thread_id)
+    assert bruno_page.get().status_code == 204
+    ana.post(url("typing", thread_id), **HTMX)
+
+    assert "Ana is typing…" in bruno_page.poll()
+    assert "Ana is typing…" in bruno_page.poll()  # looked at again while it shows: typing ends by time
+    later = time.time() + live_typing.TYPING_FOR + 1
+    monkeypatch.setattr(live_typing.time, "time", lambda: later)
+    html = bruno_page.poll()
+    assert 'id="typing"' in html and "is typing" not in html
+    assert bruno_page.get().status_code == 204
 
 
 def test_typing_shows_to_others_and_fades(ana, bruno, thread_id, acs_calls, monkeypatch):

@@ -9,7 +9,7 @@ from chatsite.chat.models import Thread
 from chatsite.chat.selectors import messages as message_selectors
 from chatsite.chat.selectors import threads as thread_selectors
 
-from .conftest import HTMX
+from .conftest import HTMX, live_poll
 
 
 def url(name, thread_id):
@@ -37,8 +37,8 @@ def test_new_topic_reaches_everyone_with_its_system_message(ana, bruno, thread_i
     )
     last = message_selectors.message_page(actor=Actor.person(bruno.user), thread_id=thread_id).messages[-1]
     assert last.system_text == "Ana changed the topic to “Dinner <b>instead</b>”"
-    # Bruno's page had the old panel version: his next status poll brings the new header.
-    status = bruno.get(url("thread_status", thread_id), {"v": "0"}, **HTMX).content.decode()
+    # Bruno's page had the old panel version: his next poll brings the new header.
+    status = live_poll(bruno, thread_id, v="0").content.decode()
     assert 'hx-swap-oob="outerHTML:#topic h1">Dinner &lt;b&gt;instead&lt;/b&gt;</h1>' in status
 
 
@@ -73,9 +73,9 @@ def test_leave_shows_history_without_composer_or_polling(ana, bruno, thread_id):
     page = bruno.get(url("thread_detail", thread_id)).content.decode()
     assert "You left this chat." in page
     assert 'id="composer"' not in page
-    assert 'id="poller"' not in page and 'id="status"' not in page
+    assert 'id="poller"' not in page
     assert "Bruno left" in page  # the history up to his leaving stays readable
-    status = bruno.get(url("thread_status", thread_id), **HTMX).content.decode()
+    status = live_poll(bruno, thread_id).content.decode()
     assert "You left this chat." in status
     assert (
         "Ana removed"
@@ -102,10 +102,10 @@ def test_creator_deletes_thread_for_everyone(ana, bruno, thread_id):
     assert response.headers["HX-Redirect"] == reverse("chat:thread_list")
     assert Thread.objects.get(acs_thread_id=thread_id).deleted_at is not None
     assert "Lunch" not in bruno.get(reverse("chat:thread_list")).content.decode()
-    # Bruno's open page learns it on its next status poll, which stops his polling.
-    status = bruno.get(url("thread_status", thread_id), **HTMX).content.decode()
+    # Bruno's open page learns it on its next poll, which stops his polling.
+    status = live_poll(bruno, thread_id).content.decode()
     assert "This chat was deleted." in status
-    assert 'id="status" hx-swap-oob="delete"' in status
+    assert 'id="poller" hx-swap-oob="delete"' in status
     assert bruno.get(url("thread_detail", thread_id)).status_code == 404
 
 

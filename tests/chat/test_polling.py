@@ -1,6 +1,5 @@
 """Live updates: idle polls cost no ACS call; a change costs one ACS read shared by every viewer."""
 
-import re
 from datetime import timedelta
 
 import pytest
@@ -11,16 +10,16 @@ from chatsite.chat.actors import Actor
 from chatsite.chat.live import polling
 from chatsite.chat.services import messages
 
-from .conftest import HTMX
+from .conftest import HTMX, Page, poller_url
 
 
 def open_page(client, thread_id):
-    html = client.get(reverse("chat:thread_detail", args=[thread_id])).content.decode()
-    return re.search(r'id="poller".*?hx-get="([^"]+)"', html, re.S).group(1).replace("&amp;", "&")
+    """The URL an open page polls with once it has made its first poll (as it opens)."""
+    return Page(client, thread_id).url
 
 
 def next_poll_url(html):
-    return re.search(r'id="poller".*?hx-get="([^"]+)"', html, re.S).group(1).replace("&amp;", "&")
+    return poller_url(html)
 
 
 def test_idle_poll_costs_no_acs_call(ana, thread_id, acs_calls):

@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 from chatsite.acs.identities import identity_for
 from chatsite.acs.service import known_id
 from chatsite.chat.actors import Actor
+from chatsite.chat.live.cache import MARKER
 from chatsite.chat.selectors.messages import MESSAGES_PER_PAGE
 from chatsite.chat.services import accounts, threads
 
@@ -256,7 +257,7 @@ def test_remove_someone(world):
 
 
 def test_polls(world):
-    """The page's poll (marker, seq, day), the status poll (newest, own, v), typing, and the list's poll (v)."""
+    """The page's poll (marker, seq, day, newest, own, v, r, t, o, n), typing, and the list's poll (v)."""
 
     @FUZZ
     @given(
@@ -271,7 +272,9 @@ def test_polls(world):
     def prop(who, marker, seq, day, newest, own, v):
         client = world.clients[who]
         world.check(client.get(url("thread_poll", world), form(marker=marker, seq=seq, day=day), **HTMX))
-        world.check(client.get(url("thread_status", world), form(newest=newest, own=own, v=v), **HTMX))
+        current = str(MARKER.current(world.thread_id))
+        versions = form(newest=newest, own=own, v=v, r=v, t=v, o=own, n=newest)
+        world.check(client.get(url("thread_poll", world), {"marker": current, **versions}, **HTMX))
         world.check(client.post(url("typing", world), **HTMX))
         world.check(client.get(reverse("chat:thread_list_poll"), form(v=v), **HTMX))
 
@@ -306,7 +309,7 @@ def test_ids_in_the_path(world):
     @example(who="carla", thread_id=world.thread_id + "x" * 300, message_id="9" * 25)
     def prop(who, thread_id, message_id):
         client = world.clients[who]
-        for name in ("thread_detail", "topic", "participants", "thread_status"):
+        for name in ("thread_detail", "topic", "participants"):
             world.check(client.get(typed(name, thread_id), **HTMX))
         world.check(client.get(typed("thread_poll", thread_id), {"marker": 0}, **HTMX))
         world.check(client.get(typed("message_detail", thread_id, message_id), **HTMX))

@@ -33,10 +33,12 @@ class Counter:
             return self.current(scope)
 
 
-# What open thread pages compare against: any change to the messages; the participants; the read receipts.
+# What open thread pages compare against: any change to the messages; the participants; the read receipts; who
+# is typing.
 MARKER = Counter("marker")
 ROSTER = Counter("roster")
 RECEIPTS = Counter("receipts")
+TYPING = Counter("typing")
 # What a person's open thread list compares against, keyed by user pk: any change to any of their threads.
 INBOX = Counter("inbox")
 

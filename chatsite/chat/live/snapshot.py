@@ -1,7 +1,8 @@
 """Everything an idle poll needs from the cache, in one round trip (cache.get_many).
 
 A poll that finds nothing new must cost about what a bare login-required view costs: one read of the thread's
-marker, the viewer's ended state, the roster and whether the thread's reads are shared, all at once.
+marker, the viewer's ended state, the roster, whether the thread's reads are shared, and the versions of what
+the page's other live parts show (read receipts, typing), all at once.
 """
 
 import dataclasses
@@ -22,6 +23,9 @@ class Snapshot:
     roster: dict | None  # the cached roster read: {"version", "at", "ids": [(acs_id, name, history_from)]}
     shared: bool | None
     acs_user_id: str | None  # the viewer's, when cached
+    receipts_version: int | None = None  # live.cache.RECEIPTS
+    receipts: dict | None = None  # the cached receipts listing: {"version", "at", "read"} (selectors.presence)
+    typing_version: int | None = None  # live.cache.TYPING
 
 
 def read(*, thread_id: str, user_pk: int) -> Snapshot:
@@ -33,6 +37,9 @@ def read(*, thread_id: str, user_pk: int) -> Snapshot:
         "roster": key("roster-list", thread_id),
         "shared": key("shared", thread_id),
         "acs_user_id": acs_user_id_key(user_pk),
+        "receipts_version": key("counter", "receipts", thread_id),
+        "receipts": key("receipts", thread_id),
+        "typing_version": key("counter", "typing", thread_id),
     }
     found = cache.get_many(keys.values())
     values = {name: found.get(cache_key) for name, cache_key in keys.items()}

@@ -4,7 +4,7 @@ import time
 
 from django.core.cache import cache
 
-from .cache import key
+from .cache import TYPING, key
 
 # "is typing…" lasts this long after the last keystroke the page reported.
 TYPING_FOR = 5
@@ -16,6 +16,7 @@ def typing_record(*, thread_id: str, user_pk: int, name: str) -> None:
     typing = {pk: value for pk, value in (cache.get(key("typing", thread_id)) or {}).items() if value[1] > now}
     typing[str(user_pk)] = (name, now + TYPING_FOR)
     cache.set(key("typing", thread_id), typing, TYPING_FOR)
+    TYPING.bump(thread_id)  # open pages look again (their idle poll compares this version only)
 
 
 def typing_names(*, thread_id: str, except_pk: int) -> list[str]:
@@ -29,3 +30,4 @@ def typing_stopped(*, thread_id: str, user_pk: int) -> None:
     typing = cache.get(key("typing", thread_id)) or {}
     if typing.pop(str(user_pk), None) is not None:
         cache.set(key("typing", thread_id), typing, TYPING_FOR)
+        TYPING.bump(thread_id)

@@ -14,13 +14,13 @@ from chatsite.acs import records
 from chatsite.acs.errors import AcsForbidden, AcsNotFound
 
 from ..actors import Actor
-from ..live import polling, snapshot, state
+from ..live import polling, state
 from ..live.cache import MARKER, ROSTER, key, run_locked
 from ..live.snapshot import Snapshot
 from ..presentation import Message, present
 from ..services import inbox
 from .accounts import user_pk_by_acs_id
-from .membership import access, read_for, roster_read_at
+from .membership import Access, access, read_for, roster_read_at
 from .paging import sign, thread_reads, unsign
 from .threads import ThreadInfo, thread_get, thread_is_shared, thread_mirror_info
 
@@ -133,19 +133,19 @@ def _latest_shared(thread_id: str, marker: int) -> dict:
     return cached
 
 
-def messages_poll(*, actor: Actor, thread_id: str, marker: int) -> PollResult | None:
+def background_reads() -> bool:
+    """Whether open pages look for other ACS clients' changes with a periodic read: only without Event Grid
+    (ACS_EVENTS=eventgrid moves the marker for them)."""
+    return settings.ACS_EVENTS == "poll"
+
+
+def messages_poll(*, actor: Actor, thread_id: str, marker: int, seen: Snapshot, viewer: Access) -> PollResult | None:
     """What changed since `marker` that this viewer may see, or None (the common case: no ACS call).
 
-    Membership is checked first, from the cache: someone who left or was removed gets their ended state and never
-    a new message; someone who never took part gets a 404.
+    The caller checked membership from the cache (`viewer`, made from the snapshot `seen`): someone who left or
+    was removed gets their ended state and never a new message; someone who never took part gets a 404.
     """
-    seen = snapshot.read(thread_id=thread_id, user_pk=actor.user.pk)
-    viewer = access(actor=actor, thread_id=thread_id, seen=seen)
-    if viewer.ended is not None:
-        return PollResult(marker, [], ended=viewer.ended)
-    # With Event Grid (ACS_EVENTS=eventgrid) other clients' changes move the marker; only without it do open
-    # pages look for them with a periodic read.
-    background = settings.ACS_EVENTS == "poll"
+    background = background_reads()
     if marker == seen.marker and not background:
         return None  # the idle poll: one cache round trip, no query, no ACS call
     shared, scope = _scope(actor, thread_id, seen=seen)

@@ -42,6 +42,26 @@ def seen_text(*, actor: Actor, thread_id: str, message_id: str, roster: Roster) 
     return _("Seen by %(names)s") % {"names": ", ".join(names)}
 
 
+def receipts_listing(*, receipts_version: int | None, receipts: dict | None, supported: bool) -> str | None:
+    """Which receipts listing a page's "seen by" comes from, as its next poll sends it back: the same answer
+    means nothing to look at again. None while the listing is not current (a receipt was sent since, or it is
+    older than REFRESH_AFTER): the page looks again on every poll, listings stay gated by LIST_EVERY."""
+    if not supported:
+        return "-"
+    if receipts is None or receipts["version"] != receipts_version or time.time() - receipts["at"] >= REFRESH_AFTER:
+        return None
+    return f"{receipts['version']}.{int(receipts['at'] * 1000)}"
+
+
+def receipts_listing_now(*, thread_id: str, supported: bool) -> str | None:
+    """receipts_listing as the cache has it now (after this poll's own listing, if it made one)."""
+    return receipts_listing(
+        receipts_version=RECEIPTS.current(thread_id),
+        receipts=cache.get(key("receipts", thread_id)),
+        supported=supported,
+    )
+
+
 def typing_names(*, actor: Actor, thread_id: str) -> list[str]:
     """Who else is typing now (cache only)."""
     return typing.typing_names(thread_id=thread_id, except_pk=actor.user.pk)

@@ -79,7 +79,7 @@ def thread_read(*, user_pk: int, thread_id: str, message_id: str) -> None:
     order = _number(message_id)
     seen = key("inbox-read", thread_id, user_pk)
     if order is None or cache.get(seen) == order:
-        return  # the status poll asks every few seconds: an unchanged answer costs no query
+        return  # the page asks again when its newest message changes: an unchanged answer costs no query
     thread = _hosted(thread_id).first()
     if thread is None:
         cache.set(seen, order, COUNTED_TTL)  # a thread the site does not host has no inbox entry to keep

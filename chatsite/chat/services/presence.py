@@ -24,14 +24,15 @@ TYPING_BUDGET = 5
 
 
 def receipt_send(*, actor: Actor, thread_id: str, message_id: str, roster: Roster) -> bool:
-    """Tell ACS the actor read up to `message_id`, when that is news and the budget allows; True if sent. The
-    actor's unread count in the thread drops at once, whatever ACS is told."""
+    """Tell ACS the actor read up to `message_id`, when that is news and the budget allows. True when nothing is
+    left to do for it (sent now or before, or the thread is too large for receipts); False when the page should
+    ask again on its next poll. The actor's unread count in the thread drops at once, whatever ACS is told."""
     inbox.thread_read(user_pk=actor.user.pk, thread_id=thread_id, message_id=message_id)
     if not roster.receipts_supported:
-        return False
+        return True
     sent_key = key("receipt-sent", thread_id, actor.user.pk)
     if cache.get(sent_key) == message_id:
-        return False
+        return True
     if not gate("receipt", f"{thread_id}:{actor.user.pk}", seconds=RECEIPT_EVERY):
         return False  # the page asks again on its next poll
     try:

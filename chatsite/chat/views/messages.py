@@ -1,4 +1,5 @@
-"""Messages on the thread page: the live poll, send, one message, edit, delete."""
+"""Messages on the thread page: the live poll (messages, typing, "seen by", the panel, the end of one's part),
+send, one message, edit, delete."""
 
 from datetime import date
 
@@ -7,9 +8,11 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import trigger_client_event
 
-from ..forms import MessageForm
-from ..selectors.membership import gone_text, member_roster
-from ..selectors.messages import message_get, messages_poll, own_message_get
+from ..forms import MessageForm, message_id_param
+from ..selectors.inbox import thread_header
+from ..selectors.live import PageState, thread_live
+from ..selectors.membership import gone_text, member_roster, panel_context
+from ..selectors.messages import message_get, own_message_get
 from ..services import messages
 from ..timeline import day_of, poll_changes, poll_state, rows
 from .policy import acs_error_policy, actor, login_required
@@ -20,28 +23,49 @@ from .templates import partial
 @login_required
 @acs_error_policy
 def thread_poll(request, thread_id):
+    """The page's one poll, every few seconds while it is in view: 204 from the cache when nothing changed."""
+    params = request.GET
     try:
-        marker = int(request.GET["marker"])
-        seq = int(request.GET.get("seq") or 0)
-        day = date.fromisoformat(request.GET["day"]) if request.GET.get("day") else None
+        marker = int(params["marker"])
+        seq = int(params.get("seq") or 0)
+        day = date.fromisoformat(params["day"]) if params.get("day") else None
     except (KeyError, ValueError):
         return HttpResponse(status=400)
+    page = PageState(
+        marker=marker,
+        roster=params.get("v", ""),
+        receipts=params.get("r", ""),
+        typing=params.get("t", ""),
+        own=message_id_param(params.get("own")),
+        seen_for=params.get("o", ""),
+        newest=message_id_param(params.get("newest")),
+        receipt_for=params.get("n", ""),
+    )
     who = actor(request)
-    update = messages_poll(actor=who, thread_id=thread_id, marker=marker)
-    if update is None:
+    live = thread_live(actor=who, thread_id=thread_id, page=page)
+    if live is None:
         return HttpResponse(status=204)
-    if update.ended:
-        return render(request, partial("gone-update"), {"thread_id": thread_id, "gone": gone_text(update.ended)})
-    context = {"thread_id": thread_id}
-    if update.resync:
-        context["page"] = update.resync
-        context["rows"] = rows(update.resync.messages, viewer_id=who.acs_user_id)
-        context["poll"] = poll_state(update.marker, update.resync.messages)
-    else:
-        context.update(
-            poll_changes(update.messages, marker=update.marker, seq=seq, day=day, viewer_id=who.acs_user_id)
-        )
-    return render(request, partial("poll-update"), context)
+    if live.ended:
+        return render(request, partial("gone-update"), {"thread_id": thread_id, "gone": gone_text(live.ended)})
+    context = {"thread_id": thread_id, "poll": {"marker": marker, "seq": seq, "day": day}, "live": live.next}
+    update = live.messages
+    if update is not None:
+        context["messages_changed"] = True
+        if update.resync:
+            context["page"] = update.resync
+            context["rows"] = rows(update.resync.messages, viewer_id=who.acs_user_id)
+            context["poll"] = poll_state(update.marker, update.resync.messages)
+        else:
+            context.update(
+                poll_changes(update.messages, marker=update.marker, seq=seq, day=day, viewer_id=who.acs_user_id)
+            )
+    status = live.status
+    if status is not None:
+        context.update(status=True, typing=status.typing, seen=status.seen, seen_after=status.seen_after)
+        if status.panel:
+            context.update(panel_context(actor=who, thread_id=thread_id))
+            context["thread"] = thread_header(user=request.user, thread_id=thread_id)
+    return render(request, partial("live-update"), context)
 
 
 @require_POST

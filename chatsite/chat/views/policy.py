@@ -25,7 +25,7 @@ def acs_error_policy(view=None, *, quiet: bool = False):
     """Answer ACS trouble the same way everywhere; views raise AcsError and never catch it themselves.
 
     - Not found (or not one's thread): the site's 404 page.
-    - A background request (`quiet`: status polls, typing reports): 204, the page's next poll tries again; a
+    - A background request (`quiet`: typing reports): 204, the page's next poll tries again; a
       refusal (no longer part of the chat) is a bare 403.
     - An htmx request: the banner, out of band, with the error's status and nothing else swapped, so whatever
       the person typed stays where it is.

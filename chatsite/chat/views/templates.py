@@ -2,7 +2,7 @@
 
 PAGE = "chat/thread_detail.html"
 OOB = "chat/thread_oob.html"
-_OOB_PARTIALS = {"poll-update", "older", "status-update", "gone-update", "banner-oob"}
+_OOB_PARTIALS = {"live-update", "older", "gone-update", "banner-oob"}
 
 
 def partial(name: str) -> str:

@@ -113,6 +113,9 @@ def thread_detail(request, thread_id):
         "form": MessageForm(),
         **panel_context(actor=who, thread_id=thread_id),
     }
+    # What the poll carries besides the marker: the panel's roster version; typing, "seen by" and the receipt
+    # are looked at on the first poll, which the page makes as it opens.
+    context["live"] = {"v": context["roster"].version, "r": "", "t": "", "o": "", "n": ""}
     return render(request, "chat/thread_detail.html", context)
 
 

@@ -1,0 +1,107 @@
+"""Everything live on an open thread page, in one poll: new, edited and deleted messages, who is typing, "seen
+by", the participants panel and topic, and the end of one's part (design: README, "Live updates").
+
+The page says what it shows (PageState): the message marker, and the versions its typing line, "seen by" and
+panel come from. When all of them are current, the poll is idle: one cache round trip (live.snapshot), no
+query, no ACS call. Otherwise only what moved is looked at again, and the answer hands the page the versions
+its next poll sends.
+"""
+
+import dataclasses
+
+from ..actors import Actor
+from ..live import snapshot
+from ..live.cache import TYPING
+from ..services.presence import receipt_send
+from .membership import RECEIPTS_LIMIT, access
+from .messages import PollResult, background_reads, messages_poll
+from .presence import receipts_listing, receipts_listing_now, seen_text, typing_names
+
+
+@dataclasses.dataclass(frozen=True)
+class PageState:
+    """What the page shows, as its poll says it."""
+
+    marker: int
+    roster: str = ""  # v: the roster version of its panel
+    receipts: str = ""  # r: the receipts listing its "seen by" comes from (presence.receipts_listing)
+    typing: str = ""  # t: the typing version of its typing line; "" while it shows someone typing (that expires)
+    own: str | None = None  # the newest of the person's own messages on the page: what "seen by" is about
+    seen_for: str = ""  # o: the own message its "seen by" was made for
+    newest: str | None = None  # the newest message on the page, in view: what the person has seen
+    receipt_for: str = ""  # n: the newest message a read receipt is done for
+
+
+@dataclasses.dataclass(frozen=True)
+class Status:
+    typing: list[str]
+    seen: str  # "Seen by …" for `seen_after`, or ""
+    seen_after: str | None
+    panel: bool  # the roster version moved: the panel and the topic are drawn again
+
+
+@dataclasses.dataclass(frozen=True)
+class LiveUpdate:
+    ended: str | None = None  # state.LEFT, REMOVED, DELETED: nothing else is sent
+    messages: PollResult | None = None
+    status: Status | None = None
+    next: dict = dataclasses.field(default_factory=dict)  # v, r, t, o, n for the next poll
+
+
+def thread_live(*, actor: Actor, thread_id: str, page: PageState) -> LiveUpdate | None:
+    """What changed on the page since its last poll, or None when nothing did (the common case)."""
+    seen = snapshot.read(thread_id=thread_id, user_pk=actor.user.pk)
+    viewer = access(actor=actor, thread_id=thread_id, seen=seen)
+    if viewer.ended is not None:
+        return LiveUpdate(ended=viewer.ended)
+    supported = len(viewer.read["ids"]) <= RECEIPTS_LIMIT
+    status_idle = (
+        page.roster == str(seen.roster_version)
+        and page.typing == str(seen.typing_version)
+        and (not page.newest or page.newest == page.receipt_for)
+        and (
+            not page.own
+            or page.own == page.seen_for
+            and page.receipts
+            == receipts_listing(receipts_version=seen.receipts_version, receipts=seen.receipts, supported=supported)
+        )
+    )
+    messages_idle = page.marker == seen.marker and not background_reads()
+    if status_idle and messages_idle:
+        return None  # the idle poll: one cache round trip, no query, no ACS call
+
+    update = (
+        None
+        if messages_idle
+        else messages_poll(actor=actor, thread_id=thread_id, marker=page.marker, seen=seen, viewer=viewer)
+    )
+    if update is not None and update.ended is not None:
+        return LiveUpdate(ended=update.ended)
+    following = {"v": page.roster, "r": page.receipts, "t": page.typing, "o": page.seen_for, "n": page.receipt_for}
+    status = None
+    if not status_idle:
+        status = _status(actor, thread_id, page, viewer, supported, following)
+    if update is None and status is None:
+        return None
+    return LiveUpdate(messages=update, status=status, next=following)
+
+
+def _status(actor, thread_id, page, viewer, supported, following) -> Status:
+    """Typing, "seen by", the receipt for what the person sees, and whether the panel is drawn again; `following`
+    gets the versions the page's next poll sends."""
+    roster = viewer.roster
+    typing_version = TYPING.current(thread_id)  # before the names: a change in between is seen next time
+    names = typing_names(actor=actor, thread_id=thread_id)
+    following["t"] = "" if names else str(typing_version)
+    if page.newest and page.newest != page.receipt_for:
+        # The page polls only while it is in view: a receipt means the person saw the message.
+        done = receipt_send(actor=actor, thread_id=thread_id, message_id=page.newest, roster=roster)
+        following["n"] = page.newest if done else ""
+    seen = ""
+    if page.own:
+        seen = seen_text(actor=actor, thread_id=thread_id, message_id=page.own, roster=roster)
+        following["o"] = page.own
+        following["r"] = receipts_listing_now(thread_id=thread_id, supported=supported) or ""
+    panel = page.roster != str(roster.version)
+    following["v"] = str(roster.version)
+    return Status(names, seen, page.own, panel)
