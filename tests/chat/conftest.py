@@ -87,3 +87,26 @@ def live_poll(client, thread_id, **params):
 
     params = {"marker": MARKER.current(thread_id), **{k: v for k, v in params.items() if v is not None}}
     return client.get(reverse("chat:thread_poll", args=[thread_id]), params, **HTMX)
+
+
+def count_cache_trips(monkeypatch) -> list[str]:
+    """From now on, every round trip to the cache is appended to the returned list by its method's name."""
+    from django.core.cache import cache
+
+    trips, depth = [], [0]
+
+    def counted(name, original):
+        def call(*args, **kwargs):
+            if depth[0] == 0:  # the local cache's get_many calls get itself; Redis answers it in one MGET
+                trips.append(name)
+            depth[0] += 1
+            try:
+                return original(*args, **kwargs)
+            finally:
+                depth[0] -= 1
+
+        return call
+
+    for name in ("get", "get_many", "add", "set", "incr", "delete", "set_many"):
+        monkeypatch.setattr(cache, name, counted(name, getattr(cache, name)))
+    return trips

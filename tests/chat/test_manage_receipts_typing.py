@@ -10,7 +10,7 @@ from chatsite.chat.selectors import presence as presence_selectors
 from chatsite.chat.services import messages
 from chatsite.chat.services import presence as presence_services
 
-from .conftest import HTMX, Page, live_poll
+from .conftest import HTMX, Page, count_cache_trips, live_poll
 
 
 def url(name, thread_id):
@@ -92,30 +92,13 @@ def test_idle_poll_with_seen_by_costs_no_acs_call(ana, bruno, thread_id, acs_cal
 def test_idle_poll_is_one_request_whatever_the_page_shows(ana, bruno, thread_id, acs_calls, monkeypatch):
     """Typing, "seen by", a receipt and the panel cost no more than the messages when nothing changed: the same
     single cache round trip."""
-    from django.core.cache import cache as default_cache
-
     own = messages.message_send(actor=Actor.person(ana.user), thread_id=thread_id, content="Hi")
     bruno_page = Page(bruno, thread_id)
     bruno_page.poll(newest=own)
     time.sleep(presence_selectors.LIST_EVERY)
     ana_page = Page(ana, thread_id)
     ana_page.poll(own=own, newest=own)
-    trips, depth = [], [0]
-
-    def counted(name, original):
-        def call(*args, **kwargs):
-            if depth[0] == 0:  # the local cache's get_many calls get itself; Redis answers it in one MGET
-                trips.append(name)
-            depth[0] += 1
-            try:
-                return original(*args, **kwargs)
-            finally:
-                depth[0] -= 1
-
-        return call
-
-    for name in ("get", "get_many", "add", "set", "incr", "delete", "set_many"):
-        monkeypatch.setattr(default_cache, name, counted(name, getattr(default_cache, name)))
+    trips = count_cache_trips(monkeypatch)
     acs_calls.clear()
 
     assert ana_page.get(own=own, newest=own).status_code == 204

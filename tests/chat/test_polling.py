@@ -10,7 +10,7 @@ from chatsite.chat.actors import Actor
 from chatsite.chat.live import polling
 from chatsite.chat.services import messages
 
-from .conftest import HTMX, Page, poller_url
+from .conftest import HTMX, Page, count_cache_trips, poller_url
 
 
 def open_page(client, thread_id):
@@ -107,26 +107,9 @@ def test_malformed_poll_is_refused(ana, thread_id, marker):
 def test_idle_poll_is_one_cache_round_trip_and_no_query_beyond_the_login(
     ana, thread_id, acs_calls, monkeypatch, django_assert_max_num_queries
 ):
-    from django.core.cache import cache as default_cache
-
     poll_url = open_page(ana, thread_id)
     ana.get(poll_url, **HTMX)  # warm: the viewer's ACS id is cached from now on
-    trips, depth = [], [0]
-
-    def counted(name, original):
-        def call(*args, **kwargs):
-            if depth[0] == 0:  # the local cache's get_many calls get itself; Redis answers it in one MGET
-                trips.append(name)
-            depth[0] += 1
-            try:
-                return original(*args, **kwargs)
-            finally:
-                depth[0] -= 1
-
-        return call
-
-    for name in ("get", "get_many", "add", "set", "incr", "delete", "set_many"):
-        monkeypatch.setattr(default_cache, name, counted(name, getattr(default_cache, name)))
+    trips = count_cache_trips(monkeypatch)
 
     acs_calls.clear()
     with django_assert_max_num_queries(2):  # the session and the user, as any login-required view
