@@ -7,6 +7,7 @@
   "use strict";
   var POLL_MS = 2000;
   var MAX_BACKOFF_MS = 30000;
+  var PAUSE_MS = 2500;  // no keystroke for this long: the person stopped typing
   var TYPING_MS = 2000;  // the server keeps ACS within budget whatever the page sends; this spares requests
   var STICK_SLACK = 40;   // px from the bottom that still counts as "at the newest message"
 
@@ -318,6 +319,8 @@
     lastQueued = Date.now();
     form.elements.client_id.value = uuid4();
     field.value = "";
+    clearTimeout(pauseTimer);
+    lastTyping = 0;  // the server ends "is typing" with the message itself
     clearFieldError(field);
     saveDraft();
     grow(field);
@@ -389,13 +392,31 @@
     else field.removeAttribute("aria-describedby");
   }
 
+  // Typing: reported at most every TYPING_MS while the person types; a pause of PAUSE_MS or an emptied box ends
+  // it at once (otherwise others would see "is typing…" until the server's record lapses).
   var lastTyping = 0;
+  var pauseTimer = null;
+
+  function typingStopped() {
+    clearTimeout(pauseTimer);
+    if (!lastTyping) return;
+    lastTyping = 0;
+    var stopper = document.getElementById("typing-stopped");
+    if (stopper && window.htmx) window.htmx.trigger(stopper, "chat:typing-stopped");
+  }
+
   document.addEventListener("input", function (event) {
     var field = event.target;
     clearFieldError(field);
     grow(field);
     if (field.id !== "composer-content") return;
     saveDraft();
+    if (!field.value) {
+      typingStopped();
+      return;
+    }
+    clearTimeout(pauseTimer);
+    pauseTimer = setTimeout(typingStopped, PAUSE_MS);
     var reporter = document.getElementById("typing-reporter");
     if (!reporter || !window.htmx || Date.now() - lastTyping < TYPING_MS) return;
     lastTyping = Date.now();

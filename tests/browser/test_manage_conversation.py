@@ -63,10 +63,14 @@ def test_three_people_manage_a_conversation(browser, live_server, emulator):
     bruno.get_by_role("heading", name="Trip to Lisbon").wait_for(timeout=LIVE)
     bruno.get_by_text("Ana changed the topic to “Trip to Lisbon”").wait_for(timeout=LIVE)
 
-    # Typing shows to the others, then fades.
-    ana.get_by_label("Message", exact=True).press_sequentially("Shall we", delay=100)
-    bruno.get_by_text("Ana is typing…").wait_for(timeout=LIVE)
-    bruno.get_by_text("Ana is typing…").wait_for(state="detached", timeout=LIVE + 5_000)
+    # Typing shows to the others; when Ana pauses, her page says so and it goes on their next poll.
+    def stopped_typing(request):
+        return request.url.endswith("/typing/") and "stopped=1" in (request.post_data or "")
+
+    with ana.expect_request(stopped_typing):
+        ana.get_by_label("Message", exact=True).press_sequentially("Shall we go in May", delay=100)
+        bruno.get_by_text("Ana is typing…").wait_for(timeout=LIVE)
+    bruno.get_by_text("Ana is typing…").wait_for(state="detached", timeout=LIVE)
 
     # Bruno's own message, read by Ana and Carla on their open pages.
     send(bruno, "Flights are cheap in May")

@@ -134,6 +134,20 @@ def test_typing_shows_to_others_and_fades(ana, bruno, thread_id, acs_calls, monk
     assert "is typing" not in status(bruno, thread_id)
 
 
+def test_a_pause_ends_typing_on_the_next_poll(ana, bruno, thread_id, acs_calls):
+    bruno_page = Page(bruno, thread_id)
+    ana.post(url("typing", thread_id), **HTMX)
+    assert "Ana is typing…" in bruno_page.poll()
+    acs_calls.clear()
+
+    # The page reports a pause (or an emptied box); ACS is not told (its typing events lapse by themselves).
+    assert ana.post(url("typing", thread_id), {"stopped": "1"}, **HTMX).status_code == 204
+    html = bruno_page.poll()
+    assert 'id="typing"' in html and "is typing" not in html
+    assert calls_to(acs_calls, "/typing") == []
+    assert bruno_page.get().status_code == 204
+
+
 def test_two_people_typing(ana, bruno, make_person, thread_id):
     carla = make_person("carla", "Carla")
     ana.post(url("participants_add", thread_id), {"people": [carla.user.pk], "history": "all"}, **HTMX)

@@ -54,3 +54,8 @@ def typing_started(*, actor: Actor, thread_id: str, roster: Roster) -> None:
     # Typing is a hint: when ACS refuses, the site's own record above still shows it.
     with contextlib.suppress(AcsError):
         actor.acs.typing_send(thread_id, sender_display_name=actor.display_name)
+
+
+def typing_stopped(*, actor: Actor, thread_id: str) -> None:
+    """The person paused or emptied the box: the site's record ends now (ACS's own typing events simply lapse)."""
+    typing.typing_stopped(thread_id=thread_id, user_pk=actor.user.pk)
