@@ -1,5 +1,6 @@
 """Bruno's thread list keeps itself current in Chromium: Ana's new messages show with their preview and an unread
-badge without a reload, the tab title counts them, and opening the chat puts the divider above the first one."""
+badge without a reload, the tab title counts them, opening the chat puts the divider above the first one, and what
+the open chat showed him is read."""
 
 import re
 
@@ -65,8 +66,17 @@ def test_the_list_shows_new_messages_and_the_chat_where_they_start(browser, live
     assert bruno.title() == "(2) Your chats · Chatsite"
     assert ["Ana", "Ana: Bring the tickets"] in bruno.evaluate("window.notes")
 
-    row.click()
+    with bruno.expect_response(lambda response: response.url.endswith("/read/"), timeout=LIVE) as reading:
+        row.click()
+    assert reading.value.status == 204
     divider = bruno.get_by_role("heading", name="New messages")
     divider.wait_for()
     assert bruno.locator("#first-unread + li.message").inner_text().count("See you at noon") == 1
     assert bruno.get_by_role("link", name="Jump to first unread").count() == 1
+
+    # The open page said what Bruno saw (its read POST): back on the list, nothing is unread.
+    bruno.get_by_role("link", name="All chats").click()
+    bruno.get_by_role("heading", name="Your chats").wait_for()
+    row.wait_for()
+    assert row.get_by_label(re.compile("unread")).count() == 0
+    assert bruno.title() == "Your chats · Chatsite"

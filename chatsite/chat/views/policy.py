@@ -6,6 +6,7 @@ import logging
 from django.conf import settings
 from django.contrib.auth import decorators
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import BadRequest
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render, resolve_url
 from django.utils.translation import gettext as _
@@ -103,6 +104,16 @@ def login_required(view):
 def htmx_redirect(request, url: str) -> HttpResponse:
     """htmx follows HX-Redirect with a full page load; a plain form post gets an ordinary redirect."""
     return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+
+
+def parsed(form_class, data, **kwargs) -> dict:
+    """The request's parameters as `form_class` cleans them; anything it refuses is a bad request (400, the site's
+    400 page), never a server error further in. Only for what a page sends by itself (pollers, links, hidden
+    fields): what a person types is answered by the field with the form again."""
+    form = form_class(data, **kwargs)
+    if not form.is_valid():
+        raise BadRequest(form.errors.as_text())
+    return form.cleaned_data
 
 
 def actor(request) -> Actor:
