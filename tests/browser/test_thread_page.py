@@ -517,8 +517,8 @@ def test_after_a_logout_the_next_person_on_the_tab_gets_no_draft_and_sends_nothi
     composer(page).wait_for()
     page.wait_for_timeout(4_500)  # two beats and more: a restored outbox would have gone out by now
 
-    assert composer(page).input_value() == ""
-    assert page.locator("#outbox li").count() == 0
-    assert "Ana" not in stored(page)
     assert ana_texts(thread, ana, "Only for Ana to send") == []  # not sent, under Bruno's name or any other
     assert message(page, "Only for Ana to send").count() == 0
+    assert page.locator("#outbox li").count() == 0
+    assert composer(page).input_value() == ""
+    assert "Ana" not in stored(page)
