@@ -81,6 +81,20 @@ def test_same_newest_message_sends_no_second_receipt(ana, bruno, thread_id, acs_
     assert calls_to(acs_calls, "/readReceipts") == []
 
 
+def test_a_receipt_sent_through_the_site_shows_without_listing_receipts_again(ana, bruno, thread_id, acs_calls):
+    own = messages.message_send(actor=Actor.person(ana.user), thread_id=thread_id, content="Pizza?")
+    ana_page = Page(ana, thread_id)
+    assert "Seen by" not in ana_page.poll(own=own)  # lists the receipts: nobody yet
+    bruno_page = Page(bruno, thread_id)
+    acs_calls.clear()
+
+    assert bruno_page.read(own).status_code == 204
+
+    assert ">Seen by everyone</p>" in ana_page.poll(own=own)
+    assert [c[0] for c in calls_to(acs_calls, "/readReceipts")] == ["POST"]  # Bruno's receipt, and no listing
+    assert ana_page.get(own=own).status_code == 204
+
+
 def test_a_busy_receipt_budget_asks_the_page_to_say_it_again(ana, bruno, thread_id, acs_calls):
     first, second = (
         messages.message_send(actor=Actor.person(ana.user), thread_id=thread_id, content=words)

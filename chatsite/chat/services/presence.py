@@ -62,8 +62,21 @@ def receipt_send(*, actor: Actor, thread_id: str, message_id: str, roster: Roste
         # A receipt is a courtesy: a stale id, a removal or a busy ACS must not break the page.
         return False
     cache.set(sent_key, message_id, timeout=None)
-    RECEIPTS.bump(thread_id)
+    before = RECEIPTS.current(thread_id)
+    _listing_noted(actor, thread_id, message_id, before=before, after=RECEIPTS.bump(thread_id))
     return True
+
+
+def _listing_noted(actor: Actor, thread_id: str, message_id: str, *, before: int, after: int) -> None:
+    """The site's own receipt, written into the receipts listing it holds (selectors.presence) when that listing
+    is current up to just before it: open pages show it with no new listing of ACS's receipts. Anything else
+    (another receipt in between, no listing) leaves the listing out of date, to be listed again."""
+    listing = cache.get(key("receipts", thread_id))
+    if after != before + 1 or listing is None or listing["version"] != before:
+        return
+    read = {**listing["read"]}
+    read[actor.acs_user_id] = max(read.get(actor.acs_user_id, 0), int(message_id))
+    cache.set(key("receipts", thread_id), {**listing, "version": after, "read": read}, timeout=None)
 
 
 def typing_started(*, actor: Actor, thread_id: str, roster: Roster) -> None:
