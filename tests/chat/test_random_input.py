@@ -304,7 +304,12 @@ BAD_POLL = st.one_of(
     st.tuples(st.sampled_from(["marker", "seq", "v", "t", "o", "own"]), BAD_NUMBER),
     st.tuples(st.just("day"), BAD_DAY),
     # r is a receipts listing ("<version>.<ms>"), or "-" where receipts are not shown.
-    st.tuples(st.just("r"), st.one_of(BAD_NUMBER.filter(lambda v: v != "-"), st.sampled_from(["5", "5.", "1.2.3"]))),
+    st.tuples(
+        st.just("r"),
+        st.one_of(BAD_NUMBER, st.sampled_from(["5", "5.", "1.2.3"])).filter(
+            lambda v: not re.fullmatch(r"-|[0-9]{1,19}\.[0-9]{1,19}", v)
+        ),
+    ),
 )
 
 
@@ -327,6 +332,28 @@ def test_a_bad_value_for_any_poll_parameter_is_a_bad_request(world):
 
     prop()
     world.assert_chat_intact()
+
+
+def test_what_pages_send_by_themselves_is_bounded(world):
+    """Continuation links, the day above the first message shown, the people search and the hidden fields of
+    typing and removal: a value no page sends is a 400 (a long link is never handed to ACS or the signer)."""
+    client = world.clients["ana"]
+    long_link = "a" * 2001
+    bad = [
+        (client.get, url("thread_detail", world), {"older": long_link}, HTMX),
+        (client.get, url("thread_detail", world), {"older": "x", "before_day": "2024-02-30"}, HTMX),
+        (client.get, url("thread_detail", world), {"before_day": "0001-01-01"}, {}),
+        (client.get, reverse("chat:thread_list"), {"page": long_link}, {}),
+        (client.get, reverse("chat:thread_list"), {"page": "\x00"}, HTMX),
+        (client.get, reverse("chat:thread_create"), {"q": "a" * 151}, {}),
+        (client.post, url("typing", world), {"stopped": "yes"}, HTMX),
+        (client.post, url("participant_remove", world), {"participant": ""}, HTMX),
+        (client.post, url("participant_remove", world), {"participant": "8:acs:" + "x" * 300}, {}),
+    ]
+    for method, path, params, headers in bad:
+        assert method(path, params, **headers).status_code == 400, (path, params)
+    assert client.get(reverse("chat:thread_create"), {"q": "a" * 150}).status_code == 200
+    assert client.post(url("typing", world), {"stopped": "1"}, **HTMX).status_code == 204
 
 
 def test_paging(world):
