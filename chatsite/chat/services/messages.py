@@ -7,7 +7,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from chatsite.acs.errors import AcsError, AcsThrottled, AcsUnavailable
+from chatsite.acs import service
+from chatsite.acs.errors import AcsError, AcsThrottled, AcsUnauthorized, AcsUnavailable
 from chatsite.acs.models import AcsIdentity
 
 from ..actors import Actor
@@ -58,6 +59,9 @@ def message_send(*, actor: Actor, thread_id: str, content: str, client_id: str |
             raise _unconfirmed(record)  # another request's send is on its way: its outcome decides
     try:
         message_id = _send(actor, thread_id, content, client_id)
+    except AcsUnauthorized:
+        record.delete()  # ACS refused the site's credentials: nothing was stored, the client id may go again
+        raise
     except AcsUnavailable:
         # Timed out or cut off: ACS may have stored it all the same, which a short look tells.
         MessageSend.objects.filter(pk=record.pk).update(in_flight=False)
@@ -112,6 +116,8 @@ def _look_up(actor: Actor, record: MessageSend) -> str | None:
     answered without it; SendUnconfirmed (or, after a while, "Not sent") when ACS does not answer in time."""
     try:
         latest = actor.acs.messages_glance(record.thread_id, count=LOOKBACK)
+    except AcsUnauthorized:
+        raise
     except (AcsUnavailable, AcsThrottled):
         raise _unconfirmed(record) from None
     for message in latest:
@@ -131,6 +137,26 @@ def _confirmed(actor: Actor, record: MessageSend, message_id: str, content: str)
     if MessageSend.objects.filter(pk=record.pk, message_id="").update(message_id=message_id, in_flight=False):
         _sent(actor, record.thread_id, message_id, content)
     return message_id
+
+
+def message_stored(*, thread_id: str, sender_id: str, message_id: str, metadata: dict, content: str) -> None:
+    """ACS tells (an event) that a message is stored. When it is a send of the site's whose answer is late or lost,
+    the site's side of the write happens now, once, and the page's retry is answered with it without asking ACS,
+    however slow ACS is to answer."""
+    client_id = metadata.get(CLIENT_ID)
+    if not client_id or not sender_id or not message_id:
+        return
+    fields = {"thread_id": thread_id, "sender_id": sender_id, "client_id": client_id, "message_id": ""}
+    record = MessageSend.objects.filter(**fields).first()
+    if record is None:
+        return
+    if service.is_service_identity(sender_id):
+        actor = Actor.service()
+    elif (identity := AcsIdentity.objects.filter(acs_user_id=sender_id).select_related("user").first()) is not None:
+        actor = Actor.person(identity.user)
+    else:
+        return
+    _confirmed(actor, record, message_id, content)
 
 
 def _purge_now_and_then() -> None:
