@@ -81,6 +81,16 @@ class Gateway:
         items, link = self._thread(thread_id, read)
         return Page([_message(m) for m in items], link)
 
+    def messages_glance(self, thread_id: str, *, count: int) -> list[Message]:
+        """The newest `count` messages in one short look (clients.LOOKUP_TIMEOUT, no retry): for finding a write
+        whose answer was late without holding the page for another full timeout."""
+
+        def read(client):
+            pages = client.list_messages(results_per_page=count, **clients.lookup_options()).by_page()
+            return list(next(pages, []))
+
+        return [_message(m) for m in self._thread(thread_id, read)]
+
     def message_get(self, thread_id: str, message_id: str) -> Message:
         return _message(self._thread(thread_id, lambda client: client.get_message(message_id)))
 
