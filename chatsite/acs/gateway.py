@@ -43,10 +43,10 @@ class Gateway:
 
     def threads_list(self, *, page_size: int, continuation: str | None = None) -> Page[ThreadItem]:
         """One page of the identity's threads; `continuation` is a page's opaque continuation (continuation.py)."""
-        link = next_link(THREADS_PATH, continuation)
+        start = next_link(THREADS_PATH, continuation)
 
         def read(client):
-            pages = client.list_chat_threads(results_per_page=page_size).by_page(continuation_token=link)
+            pages = client.list_chat_threads(results_per_page=page_size).by_page(continuation_token=start)
             return list(next(pages, [])), continuation_of(pages.continuation_token)
 
         items, link = self._chat(read)
@@ -74,13 +74,13 @@ class Gateway:
         start_time: datetime | None = None,
     ) -> Page[Message]:
         """One page of messages, newest first as ACS lists them; `continuation` as for threads_list."""
-        link = next_link(messages_path(thread_id), continuation)
+        start = next_link(messages_path(thread_id), continuation)
 
         def read(client):
             kwargs = {"results_per_page": page_size}
             if start_time is not None:
                 kwargs["start_time"] = start_time
-            pages = client.list_messages(**kwargs).by_page(continuation_token=link)
+            pages = client.list_messages(**kwargs).by_page(continuation_token=start)
             return list(next(pages, [])), continuation_of(pages.continuation_token)
 
         items, link = self._thread(thread_id, read)
