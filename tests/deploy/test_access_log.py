@@ -82,37 +82,36 @@ def test_gunicorn_access_log_holds_no_secret(tmp_path):
 def test_runserver_request_lines_hold_no_secret(tmp_path):
     env = clean_env(CHATSITE_VAR_DIR=str(tmp_path / "var"))
     assert manage("migrate", "--noinput", env=env).returncode == 0
-    port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"],
-        cwd=BASE_DIR,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    port, log = free_port(), tmp_path / "runserver.log"
+    with log.open("w") as output:
+        server = subprocess.Popen(
+            [sys.executable, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"],
+            cwd=BASE_DIR,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
     try:
         url = f"http://127.0.0.1:{port}"
-        wait_until_up(url, server, lambda: server.stdout.read() if server.poll() is not None else "")
+        wait_until_up(url, server, log.read_text)
         secret = (tmp_path / "var" / "eventgrid_secret").read_text().strip()
         assert deliver(url, secret).status_code == 200
         assert deliver(url, "a-wrong-secret-0123456789").status_code == 403  # a refused one is logged as a warning
+        logged = _wait_for_line(log, " 403 ")
     finally:
         stop(server)
-    logged = server.stdout.read()
 
-    assert "/events/acs/" in logged
     assert secret not in logged and "a-wrong-secret" not in logged
     assert '"POST /events/acs/?secret=[redacted] HTTP/1.1" 200' in logged
     assert '"POST /events/acs/?secret=[redacted] HTTP/1.1" 403' in logged
 
 
 def _wait_for_line(log, text):
-    # gunicorn writes the access line just after the response.
+    # A server writes the request's line just after the response.
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
         content = log.read_text() if log.exists() else ""
         if text in content:
             return content
         time.sleep(0.05)
-    raise AssertionError(f"{text} is not in gunicorn's access log:\n{content}")
+    raise AssertionError(f"{text!r} is not in the log:\n{content}")
