@@ -192,11 +192,10 @@ class ThreadCreateForm(forms.Form):
     # Rendered once per form: submitting the same form twice creates one thread in ACS.
     idempotency_token = forms.UUIDField(widget=forms.HiddenInput)
 
-    def __init__(self, *args, user, search: str = "", **kwargs):
+    def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        matchable = _may_match(search)
-        people = people_choices(exclude=user, search=search if matchable else "")
-        self.fields["participants"].queryset = people if matchable else people.none()
+        # Anyone may be chosen; the page lists them a search at a time (selectors.accounts.people_search).
+        self.fields["participants"].queryset = people_choices(exclude=user)
 
     def clean(self):
         cleaned = super().clean()
@@ -208,18 +207,12 @@ class ThreadCreateForm(forms.Form):
         return cleaned
 
 
-# Longer than any username (150) or display name: a longer search finds nobody, and is not sent to the database
-# (SQLite refuses a LIKE pattern over 50 KB).
-SEARCH_MAX_LENGTH = 150
-
-
-def _may_match(search: str) -> bool:
-    """Whether a people search can find anyone: no name is longer, or has a NUL (which PostgreSQL refuses)."""
-    return len(search) <= SEARCH_MAX_LENGTH and "\x00" not in search
+# A people search a page sends: a bounded string (selectors.accounts.people_search decides what it finds).
+SEARCH_PARAM_MAX_LENGTH = 1000
 
 
 class PeopleSearchForm(forms.Form):
-    q = forms.CharField(max_length=SEARCH_MAX_LENGTH, required=False, strip=False)
+    q = forms.CharField(max_length=SEARCH_PARAM_MAX_LENGTH, required=False, strip=False)
 
 
 class MessageForm(forms.Form):

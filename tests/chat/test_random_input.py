@@ -345,15 +345,23 @@ def test_what_pages_send_by_themselves_is_bounded(world):
         (client.get, url("thread_detail", world), {"before_day": "0001-01-01"}, {}),
         (client.get, reverse("chat:thread_list"), {"page": long_link}, {}),
         (client.get, reverse("chat:thread_list"), {"page": "\x00"}, HTMX),
-        (client.get, reverse("chat:thread_create"), {"q": "a" * 151}, {}),
+        (client.get, reverse("chat:thread_create"), {"q": "a" * 1001}, {}),
         (client.post, url("typing", world), {"stopped": "yes"}, HTMX),
         (client.post, url("participant_remove", world), {"participant": ""}, HTMX),
         (client.post, url("participant_remove", world), {"participant": "8:acs:" + "x" * 300}, {}),
     ]
     for method, path, params, headers in bad:
         assert method(path, params, **headers).status_code == 400, (path, params)
-    assert client.get(reverse("chat:thread_create"), {"q": "a" * 150}).status_code == 200
     assert client.post(url("typing", world), {"stopped": "1"}, **HTMX).status_code == 204
+
+    # How a 400 reads: the banner and nothing swapped for htmx (the list's poll swaps nothing either), the
+    # site's 400 page for a full page.
+    poll = client.get(url("thread_poll", world), {"marker": "-1"}, **HTMX)
+    assert poll["HX-Reswap"] == "none" and "<html" not in poll.content.decode()
+    assert "This page sent something the site does not understand. Reload it to go on." in poll.content.decode()
+    assert client.get(reverse("chat:thread_list_poll"), {"v": "x"}, **HTMX)["HX-Reswap"] == "none"
+    page = client.get(reverse("chat:thread_list"), {"page": long_link}).content.decode()
+    assert "This link or form is not one the site made" in page and "Back to your chats" in page
 
 
 def test_paging(world):
