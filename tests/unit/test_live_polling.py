@@ -233,7 +233,10 @@ def test_a_change_is_read_once_whenever_the_first_reader_finishes(acs):
         expected = polling.Update(changed, [Msg("2", 2, "Anyone hungry?")])
         answers = {}
 
-        with interrupted_at(moment, lambda: answers.setdefault("ana", poll(ANA, marker, acs))) as overtaken:
+        def ana_polls(answers=answers, marker=marker):
+            answers["ana"] = poll(ANA, marker, acs)
+
+        with interrupted_at(moment, ana_polls) as overtaken:
             answers["bruno"] = poll(BRUNO, marker, acs)
         if not overtaken:
             break  # Bruno's poll made fewer round trips than this: every moment was tried

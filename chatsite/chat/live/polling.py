@@ -4,8 +4,8 @@ Every thread has a change marker (cache.MARKER), bumped by each write the site m
 with the marker it has seen: the same marker costs no ACS call. A new marker is paid for once: the first poller
 to take the thread's lock reads what changed since the last sync and caches that delta under the marker; every
 other viewer is served from the cache. Changes made by other ACS clients are found by a background read, at most
-one per thread per BACKGROUND_INTERVAL, taken by whichever poller gets the lock. The poll that takes the lock checks again whether the one before it
-read the change meanwhile, so a change costs one ACS read however the polls interleave.
+one per thread per BACKGROUND_INTERVAL, taken by whichever poller gets the lock. The poller that takes the lock
+looks again at what the one before it read meanwhile, so a change costs one ACS read however polls interleave.
 
 This module keeps the cache's side of it; the caller passes the ACS reads (`Reader`), so nothing here calls ACS.
 Deltas are stored under a `scope`: the thread itself when they are read by an identity that sees everything in
