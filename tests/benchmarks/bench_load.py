@@ -39,7 +39,7 @@ It prints, in one run:
 7. Idle: the largest of those page sets keeps polling for `--idle` seconds with nothing happening (longer than
    the 60 s after which the roster used to be re-read); every ACS request meanwhile (target 0).
 
-`--smoke` runs every step with tiny sizes and durations (about a minute, most of it setting up), for CI.
+`--smoke` runs every step with tiny sizes and durations (about 1.5 minutes, most of it starting servers), for CI.
 
 With --profile DIR, a last gunicorn (one worker, one thread) profiles idle polls and bare views with cProfile and
 prints where their time goes (`python -m pstats DIR/poll/worker-*.prof` for more).
