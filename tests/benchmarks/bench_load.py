@@ -48,6 +48,7 @@ prints where their time goes (`python -m pstats DIR/poll/worker-*.prof` for more
 import argparse
 import asyncio
 import contextlib
+import math
 import os
 import queue
 import random
@@ -456,14 +457,23 @@ async def saturate(browsers, path_of, seconds, concurrency):
 # --- 2. Viewers polling as the page does -------------------------------------------------------------------------
 
 
+class Deadline:
+    """When open pages stop polling (event loop time); whoever decides it may move it, e.g. the sender once its last
+    message is out, however long the sends took on a loaded machine."""
+
+    def __init__(self, at=math.inf):
+        self.at = at
+
+
 async def view(http, browser, path, *, interval, until, seen, answers, polls):
-    """One open page: a poll every `interval` s from a random phase; a beat during a request is dropped.
-    `polls` gets (sent, answered) of every poll, to tell afterwards which answers came after a change and missed it."""
+    """One open page: a poll every `interval` s from a random phase, until `until` (a Deadline); a beat during a
+    request is dropped. `polls` gets (sent, answered) of every poll, to tell afterwards which answers came after a
+    change and missed it."""
     loop = asyncio.get_running_loop()
     beat = loop.time() + random.uniform(0, interval)
     while True:
         await asyncio.sleep(max(0.0, beat - loop.time()))
-        if loop.time() >= until:
+        if loop.time() >= until.at:
             return path
         issued = time.monotonic()
         status, body = await browser.get(http, path)
@@ -485,12 +495,13 @@ async def view(http, browser, path, *, interval, until, seen, answers, polls):
 
 async def changes_phase(args, sender, viewers, threads, paths, emulator, *, changes, spacing):
     """Every thread at once: its viewers (`viewers[size]`, a page each) poll while the sender sends `changes`
-    messages, `spacing` s apart."""
+    messages, one starting every `spacing` s (or as soon as the one before is answered, if that takes longer); they
+    stop polling a little after the last is answered."""
     loop = asyncio.get_running_loop()
     warm = args.interval + 0.5
     tail = args.interval + 2.0
     started_at = time.monotonic()
-    until = loop.time() + warm + changes * spacing + tail
+    until = {size: Deadline() for size in threads}
     sent = {}  # token -> (thread size, monotonic times the send started and was answered)
     seen = {}  # (browser id, token) -> monotonic time a poll answer showed it
     answers = {}
@@ -499,17 +510,18 @@ async def changes_phase(args, sender, viewers, threads, paths, emulator, *, chan
     async with aiohttp.ClientSession(connector=connector(0)) as http:
 
         async def send_all(size):
-            await asyncio.sleep(warm)
-            for _ in range(changes):
+            first = loop.time() + warm
+            for n in range(changes):
+                await asyncio.sleep(max(0.0, first + n * spacing - loop.time()))
                 token = f"bench-{secrets.token_hex(5)}"
                 began = time.monotonic()
                 await sender.send(http, threads[size], f"Load test {token}")
                 sent[token] = (size, began, time.monotonic())
-                await asyncio.sleep(spacing)
+            until[size].at = loop.time() + tail
 
         viewing = {
             size: [
-                view(http, viewers[size][n], paths[size][n], interval=args.interval, until=until, seen=seen,
+                view(http, viewers[size][n], paths[size][n], interval=args.interval, until=until[size], seen=seen,
                      answers=answers, polls=polls[(size, n)])
                 for n in range(size)
             ]
@@ -698,7 +710,7 @@ async def measure(args, gunicorn, site, sender_cookies, people_cookies, threads,
 
 async def flow_phase(args, sender, site, people_cookies, pages, thread_id, emulator):
     """`pages` open pages of one thread (each of its people, then their second tabs, as they arrive a few at a
-    time) while the sender sends `--flow-changes` messages, `--flow-spacing` s apart."""
+    time) while the sender sends `--flow-changes` messages, one every `--flow-spacing` s."""
     people = min(pages, args.max_people)
     browsers = [Browser(site, people_cookies[n % people]) for n in range(pages)]
     async with aiohttp.ClientSession(connector=connector(8)) as http:
@@ -713,7 +725,7 @@ async def flow_phase(args, sender, site, people_cookies, pages, thread_id, emula
     return {
         "pages": pages, "people": people, "browsers": browsers, "paths": new_paths[pages],
         "latencies": latencies[pages], "missing": missing[pages], "counted": counted[pages], "answers": answers,
-        "late": diagnosis["late"][pages],
+        "late": diagnosis["late"][pages], "sends": diagnosis["sends"],
     }  # fmt: skip
 
 
@@ -722,7 +734,7 @@ async def idle_phase(args, browsers, paths, emulator):
     loop = asyncio.get_running_loop()
     answers = {}
     start = time.monotonic()
-    until = loop.time() + args.idle
+    until = Deadline(loop.time() + args.idle)
     async with aiohttp.ClientSession(connector=connector(0)) as http:
         await asyncio.gather(*(
             view(http, b, path, interval=args.interval, until=until, seen={}, answers=answers, polls=[])
@@ -888,9 +900,11 @@ def report(args, results, sizes):
              f"(target 1.00; {read_count} reads for {args.flow_changes} changes: "
              f"{fmt_counts(breakdown(flow['counted']))})")  # fmt: skip
         _mean, p50, p95 = summary(flow["latencies"])
+        _mean, send50, send95 = summary(flow["sends"])
         missed = f", MISSED {flow['missing']}" if flow["missing"] else ""
         line(f"       delivery p50 {p50 / 1000:.2f} s, p95 {p95 / 1000:.2f} s over {len(flow['latencies'])} deliveries"
-             f"{missed}; polls after a send that missed it: {flow['late']}; answers {status_counts(flow['answers'])}")
+             f"{missed} (sends p50 {send50 / 1000:.2f} s, p95 {send95 / 1000:.2f} s); polls sent after a send was "
+             f"answered that missed it: {flow['late']}; answers {status_counts(flow['answers'])}")
     answers, requests = results["idle_pages"]
     line(f"7. Idle: {results['flows'][-1]['pages']} pages polling for {args.idle:g} s with nothing happening: "
          f"{len(requests)} ACS requests (target 0{': ' + fmt_counts(breakdown(requests)) if requests else ''}); "
