@@ -47,6 +47,7 @@ urlpatterns = [
         name="message_delete",
     ),
     path("threads/<thread:thread_id>/typing/", presence.typing, name="typing"),
+    path("threads/<thread:thread_id>/read/", presence.thread_read, name="thread_read"),
     path("threads/<thread:thread_id>/participants/", membership.participants, name="participants"),
     path("threads/<thread:thread_id>/participants/add/", membership.participants_add, name="participants_add"),
     path("threads/<thread:thread_id>/participants/remove/", membership.participant_remove, name="participant_remove"),

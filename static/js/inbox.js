@@ -1,6 +1,7 @@
 // The thread list's behaviour beyond htmx attributes (the CSP allows no inline script and no eval): the list's
 // poll (every few seconds while the tab is visible; slower while hidden, only for desktop notifications the person
-// turned on), the unread count in the tab title, desktop notifications, and the people picker's chosen list.
+// turned on), the unread count in the tab title, desktop notifications, the people picker's chosen list, and
+// dropping what another account's thread pages left in this tab.
 (function () {
   "use strict";
   var POLL_MS = 3000;
@@ -98,11 +99,32 @@
     });
   });
 
+  // Thread pages keep drafts and unsent messages in the tab under their person (static/js/thread.js): whatever
+  // another account left here goes (logging out asks the browser to clear it; this covers browsers that do not).
+  function forgetOthers() {
+    var head = document.querySelector("[data-owner]");
+    var owner = head && head.dataset.owner;
+    var s;
+    try {
+      s = window.sessionStorage;
+    } catch (error) {
+      return;
+    }
+    if (!owner || !s) return;
+    var mine = ["chatsite:outbox:" + owner + ":", "chatsite:draft:" + owner + ":"];
+    for (var i = s.length - 1; i >= 0; i--) {
+      var name = s.key(i);
+      var kept = mine.some(function (prefix) { return name.indexOf(prefix) === 0; });
+      if (name.indexOf("chatsite:") === 0 && !kept) s.removeItem(name);
+    }
+  }
+
   // The swapped-in list is new content (htmx:load); comparing with the last counts makes a repeat harmless.
   document.addEventListener("htmx:load", function (event) {
     if (event.target && event.target.id === "inbox") refreshed();
   });
   document.addEventListener("DOMContentLoaded", function () {
+    forgetOthers();
     refreshed();
     offerNotifications();
   });

@@ -1,8 +1,8 @@
 // The thread page's behaviour beyond htmx attributes (the CSP allows no inline script and no eval, so it lives
 // here): the poll beat and its back-off while the site is unreachable, sending (with "Sending…", "Not sent" and
-// Retry, exactly once per client id), drafts, keeping the newest message in view, live updates that never replace
-// what the person is editing, menus and the participants drawer, focus and keyboard. Words come from the page's
-// data-text-* attributes (templates/chat/thread_detail.html), translated there.
+// Retry, exactly once per client id), drafts, saying what the person read, keeping the newest message in view, live
+// updates that never replace what the person is editing, menus and the participants drawer, focus and keyboard.
+// Words come from the page's data-text-* attributes (templates/chat/thread_detail.html), translated there.
 (function () {
   "use strict";
   var POLL_MS = 2000;
@@ -11,7 +11,7 @@
   var TYPING_MS = 2000;  // the server keeps ACS within budget whatever the page sends; this spares requests
   var STICK_SLACK = 40;   // px from the bottom that still counts as "at the newest message"
 
-  var page, pane, threadId;
+  var page, pane, threadId, owner;
 
   function text(name) {
     return (page && page.dataset["text" + name]) || "";
@@ -25,11 +25,27 @@
     return item ? item.id.replace(/^m-/, "") : "";
   }
 
+  // Drafts and unsent messages are kept in the tab under the page's person (data-owner, an opaque mark of the
+  // account): a page that names nobody keeps nothing.
   function store() {
+    if (!owner) return null;
     try {
       return window.sessionStorage;
     } catch (error) {
       return null;
+    }
+  }
+
+  // Whatever another account's pages left in this tab is dropped, never shown or sent: logging out asks the browser
+  // to clear it (Clear-Site-Data), and this covers browsers that do not.
+  function forgetOthers() {
+    var s = store();
+    if (!s) return;
+    var mine = ["chatsite:outbox:" + owner + ":", "chatsite:draft:" + owner + ":"];
+    for (var i = s.length - 1; i >= 0; i--) {
+      var name = s.key(i);
+      var kept = mine.some(function (prefix) { return name.indexOf(prefix) === 0; });
+      if (name.indexOf("chatsite:") === 0 && !kept) s.removeItem(name);
     }
   }
 
@@ -88,15 +104,41 @@
     if (poller) window.htmx.trigger(poller, "chat:poll");
   }
 
-  // While the page is in view, the newest message shown is what this person has seen (a read receipt); their own
-  // newest is the one "Seen by …" is about.
+  // While the page is in view, their own newest message is the one "Seen by …" is about, and the newest message
+  // shown is what this person has seen: the page says so as it polls.
   document.addEventListener("htmx:configRequest", function (event) {
     if (event.detail.elt.id !== "poller" || !visible()) return;
-    var messages = document.querySelectorAll("#message-list > li.message");
     var own = document.querySelectorAll("#message-list > li.message--own");
-    event.detail.parameters.newest = messageId(messages[messages.length - 1]);
     event.detail.parameters.own = messageId(own[own.length - 1]);
+    markRead();
   });
+
+  // What the person read goes by POST (views/presence.thread_read: the unread count, a read receipt), once per
+  // newest message; the poll is a GET and changes nothing.
+  var readDone = "";  // the newest message the site marked read for this page, or refused to
+  var reading = false;
+
+  function markRead() {
+    var messages = document.querySelectorAll("#message-list > li.message");
+    var newest = messageId(messages[messages.length - 1]);
+    var form = composerForm();
+    if (!newest || newest === readDone || reading || !form || !window.fetch) return;
+    var data = new FormData();
+    data.append("message", newest);
+    reading = true;
+    fetch(page.dataset.readUrl, {
+      method: "POST", body: data, credentials: "same-origin",
+      headers: {"X-CSRFToken": form.elements.csrfmiddlewaretoken.value},
+    }).then(function (response) {
+      reading = false;
+      // 204: done. 202: the read receipt waits for ACS's budget, so the next beat asks again; so does a busy or
+      // unreachable site (429, 5xx). Another refusal (4xx) would not change by asking again.
+      var refused = response.status >= 400 && response.status < 500 && response.status !== 429;
+      if (response.status === 204 || refused) readDone = newest;
+    }, function () {
+      reading = false;
+    });
+  }
 
   document.addEventListener("htmx:sendError", function (event) {
     var elt = event.detail.elt;
@@ -112,20 +154,20 @@
 
   // ---- Sending: an outbox of messages, each with its client id, sent one at a time, in order -----------------
 
-  var outbox = [];   // {clientId, text, state: queued|sending|sent|failed, messageId}
+  var outbox = [];   // {clientId, text, owner, state: queued|sending|sent|failed, messageId}
   var lastQueued = 0;
   var sending = false;
   var busyUntil = 0;  // ACS allows 10 sends per 10 s per thread: after a 429 the outbox waits, then goes on
 
   function outboxKey() {
-    return "chatsite:outbox:" + threadId;
+    return "chatsite:outbox:" + owner + ":" + threadId;
   }
 
   function saveOutbox() {
     var s = store();
     if (!s) return;
-    var kept = outbox.filter(function (e) { return e.state !== "sent"; })
-      .map(function (e) { return {clientId: e.clientId, text: e.text}; });
+    var kept = outbox.filter(function (e) { return e.state !== "sent" && e.owner === owner; })
+      .map(function (e) { return {clientId: e.clientId, text: e.text, owner: e.owner}; });
     if (kept.length) s.setItem(outboxKey(), JSON.stringify(kept));
     else s.removeItem(outboxKey());
   }
@@ -202,6 +244,7 @@
     var data = new FormData();
     data.append("csrfmiddlewaretoken", form.elements.csrfmiddlewaretoken.value);
     data.append("client_id", entry.clientId);
+    data.append("owner", entry.owner);  // the server refuses words another account wrote here (409)
     data.append("content", entry.text);
     entry.state = "sending";
     renderEntry(entry);
@@ -220,6 +263,10 @@
           reconcile();
         } else if (response.status === 422) {
           refused(entry, body);
+        } else if (response.status === 409) {
+          // Written while someone else was logged in here: not sent, and not this person's to see or retry.
+          removeEntry(entry);
+          showBanner(body);
         } else if (response.status === 429) {
           // Busy, not refused: the words wait in the outbox ("Sending…") and go out after the wait ACS asked for.
           var seconds = parseInt(response.headers.get("Retry-After"), 10) || 1;  // the site always names it
@@ -315,7 +362,7 @@
       return;
     }
     // The words move to a "Sending…" row at once; the box is free for the next message, under a new client id.
-    var entry = {clientId: form.elements.client_id.value || uuid4(), text: words, state: "queued"};
+    var entry = {clientId: form.elements.client_id.value || uuid4(), text: words, owner: owner, state: "queued"};
     lastQueued = Date.now();
     form.elements.client_id.value = uuid4();
     field.value = "";
@@ -365,7 +412,7 @@
   }
 
   function draftKey() {
-    return "chatsite:draft:" + threadId;
+    return "chatsite:draft:" + owner + ":" + threadId;
   }
 
   function saveDraft() {
@@ -682,6 +729,8 @@
     pane = document.getElementById("messages-pane");
     if (!page) return;
     threadId = page.dataset.threadId;
+    owner = page.dataset.owner || "";
+    forgetOthers();
     var dot = document.title.lastIndexOf(" · ");
     titleSuffix = dot >= 0 ? document.title.slice(dot) : "";
 
@@ -716,7 +765,7 @@
     }
     if (composerForm()) {
       saved.forEach(function (e) {
-        outbox.push({clientId: e.clientId, text: e.text, state: "queued"});
+        if (e.owner === owner) outbox.push({clientId: e.clientId, text: e.text, owner: e.owner, state: "queued"});
       });
       outbox.forEach(renderEntry);
       pump();

@@ -19,8 +19,8 @@ What runs (each in its own process):
   aiohttp) that open a thread page and poll as the page does, one request per beat: GET the poller's URL (once
   as the page loads, then every `--interval` seconds) with HX-Request, following the marker and versions each
   answer hands them; a beat that falls during a request is dropped (the page's hx-sync="this:drop"). They do not
-  add the newest message shown (`newest`, `own`), so they send no read receipts. Messages are sent through the
-  composer's URL.
+  add their own newest message (`own`) nor say what they read (the page's read POST), so they send no read
+  receipts. Messages are sent through the composer's URL.
 
 It prints, in one run:
 1. Idle poll vs the bare view: one connection (time per request) and saturated (`--concurrency` connections for

@@ -1,6 +1,7 @@
 """The thread page people trust (issue 11), in Chromium at desktop (1280×800) and phone size (390×844, touch):
 the newest message is never hidden, typed text is never lost, messages show their state and go out exactly once,
-phones get new lines, focus lands somewhere named, and axe finds nothing in each state."""
+phones get new lines, focus lands somewhere named, axe finds nothing in each state, and on a shared browser one
+person's drafts and unsent messages never reach the next person (issue 18)."""
 
 import os
 import re
@@ -45,8 +46,8 @@ def say(sender, thread, words):
     return messages.message_send(actor=Actor.person(sender), thread_id=thread.acs_thread_id, content=words)
 
 
-def open_thread(browser, live_server, username, thread, size):
-    page = new_context(browser, size).new_page()
+def open_thread(browser, live_server, username, thread, size, *, page=None):
+    page = page or new_context(browser, size).new_page()
     page.goto(f"{live_server.url}/accounts/login/")
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(PASSWORD)
@@ -244,8 +245,15 @@ def test_unreachable_site_shows_reconnecting_and_sends_exactly_once_when_back(br
 def test_an_idle_open_page_makes_one_request_per_beat_answered_with_nothing(browser, live_server, emulator):
     ana, bruno = person("ana"), person("bruno")
     thread = chat(ana, "Quiet", [bruno], (bruno, "Anyone?"), (ana, "Here"))
-    page = open_thread(browser, live_server, "ana", thread, "desktop")
-    page.wait_for_timeout(1_000)  # the poll the page makes as it opens (typing, "seen by", its read receipt)
+    opening = []
+    page = new_context(browser, "desktop").new_page()
+    page.on("response", lambda response: opening.append((urlsplit(response.url).path, response.status)))
+    page = open_thread(browser, live_server, "ana", thread, "desktop", page=page)
+    # Opening settles: the poll the page makes as it opens (typing, "seen by"), its read POST, and the polls that
+    # bring "seen by" again after the receipt that POST sent; then the page is idle.
+    read = f"/threads/{thread.acs_thread_id}/read/"
+    wait_until(page, lambda: read in [path for path, _status in opening])
+    wait_until(page, lambda: opening[-1][1] == 204 and opening[-1][0] != read)
     requests, answers = [], []
     page.on("request", lambda request: requests.append(request.url))
     page.on("response", lambda response: answers.append(response.status))
@@ -256,7 +264,7 @@ def test_an_idle_open_page_makes_one_request_per_beat_answered_with_nothing(brow
     assert paths and all(path == f"/threads/{thread.acs_thread_id}/poll/" for path in paths), paths
     assert 3 <= len(paths) <= 4, paths  # one request per 2 s beat, nothing else
     assert set(answers) == {204}, (answers, requests)  # nothing changed: the idle answer
-    assert "newest=" in requests[-1] and "own=" in requests[-1]
+    assert "own=" in requests[-1] and "newest=" not in requests[-1]  # the poll no longer marks anything read
 
 
 @pytest.mark.parametrize("size", SIZES)
@@ -461,3 +469,56 @@ def test_title_errors_and_leaving(browser, live_server, emulator):
     other.get_by_text("You left this chat.").wait_for(timeout=LIVE)
     assert other.get_by_role("button", name=re.compile("^Actions for your message")).count() == 0
     assert other.locator("h1").count() == 1
+
+
+# 7. A shared browser: after a logout, the next person on the same tab gets nothing of the last one's words.
+
+
+def without_clear_site_data(route):
+    """The logout's answer as a browser that ignores Clear-Site-Data acts on it."""
+    response = route.fetch(max_redirects=0)
+    headers = {name: value for name, value in response.headers.items() if name.lower() != "clear-site-data"}
+    route.fulfill(response=response, headers=headers)
+
+
+def stored(page):
+    return " ".join(page.evaluate("Object.values(sessionStorage)"))
+
+
+@pytest.mark.parametrize("browser_clears", [True, False], ids=["clears-site-data", "ignores-clear-site-data"])
+def test_after_a_logout_the_next_person_on_the_tab_gets_no_draft_and_sends_nothing_of_the_last_ones(
+    browser, live_server, emulator, browser_clears
+):
+    ana, bruno = person("ana"), person("bruno")
+    thread = chat(ana, "Trip", [bruno], (bruno, "Plans for Friday?"))
+    page = open_thread(browser, live_server, "ana", thread, "desktop")
+    send_url = re.compile(r"/threads/[^/]+/messages/$")
+    page.route(send_url, lambda route: route.abort())  # Ana's send does not get through: it waits in her outbox
+
+    composer(page).fill("Only for Ana to send")
+    composer(page).press("Enter")
+    page.locator("#outbox li", has_text="Only for Ana to send").wait_for()
+    composer(page).press_sequentially("Ana's half-typed draft", delay=5)
+    wait_until(page, lambda: "Ana's half-typed draft" in stored(page) and "Only for Ana to send" in stored(page))
+
+    if not browser_clears:
+        page.route(re.compile(r"/accounts/logout/$"), without_clear_site_data)
+    page.get_by_role("button", name="Log out").click()
+    page.get_by_role("button", name="Log in").wait_for()
+    page.unroute(send_url)  # from now on a send goes through
+    # The browser dropped what the tab kept, or (ignoring the header) still has it for the next page to refuse.
+    assert ("Ana" in stored(page)) is not browser_clears
+
+    page.get_by_label("Username").fill("bruno")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.get_by_role("heading", name="Your chats").wait_for()
+    page.goto(f"{live_server.url}/threads/{thread.acs_thread_id}/")
+    composer(page).wait_for()
+    page.wait_for_timeout(4_500)  # two beats and more: a restored outbox would have gone out by now
+
+    assert ana_texts(thread, ana, "Only for Ana to send") == []  # not sent, under Bruno's name or any other
+    assert message(page, "Only for Ana to send").count() == 0
+    assert page.locator("#outbox li").count() == 0
+    assert composer(page).input_value() == ""
+    assert "Ana" not in stored(page)

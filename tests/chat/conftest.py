@@ -54,7 +54,8 @@ def poller_url(html):
 
 class Page:
     """One person's open thread page, polling as static/js/thread.js does: once as it opens (`opened`), then
-    with the URL of the poller each answer hands it, adding the newest message shown and their own newest."""
+    with the URL of the poller each answer hands it, adding their own newest message; `read` says what the
+    person saw, as the page does with its POST."""
 
     def __init__(self, client, thread_id, *, opened=True):
         self.client = client
@@ -71,13 +72,21 @@ class Page:
         data = {**dict(parse_qsl(query, keep_blank_values=True)), **{k: v for k, v in params.items() if v is not None}}
         return self.client.get(path, data, **HTMX)
 
-    def poll(self, *, newest=None, own=None):
-        response = self.get(newest=newest, own=own)
+    def poll(self, *, own=None):
+        response = self.get(own=own)
         assert response.status_code in (200, 204), response.status_code
         html = response.content.decode()
         self.url = poller_url(html) or self.url
         self.seen += html
         return html
+
+    def read(self, message_id):
+        return read(self.client, self.thread_id, message_id)
+
+
+def read(client, thread_id, message_id):
+    """The thread page's POST saying the person read up to `message_id` (static/js/thread.js, as it polls)."""
+    return client.post(reverse("chat:thread_read", args=[thread_id]), {"message": message_id})
 
 
 def live_poll(client, thread_id, **params):

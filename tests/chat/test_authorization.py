@@ -14,6 +14,8 @@ give them:
   pages give their own history; everything else is 403 (the quiet typing report: a bare 403).
 - participant: 200 (a plain form post: 302 back to the page).
 - another participant editing, deleting, or opening the edit form of someone else's message: 403.
+- anyone, with a method the URL does not take (a POST to a page, a GET of an action): 405 with an Allow header,
+  before anything else is looked at, and nothing changes.
 """
 
 import dataclasses
@@ -28,6 +30,7 @@ from django.urls import reverse
 
 from chatsite.acs.identities import identity_for
 from chatsite.chat.actors import Actor
+from chatsite.chat.models import InboxEntry
 from chatsite.chat.selectors import messages as message_selectors
 from chatsite.chat.services import accounts, threads
 
@@ -38,7 +41,8 @@ OUTSIDERS = ("anonymous", "stranger", "removed", "left")
 PAGE_SIZE = 3  # small pages, so that an older page exists and holds a secret message
 
 LOGIN = "login"  # 302 to the login page; htmx: 401 with HX-Redirect to it
-GET, POST = "GET", "POST"
+GET, POST, PUT, DELETE = "GET", "POST", "PUT", "DELETE"
+WRONG_METHOD = 405
 
 
 @dataclasses.dataclass(frozen=True)
@@ -82,6 +86,7 @@ SPEC = [
     *rows("thread_leave", POST, anonymous=LOGIN, stranger=404, removed=403, left=403, participant=WRITE),
     *rows("thread_delete", POST, anonymous=LOGIN, stranger=404, removed=403, left=403, other=403, participant=WRITE),
     *rows("typing", POST, anonymous=LOGIN, stranger=404, removed=403, left=403, participant=204),
+    *rows("thread_read", POST, anonymous=LOGIN, stranger=404, removed=403, left=403, participant=204),
     *rows("participants", GET, anonymous=LOGIN, stranger=404, removed=403, left=403, participant=200),
     *rows("participants_add", GET, anonymous=LOGIN, stranger=404, removed=403, left=403, participant=200),
     *rows("participants_add", POST, anonymous=LOGIN, stranger=404, removed=403, left=403, participant=WRITE),
@@ -92,6 +97,43 @@ SPEC = [
     *rows("message_edit", GET, anonymous=LOGIN, stranger=404, removed=403, left=403, other=403, participant=200),
     *rows("message_edit", POST, anonymous=LOGIN, stranger=404, removed=403, left=403, other=403, participant=200),
     *rows("message_delete", POST, anonymous=LOGIN, stranger=404, removed=403, left=403, other=403, participant=200),
+]
+
+# The methods each URL takes (the Allow header of its 405); every other method is refused, for anyone.
+ALLOWED = {
+    **dict.fromkeys(
+        [
+            "thread_list",
+            "thread_list_poll",
+            "thread_detail",
+            "older_messages",
+            "thread_poll",
+            "topic",
+            "participants",
+            "message_detail",
+        ],
+        (GET,),
+    ),
+    **dict.fromkeys(
+        [
+            "thread_leave",
+            "thread_delete",
+            "typing",
+            "thread_read",
+            "participant_remove",
+            "message_send",
+            "message_delete",
+        ],
+        (POST,),
+    ),
+    **dict.fromkeys(["signup", "thread_create", "topic_edit", "participants_add", "message_edit"], (GET, POST)),
+}
+SPEC += [
+    row
+    for url, allowed in ALLOWED.items()
+    for method in (GET, POST, PUT, DELETE)
+    if method not in allowed
+    for row in rows(url, method, anonymous=WRONG_METHOD, participant=WRONG_METHOD)
 ]
 
 # Who each requester is in the world: "participant" is Ana, who started the chat and wrote the secret message.
@@ -135,9 +177,11 @@ class World:
 
     def fingerprint(self) -> list:
         """Everything a write could change, as the service identity reads it from ACS: each message with its
-        content and edit/delete times (topic changes, adds, removals and leaving are system messages)."""
+        content and edit/delete times (topic changes, adds, removals and leaving are system messages); and what
+        each person has read of it and not."""
         page = Actor.service().acs.messages_page(self.thread_id, page_size=200)
-        return [(m.id, m.type, m.content, m.edited_on, m.deleted_on) for m in page.items]
+        inbox = InboxEntry.objects.order_by("pk").values_list("user_id", "unread_count", "last_read_message_id")
+        return [(m.id, m.type, m.content, m.edited_on, m.deleted_on) for m in page.items] + list(inbox)
 
 
 def send(client, thread_id, text):
@@ -209,8 +253,11 @@ def request(world, row, *, htmx):
     """The row's request, as the page would send it, with what it needs to be a valid write."""
     client = world.clients[CLIENTS[row.requester]]
     thread_id, message_id = world.thread_id, world.secret_id
-    if row.requester == "participant" and row.method == POST and row.url != "thread_create":
+    wrong_method = row.plain == WRONG_METHOD
+    if row.requester == "participant" and row.method == POST and row.url != "thread_create" and not wrong_method:
         thread_id, message_id = world.fresh_thread()  # a write that succeeds changes a chat of its own
+        if row.url == "thread_read":  # what the page says was read is what it showed
+            client.get(reverse("chat:thread_detail", args=[thread_id]))
     # Outsiders try to add themselves back; the participant adds Carla.
     added = client.user.pk if row.requester in OUTSIDERS[1:] else world.person("carla").pk
     data = {
@@ -224,6 +271,7 @@ def request(world, row, *, htmx):
         "message_edit": {"content": "changed by someone"},
         "participants_add": {"people": [added], "history": "all"},
         "participant_remove": {"participant": world.acs_id("bruno")},
+        "thread_read": {"message": message_id},
     }.get(row.url, {})
     # The page's poll with everything to look at: messages, typing, "seen by", the panel.
     params = {"marker": 0, "v": 0} if row.url == "thread_poll" else {"v": 0} if "poll" in row.url else {}
@@ -231,21 +279,24 @@ def request(world, row, *, htmx):
         path = world.older
     elif row.url.startswith("message_") and row.url != "message_send":
         path = reverse(f"chat:{row.url}", args=[thread_id, message_id])
-    elif row.url in ("thread_list", "thread_list_poll", "thread_create"):
+    elif row.url in ("thread_list", "thread_list_poll", "thread_create", "signup"):
         path = reverse(f"chat:{row.url}")
     else:
         path = reverse(f"chat:{row.url}", args=[thread_id])
     page = f"http://testserver{reverse('chat:thread_detail', args=[thread_id])}"
     headers = {**HTMX, "HTTP_HX_CURRENT_URL": page} if htmx else {}
     if row.method == GET:
-        return client.get(path, params, **headers), page
-    return client.post(path, data, **headers), page
+        return client.get(path, {**params, **data}, **headers), page
+    if row.method == POST:
+        return client.post(path, {**params, **data}, **headers), page
+    return client.generic(row.method, path, **headers), page
 
 
 @pytest.mark.parametrize("htmx", [False, True], ids=["plain", "htmx"])
 @pytest.mark.parametrize("row", SPEC, ids=str)
 def test_authorization(world, row, htmx):
-    refused_write = row.method == POST and row.requester in (*OUTSIDERS, "other")
+    wrong_method = row.plain == WRONG_METHOD
+    refused_write = (row.method == POST and row.requester in (*OUTSIDERS, "other")) or wrong_method
     before = world.fingerprint() if refused_write else None
 
     response, page = request(world, row, htmx=htmx)
@@ -262,6 +313,8 @@ def test_authorization(world, row, htmx):
             assert urlsplit(response.headers["Location"]).path == reverse("login")
     else:
         assert response.status_code == expected, body[:2000]
+    if wrong_method:
+        assert response.headers["Allow"] == ", ".join(ALLOWED[row.url])
     if row.requester in OUTSIDERS:
         assert SECRET not in body
     if row.url in ENDED_URLS and row.requester in ("removed", "left"):

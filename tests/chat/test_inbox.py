@@ -11,7 +11,7 @@ from chatsite.chat.actors import Actor
 from chatsite.chat.models import Thread
 from chatsite.chat.services import messages, threads
 
-from .conftest import HTMX, live_poll
+from .conftest import HTMX, read
 
 
 def rows(client):
@@ -48,17 +48,19 @@ def test_unread_counts_across_two_people(ana, bruno, thread_id):
     assert "<title>(3) Your chats · Chatsite</title>" in listing
 
     bruno.get(reverse("chat:thread_detail", args=[thread_id]))
+    assert read(bruno, thread_id, str(Thread.objects.get().last_message_id)).status_code == 204  # his page says so
 
     assert rows(bruno) == [("Lunch", 0, "Ana: Three")]
     assert "<title>Your chats · Chatsite</title>" in bruno.get(reverse("chat:thread_list")).content.decode()
 
 
-def test_what_the_poll_shows_as_seen_is_read_and_later_messages_stay_unread(ana, bruno, thread_id):
+def test_what_the_page_says_was_read_is_read_and_later_messages_stay_unread(ana, bruno, thread_id):
     say(ana, thread_id, "First")
     first = Thread.objects.get(acs_thread_id=thread_id).last_message_id
     say(ana, thread_id, "Second")
+    bruno.get(reverse("chat:thread_detail", args=[thread_id]))
 
-    live_poll(bruno, thread_id, newest=str(first))  # the page showed "First" only
+    assert read(bruno, thread_id, str(first)).status_code == 204  # "First" was in view, "Second" not yet
 
     assert rows(bruno) == [("Lunch", 1, "Ana: Second")]
 
@@ -72,7 +74,11 @@ def test_the_divider_sits_above_the_first_unread_message(ana, bruno, thread_id):
     divider = page.index('id="first-unread"')
     assert page.index("Shall we?") < divider < page.index(">Yes<") < page.index("At noon")
     assert 'href="#first-unread"' in page and "Jump to first unread" in page
-    # Read now: opening it again shows no divider.
+    # Opening it again before the page said what was read: the divider is where it was.
+    assert 'id="first-unread"' in bruno.get(reverse("chat:thread_detail", args=[thread_id])).content.decode()
+    # Read now (the page's POST): opening it again shows no divider.
+    newest = re.findall(r'id="m-(\d+)"', page)[-1]
+    assert read(bruno, thread_id, newest).status_code == 204
     assert 'id="first-unread"' not in bruno.get(reverse("chat:thread_detail", args=[thread_id])).content.decode()
 
 

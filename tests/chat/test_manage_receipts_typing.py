@@ -1,4 +1,5 @@
-"""Read receipts and typing through the page's poll, inside ACS's budgets, against the live emulator."""
+"""Read receipts (the page's read POST) and typing, shown through the page's poll, inside ACS's budgets, against
+the live emulator."""
 
 import time
 
@@ -10,7 +11,7 @@ from chatsite.chat.selectors import presence as presence_selectors
 from chatsite.chat.services import messages
 from chatsite.chat.services import presence as presence_services
 
-from .conftest import HTMX, Page, count_cache_trips, live_poll
+from .conftest import HTMX, Page, count_cache_trips, live_poll, read
 
 
 def url(name, thread_id):
@@ -20,6 +21,13 @@ def url(name, thread_id):
 def status(client, thread_id, **params):
     """What a poll shows of typing and "seen by" to a page that has not seen them yet."""
     return live_poll(client, thread_id, **params).content.decode()
+
+
+def opened_and_read(client, thread_id, message_id):
+    """The person opens the thread page (which shows them the latest messages) and it says they read up to
+    `message_id`."""
+    assert client.get(url("thread_detail", thread_id)).status_code == 200
+    return read(client, thread_id, message_id)
 
 
 def calls_to(acs_calls, suffix):
@@ -32,23 +40,24 @@ def test_seen_by_names_then_everyone(ana, bruno, make_person, thread_id):
     own = messages.message_send(actor=Actor.person(ana.user), thread_id=thread_id, content="Pizza?")
     assert "Seen by" not in status(ana, thread_id, own=own)
 
-    status(bruno, thread_id, newest=own)
+    assert opened_and_read(bruno, thread_id, own).status_code == 204
     time.sleep(presence_selectors.LIST_EVERY)
     assert f'data-after="m-{own}" hx-swap-oob="true">Seen by Bruno</p>' in status(ana, thread_id, own=own)
 
-    status(carla, thread_id, newest=own)
+    assert opened_and_read(carla, thread_id, own).status_code == 204
     time.sleep(presence_selectors.LIST_EVERY)
     assert ">Seen by everyone</p>" in status(ana, thread_id, own=own)
 
 
 def test_receipts_stay_in_budget_however_fast_someone_scrolls(ana, bruno, thread_id, acs_calls):
     ids = [messages.message_send(actor=Actor.person(ana.user), thread_id=thread_id, content=f"m{i}") for i in range(4)]
+    assert bruno.get(url("thread_detail", thread_id)).status_code == 200  # shows all four
     acs_calls.clear()
 
     started = time.monotonic()
     for _round in range(5):
-        for message_id in ids:  # 20 polls, each with another newest message
-            status(bruno, thread_id, newest=message_id)
+        for message_id in ids:  # 20 reads, each of another newest message
+            assert read(bruno, thread_id, message_id).status_code in (202, 204)
             status(ana, thread_id, own=ids[-1])
     elapsed = time.monotonic() - started
 
@@ -63,27 +72,57 @@ def test_receipts_stay_in_budget_however_fast_someone_scrolls(ana, bruno, thread
 
 def test_same_newest_message_sends_no_second_receipt(ana, bruno, thread_id, acs_calls):
     message_id = messages.message_send(actor=Actor.person(ana.user), thread_id=thread_id, content="Hi")
-    status(bruno, thread_id, newest=message_id)
+    assert opened_and_read(bruno, thread_id, message_id).status_code == 204
     time.sleep(presence_services.RECEIPT_EVERY)
     acs_calls.clear()
 
-    status(bruno, thread_id, newest=message_id)
+    assert read(bruno, thread_id, message_id).status_code == 204
 
     assert calls_to(acs_calls, "/readReceipts") == []
 
 
+def test_a_receipt_sent_through_the_site_shows_without_listing_receipts_again(ana, bruno, thread_id, acs_calls):
+    own = messages.message_send(actor=Actor.person(ana.user), thread_id=thread_id, content="Pizza?")
+    ana_page = Page(ana, thread_id)
+    assert "Seen by" not in ana_page.poll(own=own)  # lists the receipts: nobody yet
+    bruno_page = Page(bruno, thread_id)
+    acs_calls.clear()
+
+    assert bruno_page.read(own).status_code == 204
+
+    assert ">Seen by everyone</p>" in ana_page.poll(own=own)
+    assert [c[0] for c in calls_to(acs_calls, "/readReceipts")] == ["POST"]  # Bruno's receipt, and no listing
+    assert ana_page.get(own=own).status_code == 204
+
+
+def test_a_busy_receipt_budget_asks_the_page_to_say_it_again(ana, bruno, thread_id, acs_calls):
+    first, second = (
+        messages.message_send(actor=Actor.person(ana.user), thread_id=thread_id, content=words)
+        for words in ("One", "Two")
+    )
+    assert opened_and_read(bruno, thread_id, first).status_code == 204
+    acs_calls.clear()
+
+    # Within RECEIPT_EVERY of the last receipt: the unread count drops, the receipt waits (the page asks again).
+    assert read(bruno, thread_id, second).status_code == 202
+    assert calls_to(acs_calls, "/readReceipts") == []
+    time.sleep(presence_services.RECEIPT_EVERY)
+    assert read(bruno, thread_id, second).status_code == 204
+    assert [c[0] for c in calls_to(acs_calls, "/readReceipts")] == ["POST"]
+
+
 def test_idle_poll_with_seen_by_costs_no_acs_call(ana, bruno, thread_id, acs_calls):
     own = messages.message_send(actor=Actor.person(ana.user), thread_id=thread_id, content="Hi")
-    Page(bruno, thread_id).poll(newest=own)
+    assert Page(bruno, thread_id).read(own).status_code == 204
     ana_page = Page(ana, thread_id)
-    ana_page.poll(own=own, newest=own)
+    ana_page.poll(own=own)
     time.sleep(presence_selectors.LIST_EVERY)
-    ana_page.poll(own=own, newest=own)  # hands the page the versions of what it shows now
+    ana_page.poll(own=own)  # hands the page the versions of what it shows now
     assert "Seen by everyone" in ana_page.seen
     acs_calls.clear()
 
     for _ in range(10):
-        response = ana_page.get(own=own, newest=own)
+        response = ana_page.get(own=own)
         assert response.status_code == 204
 
     assert acs_calls == []
@@ -94,15 +133,15 @@ def test_idle_poll_is_one_request_whatever_the_page_shows(ana, bruno, thread_id,
     single cache round trip."""
     own = messages.message_send(actor=Actor.person(ana.user), thread_id=thread_id, content="Hi")
     bruno_page = Page(bruno, thread_id)
-    bruno_page.poll(newest=own)
+    assert bruno_page.read(own).status_code == 204
     time.sleep(presence_selectors.LIST_EVERY)
     ana_page = Page(ana, thread_id)
-    ana_page.poll(own=own, newest=own)
+    ana_page.poll(own=own)
     trips = count_cache_trips(monkeypatch)
     acs_calls.clear()
 
-    assert ana_page.get(own=own, newest=own).status_code == 204
-    assert bruno_page.get(newest=own).status_code == 204
+    assert ana_page.get(own=own).status_code == 204
+    assert bruno_page.get().status_code == 204
 
     assert trips == ["get_many", "get_many"], trips
     assert acs_calls == []
@@ -186,7 +225,7 @@ def test_receipts_and_typing_say_nothing_above_twenty_participants(ana, make_per
     own = messages.message_send(actor=Actor.person(ana.user), thread_id=thread_id, content="Hello all")
     acs_calls.clear()
 
-    status(people[0], thread_id, newest=own)
+    assert opened_and_read(people[0], thread_id, own).status_code == 204
     people[0].post(url("typing", thread_id), **HTMX)
     html = status(ana, thread_id, own=own)
 

@@ -10,6 +10,7 @@ messages ACS has.
 
 import re
 import uuid
+from datetime import date, timedelta
 from urllib.parse import quote
 
 import pytest
@@ -257,7 +258,7 @@ def test_remove_someone(world):
 
 
 def test_polls(world):
-    """The page's poll (marker, seq, day, newest, own, v, r, t, o, n), typing, and the list's poll (v)."""
+    """The page's poll (marker, seq, day, own, v, r, t, o), typing, reading, and the list's poll (v)."""
 
     @FUZZ
     @given(
@@ -265,21 +266,102 @@ def test_polls(world):
         marker=st.one_of(PARAM, st.integers().map(str)),
         seq=st.one_of(PARAM, st.integers().map(str)),
         day=st.one_of(PARAM, st.dates().map(str)),
-        newest=st.one_of(PARAM, st.integers(min_value=-1).map(str), st.just(world.message_id)),
+        read=st.one_of(PARAM, st.integers(min_value=-1).map(str), st.just(world.message_id)),
         own=st.one_of(PARAM, st.integers().map(str), st.just(world.ana_message_id)),
         v=st.one_of(PARAM, st.integers().map(str)),
+        stopped=PARAM,
     )
-    def prop(who, marker, seq, day, newest, own, v):
+    def prop(who, marker, seq, day, read, own, v, stopped):
         client = world.clients[who]
         world.check(client.get(url("thread_poll", world), form(marker=marker, seq=seq, day=day), **HTMX))
         current = str(MARKER.current(world.thread_id))
-        versions = form(newest=newest, own=own, v=v, r=v, t=v, o=own, n=newest)
+        versions = form(own=own, v=v, r=v, t=v, o=own)
         world.check(client.get(url("thread_poll", world), {"marker": current, **versions}, **HTMX))
-        world.check(client.post(url("typing", world), **HTMX))
+        world.check(client.post(url("typing", world), form(stopped=stopped), **HTMX))
+        world.check(client.post(url("thread_read", world), form(message=read)))
         world.check(client.get(reverse("chat:thread_list_poll"), form(v=v), **HTMX))
 
     prop()
     world.assert_chat_intact()
+
+
+# What no page sends: a number below 0 or beyond 64 bits, or no number at all (letters, punctuation, symbols; the
+# usual spellings of numbers that are not whole ones).
+NOT_A_NUMBER = st.one_of(
+    st.text(alphabet=st.characters(categories=("L", "P", "S"), exclude_characters="\x00"), min_size=1, max_size=30),
+    st.sampled_from(["1e309", "NaN", "inf", "0x10", "1.5", "-0.5", "12abc", "<script>", "9" * 40 + "x"]),
+)
+NEGATIVE = st.integers(max_value=-1).map(str)
+HUGE_NUMBER = st.integers(min_value=2**63).map(str)
+BAD_NUMBER = st.one_of(NEGATIVE, HUGE_NUMBER, NOT_A_NUMBER)
+BAD_DAY = st.one_of(
+    NOT_A_NUMBER,
+    st.dates(max_value=date(1969, 12, 31)).map(str),
+    st.dates(min_value=date.today() + timedelta(days=3)).map(str),
+    st.sampled_from(["2024-02-30", "2024-13-01", "2024-1-1x", "20240101", "-2024-01-01"]),
+)
+BAD_POLL = st.one_of(
+    st.tuples(st.sampled_from(["marker", "seq", "v", "t", "o", "own"]), BAD_NUMBER),
+    st.tuples(st.just("day"), BAD_DAY),
+    # r is a receipts listing ("<version>.<ms>"), or "-" where receipts are not shown.
+    st.tuples(
+        st.just("r"),
+        st.one_of(BAD_NUMBER, st.sampled_from(["5", "5.", "1.2.3"])).filter(
+            lambda v: not re.fullmatch(r"-|[0-9]{1,19}\.[0-9]{1,19}", v)
+        ),
+    ),
+)
+
+
+def test_a_bad_value_for_any_poll_parameter_is_a_bad_request(world):
+    """Every parameter of the page's poll, huge, negative or not a number (or not a day): 400, never 500, and never
+    an answer as if it were fine; the same for the list's poll and the read POST."""
+    client = world.clients["ana"]
+
+    @FUZZ
+    @given(bad=BAD_POLL, list_marker=BAD_NUMBER, message=BAD_NUMBER)
+    @example(bad=("seq", "-1"), list_marker="-1", message="9" * 20)  # found by hand: a 500 in the read marking
+    @example(bad=("marker", str(2**63)), list_marker="1e309", message="-1")
+    @example(bad=("day", "0001-01-01"), list_marker="abc", message="abc")
+    def prop(bad, list_marker, message):
+        name, value = bad
+        params = {"marker": str(MARKER.current(world.thread_id)), "seq": "1", "v": "1", name: value}
+        assert client.get(url("thread_poll", world), params, **HTMX).status_code == 400, params
+        assert client.get(reverse("chat:thread_list_poll"), {"v": list_marker}, **HTMX).status_code == 400
+        assert client.post(url("thread_read", world), {"message": message}).status_code == 400
+
+    prop()
+    world.assert_chat_intact()
+
+
+def test_what_pages_send_by_themselves_is_bounded(world):
+    """Continuation links, the day above the first message shown, the people search and the hidden fields of
+    typing and removal: a value no page sends is a 400 (a long link is never handed to ACS or the signer)."""
+    client = world.clients["ana"]
+    long_link = "a" * 2001
+    bad = [
+        (client.get, url("thread_detail", world), {"older": long_link}, HTMX),
+        (client.get, url("thread_detail", world), {"older": "x", "before_day": "2024-02-30"}, HTMX),
+        (client.get, url("thread_detail", world), {"before_day": "0001-01-01"}, {}),
+        (client.get, reverse("chat:thread_list"), {"page": long_link}, {}),
+        (client.get, reverse("chat:thread_list"), {"page": "\x00"}, HTMX),
+        (client.get, reverse("chat:thread_create"), {"q": "a" * 1001}, {}),
+        (client.post, url("typing", world), {"stopped": "yes"}, HTMX),
+        (client.post, url("participant_remove", world), {"participant": ""}, HTMX),
+        (client.post, url("participant_remove", world), {"participant": "8:acs:" + "x" * 300}, {}),
+    ]
+    for method, path, params, headers in bad:
+        assert method(path, params, **headers).status_code == 400, (path, params)
+    assert client.post(url("typing", world), {"stopped": "1"}, **HTMX).status_code == 204
+
+    # How a 400 reads: the banner and nothing swapped for htmx (the list's poll swaps nothing either), the
+    # site's 400 page for a full page.
+    poll = client.get(url("thread_poll", world), {"marker": "-1"}, **HTMX)
+    assert poll["HX-Reswap"] == "none" and "<html" not in poll.content.decode()
+    assert "This page sent something the site does not understand. Reload it to go on." in poll.content.decode()
+    assert client.get(reverse("chat:thread_list_poll"), {"v": "x"}, **HTMX)["HX-Reswap"] == "none"
+    page = client.get(reverse("chat:thread_list"), {"page": long_link}).content.decode()
+    assert "This link or form is not one the site made" in page and "Back to your chats" in page
 
 
 def test_paging(world):

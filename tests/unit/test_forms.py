@@ -1,13 +1,22 @@
 """What the site's forms accept before anything is sent to ACS."""
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from chatsite.acs.models import AcsIdentity
-from chatsite.chat.forms import MESSAGE_MAX_BYTES, AddPeopleForm, MessageForm, TopicForm, message_id_param
+from chatsite.chat.forms import (
+    MESSAGE_MAX_BYTES,
+    AddPeopleForm,
+    InboxPollForm,
+    MessageForm,
+    PollForm,
+    ReadForm,
+    TopicForm,
+    owner_mark,
+)
 from chatsite.chat.models import Profile
 
 pytestmark = pytest.mark.unit
@@ -67,28 +76,116 @@ def test_topic_is_trimmed():
     assert form.cleaned_data["topic"] == "Lunch"
 
 
+def own_errors(value):
+    form = PollForm({"marker": "1", "own": value})
+    return form.cleaned_data["own"] if form.is_valid() else None
+
+
 @pytest.mark.parametrize(
     ("value", "expected"),
     [
         ("1722355555123", "1722355555123"),
         ("1", "1"),
-        ("9" * 20, "9" * 20),
-        ("9" * 21, None),
-        ("", None),
-        (None, None),
+        (str(2**63 - 1), str(2**63 - 1)),  # the largest a 64-bit column holds
+        (str(2**63), None),
+        ("9" * 20, None),
+        ("", ""),
         ("12a", None),
         ("-1", None),
         (" 12", None),
+        ("12\n", None),
         ("١٢", None),  # digits, but not ACS's
         ("12/../13", None),
     ],
 )
-def test_message_id_param_takes_only_what_can_be_an_acs_message_id(value, expected):
-    assert message_id_param(value) == expected
+def test_a_message_id_from_a_page_is_digits_within_64_bits(value, expected):
+    assert own_errors(value) == expected
 
 
-def test_message_id_param_refuses_a_trailing_newline():
-    assert message_id_param("12\n") is None
+def poll(**params):
+    return PollForm({"marker": "1722355555123", **params})
+
+
+def test_the_poll_form_reads_what_the_page_shows():
+    form = poll(seq="12", day="2026-03-02", v="17", r="5.1722355555123", t="", o="1722355555123", own="")
+
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data == {
+        "marker": 1722355555123,
+        "seq": 12,
+        "day": date(2026, 3, 2),
+        "v": "17",
+        "r": "5.1722355555123",
+        "t": "",
+        "o": "1722355555123",
+        "own": "",
+    }
+    bare = poll()
+    assert bare.is_valid()
+    assert (bare.cleaned_data["seq"], bare.cleaned_data["day"], bare.cleaned_data["v"]) == (0, None, "")
+    assert poll(r="-").is_valid()  # receipts not shown in a large chat
+
+
+@pytest.mark.parametrize("name", ["marker", "seq", "v", "t"])
+@pytest.mark.parametrize("value", ["-1", str(2**63), "9" * 40, "1e309", "NaN", "abc", "0x10", "1.5"])
+def test_poll_numbers_are_whole_numbers_within_64_bits(name, value):
+    assert not poll(**{name: value}).is_valid()
+
+
+@pytest.mark.parametrize("value", ["0001-01-01", "1969-12-31", "9999-12-31", "2024-02-30", "02/03/2026", "today"])
+def test_the_poll_day_is_an_iso_day_that_an_acs_message_can_have(value):
+    assert not poll(day=value).is_valid()
+
+
+def test_the_poll_day_may_be_tomorrow_by_the_pages_clock():
+    assert poll(day=(timezone.localdate() + timedelta(days=1)).isoformat()).is_valid()
+    assert not poll(day=(timezone.localdate() + timedelta(days=2)).isoformat()).is_valid()
+
+
+@pytest.mark.parametrize("value", ["5", "5.", ".5", "5.1.2", "x", "-1", "9" * 20 + ".1"])
+def test_the_receipts_listing_is_a_dash_or_two_numbers(value):
+    assert not poll(r=value).is_valid()
+
+
+def test_a_poll_without_a_marker_is_refused():
+    assert not PollForm({}).is_valid()
+
+
+def test_the_list_poll_marker_is_a_number_or_nothing():
+    bare = InboxPollForm({})
+    assert bare.is_valid()
+    assert bare.cleaned_data["v"] == ""
+    assert InboxPollForm({"v": "12"}).is_valid()
+    assert not InboxPollForm({"v": "-12"}).is_valid()
+    assert not InboxPollForm({"v": "9" * 40}).is_valid()
+
+
+def test_reading_is_refused_beyond_the_newest_message_shown():
+    assert ReadForm({"message": "100"}, shown=100).is_valid()
+    assert ReadForm({"message": "99"}, shown=100).is_valid()
+    assert ReadForm({"message": "101"}, shown=100).errors["message"] == ["This message was not shown to you."]
+    assert not ReadForm({"message": "1"}, shown=None).is_valid()  # nothing shown that the site remembers
+    assert not ReadForm({"message": "9" * 20}, shown=2**63 - 1).is_valid()
+    assert not ReadForm({}, shown=100).is_valid()
+
+
+def test_the_owner_mark_differs_between_people_and_is_not_their_id():
+    ana, bruno = get_user_model()(pk=1), get_user_model()(pk=2)
+
+    assert owner_mark(ana) == owner_mark(get_user_model()(pk=1))
+    assert owner_mark(ana) != owner_mark(bruno)
+    assert len(owner_mark(ana)) == 20 and owner_mark(ana).isalnum()
+
+
+def test_a_message_written_for_another_account_is_refused_as_such():
+    ana, bruno = owner_mark(get_user_model()(pk=1)), owner_mark(get_user_model()(pk=2))
+
+    assert MessageForm({"content": "hi", "owner": ana}, owner=ana).is_valid()
+    assert MessageForm({"content": "hi"}, owner=ana).is_valid()  # a page that does not say
+    refused = MessageForm({"content": "hi", "owner": bruno}, owner=ana)
+    assert not refused.is_valid()
+    assert refused.written_by_someone_else()
+    assert not MessageForm({"content": ""}, owner=ana).written_by_someone_else()
 
 
 @pytest.fixture

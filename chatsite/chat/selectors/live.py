@@ -4,15 +4,17 @@ by", the participants panel and topic, and the end of one's part (design: README
 The page says what it shows (PageState): the message marker, and the versions its typing line, "seen by" and
 panel come from. When all of them are current, the poll is idle: one cache round trip (live.snapshot), no
 query, no ACS call. Otherwise only what moved is looked at again, and the answer hands the page the versions
-its next poll sends.
+its next poll sends. The poll is a GET and changes nothing: what the person read is the page's POST
+(services.presence.receipt_send), bounded by newest_shown.
 """
 
 import dataclasses
 
+from django.core.cache import cache
+
 from ..actors import Actor
 from ..live import snapshot
-from ..live.cache import TYPING
-from ..services.presence import receipt_send
+from ..live.cache import TYPING, key
 from .membership import RECEIPTS_LIMIT, access
 from .messages import PollResult, background_reads, messages_poll
 from .presence import receipts_listing, receipts_listing_now, seen_text, typing_names
@@ -28,8 +30,6 @@ class PageState:
     typing: str = ""  # t: the typing version of its typing line; "" while it shows someone typing (that expires)
     own: str | None = None  # the newest of the person's own messages on the page: what "seen by" is about
     seen_for: str = ""  # o: the own message its "seen by" was made for
-    newest: str | None = None  # the newest message on the page, in view: what the person has seen
-    receipt_for: str = ""  # n: the newest message a read receipt is done for
 
 
 @dataclasses.dataclass(frozen=True)
@@ -45,7 +45,7 @@ class LiveUpdate:
     ended: str | None = None  # state.LEFT, REMOVED, DELETED: nothing else is sent
     messages: PollResult | None = None
     status: Status | None = None
-    next: dict = dataclasses.field(default_factory=dict)  # v, r, t, o, n for the next poll
+    next: dict = dataclasses.field(default_factory=dict)  # v, r, t, o for the next poll
 
 
 def thread_live(*, actor: Actor, thread_id: str, page: PageState) -> LiveUpdate | None:
@@ -58,7 +58,6 @@ def thread_live(*, actor: Actor, thread_id: str, page: PageState) -> LiveUpdate 
     status_idle = (
         page.roster == str(seen.roster_version)
         and page.typing == str(seen.typing_version)
-        and (not page.newest or page.newest == page.receipt_for)
         and (
             not page.own
             or page.own == page.seen_for
@@ -77,7 +76,7 @@ def thread_live(*, actor: Actor, thread_id: str, page: PageState) -> LiveUpdate 
     )
     if update is not None and update.ended is not None:
         return LiveUpdate(ended=update.ended)
-    following = {"v": page.roster, "r": page.receipts, "t": page.typing, "o": page.seen_for, "n": page.receipt_for}
+    following = {"v": page.roster, "r": page.receipts, "t": page.typing, "o": page.seen_for}
     status = None
     if not status_idle:
         status = _status(actor, thread_id, page, viewer, supported, following)
@@ -86,17 +85,23 @@ def thread_live(*, actor: Actor, thread_id: str, page: PageState) -> LiveUpdate 
     return LiveUpdate(messages=update, status=status, next=following)
 
 
+def newest_shown(*, thread_id: str, user_pk: int) -> int | None:
+    """The newest message id the site showed this person in this thread (services.presence.messages_shown), or
+    None when it remembers none: how far their page may mark the thread read."""
+    return cache.get(shown_key(thread_id, user_pk))
+
+
+def shown_key(thread_id: str, user_pk: int) -> str:
+    return key("shown", thread_id, user_pk)
+
+
 def _status(actor, thread_id, page, viewer, supported, following) -> Status:
-    """Typing, "seen by", the receipt for what the person sees, and whether the panel is drawn again; `following`
-    gets the versions the page's next poll sends."""
+    """Typing, "seen by" and whether the panel is drawn again; `following` gets the versions the page's next
+    poll sends."""
     roster = viewer.roster
     typing_version = TYPING.current(thread_id)  # before the names: a change in between is seen next time
     names = typing_names(actor=actor, thread_id=thread_id)
     following["t"] = "" if names else str(typing_version)
-    if page.newest and page.newest != page.receipt_for:
-        # The page polls only while it is in view: a receipt means the person saw the message.
-        done = receipt_send(actor=actor, thread_id=thread_id, message_id=page.newest, roster=roster)
-        following["n"] = page.newest if done else ""
     seen = ""
     if page.own:
         seen = seen_text(actor=actor, thread_id=thread_id, message_id=page.own, roster=roster)

@@ -5,10 +5,10 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import reswap, retarget, trigger_client_event
 
-from ..forms import AddPeopleForm
+from ..forms import AddPeopleForm, ParticipantForm
 from ..selectors.membership import member_roster, panel_context
 from ..services import membership
-from .policy import acs_error_policy, actor, htmx_redirect, login_required
+from .policy import acs_error_policy, actor, htmx_redirect, login_required, parsed
 from .templates import partial
 
 
@@ -48,7 +48,8 @@ def participants_add(request, thread_id):
 def participant_remove(request, thread_id):
     who = actor(request)
     member_roster(actor=who, thread_id=thread_id)
-    membership.participant_remove(actor=who, thread_id=thread_id, acs_user_id=request.POST.get("participant", ""))
+    someone = parsed(ParticipantForm, request.POST)["participant"]
+    membership.participant_remove(actor=who, thread_id=thread_id, acs_user_id=someone)
     if not request.htmx:
         return htmx_redirect(request, reverse("chat:thread_detail", args=[thread_id]))
     return trigger_client_event(_panel(request, thread_id), "chat:changed")

@@ -1,21 +1,20 @@
 """Messages on the thread page: the live poll (messages, typing, "seen by", the panel, the end of one's part),
 send, one message, edit, delete."""
 
-from datetime import date
-
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_htmx.http import trigger_client_event
+from django_htmx.http import reswap, trigger_client_event
 
-from ..forms import MessageForm, message_id_param
+from ..forms import MessageForm, PollForm, owner_mark
 from ..selectors.inbox import thread_header
 from ..selectors.live import PageState, thread_live
 from ..selectors.membership import gone_text, member_roster, panel_context
 from ..selectors.messages import message_get, own_message_get
 from ..services import messages
+from ..services.presence import messages_shown
 from ..timeline import day_of, poll_changes, poll_state, rows
-from .policy import acs_error_policy, actor, login_required
+from .policy import acs_error_policy, actor, login_required, parsed
 from .templates import partial
 
 
@@ -23,23 +22,17 @@ from .templates import partial
 @login_required
 @acs_error_policy
 def thread_poll(request, thread_id):
-    """The page's one poll, every few seconds while it is in view: 204 from the cache when nothing changed."""
-    params = request.GET
-    try:
-        marker = int(params["marker"])
-        seq = int(params.get("seq") or 0)
-        day = date.fromisoformat(params["day"]) if params.get("day") else None
-    except (KeyError, ValueError):
-        return HttpResponse(status=400)
+    """The page's one poll, every few seconds while it is in view: 204 from the cache when nothing changed.
+    A GET, so it changes nothing: reading is marked by the page's POST (views.presence.thread_read)."""
+    params = parsed(PollForm, request.GET)
+    marker, seq, day = params["marker"], params["seq"], params["day"]
     page = PageState(
         marker=marker,
-        roster=params.get("v", ""),
-        receipts=params.get("r", ""),
-        typing=params.get("t", ""),
-        own=message_id_param(params.get("own")),
-        seen_for=params.get("o", ""),
-        newest=message_id_param(params.get("newest")),
-        receipt_for=params.get("n", ""),
+        roster=params["v"],
+        receipts=params["r"],
+        typing=params["t"],
+        own=params["own"] or None,
+        seen_for=params["o"],
     )
     who = actor(request)
     live = thread_live(actor=who, thread_id=thread_id, page=page)
@@ -51,6 +44,8 @@ def thread_poll(request, thread_id):
     update = live.messages
     if update is not None:
         context["messages_changed"] = True
+        # What this answer shows bounds what the page may then mark read.
+        messages_shown(user_pk=who.user.pk, thread_id=thread_id, messages=update.messages)
         if update.resync:
             context["page"] = update.resync
             context["rows"] = rows(update.resync.messages, viewer_id=who.acs_user_id)
@@ -74,7 +69,9 @@ def thread_poll(request, thread_id):
 def message_send(request, thread_id):
     who = actor(request)
     member_roster(actor=who, thread_id=thread_id)
-    form = MessageForm(request.POST)
+    form = MessageForm(request.POST, owner=owner_mark(request.user))
+    if form.written_by_someone_else():
+        return _not_theirs(request, form)
     if not form.is_valid():
         return _composer(request, thread_id, form, status=422)
     client_id = form.cleaned_data["client_id"]
@@ -135,6 +132,15 @@ def _message(request, thread_id, message_id, *, focus=False, focus_composer=Fals
     [row] = rows([message], viewer_id=who.acs_user_id, previous_day=day_of(message))
     context = {"thread_id": thread_id, "row": row, "focus": focus, "focus_composer": focus_composer}
     return render(request, partial("message"), context)
+
+
+def _not_theirs(request, form):
+    """A message another account wrote on this browser (its page's outbox outlived a logout): not sent, and not
+    handed back either (static/js/thread.js drops it on 409), since the words are not this person's."""
+    [error] = form.errors["owner"]
+    if request.htmx:
+        return reswap(render(request, partial("banner-oob"), {"error": error}, status=409), "none")
+    return render(request, "chat/unavailable.html", {"error": error}, status=409)
 
 
 def _composer(request, thread_id, form, *, status=200, autofocus=False):

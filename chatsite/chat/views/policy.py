@@ -6,6 +6,7 @@ import logging
 from django.conf import settings
 from django.contrib.auth import decorators
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import BadRequest
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render, resolve_url
 from django.utils.translation import gettext as _
@@ -25,6 +26,8 @@ def acs_error_policy(view=None, *, quiet: bool = False):
     """Answer ACS trouble the same way everywhere; views raise AcsError and never catch it themselves.
 
     - Not found (or not one's thread): the site's 404 page.
+    - A parameter no page sends (`parsed`): an htmx request gets the banner (400) and nothing swapped, a
+      background one a bare 400, a full page the site's 400 page.
     - A background request (`quiet`: typing reports): 204, the page's next poll tries again; a
       refusal (no longer part of the chat) is a bare 403.
     - An htmx request: the banner, out of band, with the error's status and nothing else swapped, so whatever
@@ -39,6 +42,14 @@ def acs_error_policy(view=None, *, quiet: bool = False):
                 return view(request, *args, **kwargs)
             except AcsNotFound:
                 raise Http404 from None
+            except BadRequest:
+                if quiet:
+                    return reswap(HttpResponse(status=400), "none")  # the list's poll swaps the list otherwise
+                if request.htmx:
+                    message = _("This page sent something the site does not understand. Reload it to go on.")
+                    banner = render(request, partial("banner-oob"), {"error": message}, status=400)
+                    return reswap(banner, "none")
+                raise
             except AcsForbidden as error:
                 if quiet:
                     return HttpResponse(status=error.status)
@@ -103,6 +114,16 @@ def login_required(view):
 def htmx_redirect(request, url: str) -> HttpResponse:
     """htmx follows HX-Redirect with a full page load; a plain form post gets an ordinary redirect."""
     return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+
+
+def parsed(form_class, data, **kwargs) -> dict:
+    """The request's parameters as `form_class` cleans them; anything it refuses is a bad request (400, answered by
+    acs_error_policy), never a server error further in. Only for what a page sends by itself (pollers, links,
+    hidden fields): what a person types is answered by the field with the form again."""
+    form = form_class(data, **kwargs)
+    if not form.is_valid():
+        raise BadRequest(form.errors.as_text())
+    return form.cleaned_data
 
 
 def actor(request) -> Actor:

@@ -10,7 +10,16 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import trigger_client_event
 from django_ratelimit.core import is_ratelimited
 
-from ..forms import MessageForm, ThreadCreateForm, TopicForm
+from ..forms import (
+    InboxPollForm,
+    MessageForm,
+    OlderForm,
+    PeopleSearchForm,
+    ThreadCreateForm,
+    ThreadListForm,
+    TopicForm,
+    owner_mark,
+)
 from ..selectors.accounts import as_people, people_search
 from ..selectors.inbox import (
     direct_thread_with,
@@ -24,9 +33,10 @@ from ..selectors.inbox import (
 from ..selectors.membership import member_roster, panel_context
 from ..selectors.messages import older_messages, thread_page_opened
 from ..selectors.threads import thread_mirror_info
-from ..services import inbox, membership, threads
+from ..services import membership, threads
+from ..services.presence import messages_shown
 from ..timeline import day_of, poll_state, rows
-from .policy import acs_error_policy, actor, htmx_redirect, login_required
+from .policy import acs_error_policy, actor, htmx_redirect, login_required, parsed
 from .templates import partial
 
 # Searches of the people picker a person may make (django-ratelimit's notation): enough to type names, too few to
@@ -38,10 +48,11 @@ SEARCH_RATE = "30/m"
 @acs_error_policy
 def thread_list(request):
     who = actor(request)
-    if page := request.GET.get("page"):
+    owner = owner_mark(request.user)
+    if page := parsed(ThreadListForm, request.GET)["page"]:
         template = "chat/thread_list.html#thread-page" if request.htmx else "chat/thread_list.html"
-        return render(request, template, {"inbox": inbox_more(actor=who, page=page)})
-    return render(request, "chat/thread_list.html", {"inbox": inbox_page(actor=who)})
+        return render(request, template, {"inbox": inbox_more(actor=who, page=page), "owner": owner})
+    return render(request, "chat/thread_list.html", {"inbox": inbox_page(actor=who), "owner": owner})
 
 
 @require_GET
@@ -49,7 +60,7 @@ def thread_list(request):
 @acs_error_policy(quiet=True)
 def thread_list_poll(request):
     """Polled every few seconds by static/js/inbox.js: 204 from one cache read unless the person's threads changed."""
-    found = inbox_poll(user=request.user, version=request.GET.get("v"))
+    found = inbox_poll(user=request.user, version=parsed(InboxPollForm, request.GET)["v"])
     if found is None:
         return HttpResponse(status=204)
     return render(request, "chat/thread_list.html#inbox", {"inbox": found})
@@ -59,7 +70,7 @@ def thread_list_poll(request):
 @login_required
 @acs_error_policy
 def thread_create(request):
-    search = request.GET.get("q", "") if request.method == "GET" else ""
+    search = parsed(PeopleSearchForm, request.GET)["q"] if request.method == "GET" else ""
     form = ThreadCreateForm(request.POST or None, user=request.user, initial={"idempotency_token": uuid4()})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -97,10 +108,11 @@ def _people_picker(request, form, search: str) -> dict:
 @acs_error_policy
 def thread_detail(request, thread_id):
     who = actor(request)
-    older = request.GET.get("older")
+    params = parsed(OlderForm, request.GET)
+    older = params["older"]
     if older and request.htmx:
         page = older_messages(actor=who, thread_id=thread_id, older=older)
-        before_day = request.GET.get("before_day")
+        before_day = params["before_day"] and params["before_day"].isoformat()
         context = {
             "thread_id": thread_id,
             "page": page,
@@ -114,12 +126,13 @@ def thread_detail(request, thread_id):
     opened = thread_page_opened(actor=who, thread_id=thread_id)
     opened.thread.topic = thread_title(user=request.user, thread_id=thread_id, topic=opened.thread.topic)
     page = opened.page
-    # Where the "New messages" divider goes, from the mirror, before opening the thread marks it all read.
+    # Where the "New messages" divider goes, from the mirror. Opening the page (a GET) marks nothing read: the page
+    # says what the person saw with a POST (views.presence.thread_read), up to what this answer shows them.
     first_unread_id = first_unread(
         user=request.user, thread_id=thread_id, messages=page.messages, viewer_id=who.acs_user_id
     )
-    if page.messages:
-        inbox.thread_read(user_pk=request.user.pk, thread_id=thread_id, message_id=page.messages[-1].id)
+    messages_shown(user_pk=request.user.pk, thread_id=thread_id, messages=page.messages)
+    owner = owner_mark(request.user)
     context = {
         "first_unread_id": first_unread_id,
         "thread_id": thread_id,
@@ -127,12 +140,13 @@ def thread_detail(request, thread_id):
         "page": opened.page,
         "rows": rows(opened.page.messages, viewer_id=who.acs_user_id),
         "poll": poll_state(opened.marker, opened.page.messages),
-        "form": MessageForm(),
+        "form": MessageForm(initial={"owner": owner}),
+        "owner": owner,
         **panel_context(actor=who, thread_id=thread_id),
     }
-    # What the poll carries besides the marker: the panel's roster version; typing, "seen by" and the receipt
-    # are looked at on the first poll, which the page makes as it opens.
-    context["live"] = {"v": context["roster"].version, "r": "", "t": "", "o": "", "n": ""}
+    # What the poll carries besides the marker: the panel's roster version; typing and "seen by" are looked at on
+    # the first poll, which the page makes as it opens.
+    context["live"] = {"v": context["roster"].version, "r": "", "t": "", "o": ""}
     return render(request, "chat/thread_detail.html", context)
 
 
