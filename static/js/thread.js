@@ -267,8 +267,9 @@
           // Written while someone else was logged in here: not sent, and not this person's to see or retry.
           removeEntry(entry);
           showBanner(body);
-        } else if (response.status === 429) {
-          // Busy, not refused: the words wait in the outbox ("Sending…") and go out after the wait ACS asked for.
+        } else if (response.status === 429 || (response.status === 503 && response.headers.get("Retry-After"))) {
+          // Busy (429), or not yet confirmed by a slow ACS (503 naming a wait): not refused. The words wait in the
+          // outbox ("Sending…") and go out again, under the same client id, after the wait the site named.
           var seconds = parseInt(response.headers.get("Retry-After"), 10) || 1;  // the site always names it
           busyUntil = Date.now() + seconds * 1000;
           entry.state = "queued";

@@ -25,7 +25,7 @@ def test_a_send_confirmed_only_by_its_event_is_sent_on_retry_without_an_acs_call
     settings.ACS_EMULATOR_DELAY = 1.5  # every answer comes after the site gave up waiting
     try:
         first = ana.post(url, data, **HTMX)
-        assert first.status_code == 429  # unknown yet: the page keeps "Sending…" and asks again
+        assert first.status_code == 503  # unknown yet: the page keeps "Sending…" and asks again
         stored = wait_for(lambda: MessageSend.objects.exclude(message_id="").first(), what="the event")
         acs_calls.clear()
         again = ana.post(url, data, **HTMX)  # the page's outbox, after Retry-After, with ACS still slow

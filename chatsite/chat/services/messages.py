@@ -31,17 +31,16 @@ SEND_RETENTION = timedelta(days=2)
 PURGE_EVERY = 3600
 
 
-class SendUnconfirmed(AcsThrottled):
-    """ACS has not said yet whether it stored the message. Answered like ACS's own 429 (views/policy.py names the
-    wait in Retry-After): the page's outbox keeps the words as "Sending…" and sends them again with the same
-    client id after that wait (static/js/thread.js), and the retry finds the message or sends it, once."""
+class SendUnconfirmed(AcsUnavailable):
+    """ACS has not said yet whether it stored the message: 503 with the wait in Retry-After (views/policy.py). The
+    page's outbox keeps the words as "Sending…" and sends them again with the same client id after that wait
+    (static/js/thread.js), and the retry finds the message or sends it, once."""
 
     message = _(
         "The chat service has not confirmed your message yet. Send it again in a moment: it will not be sent twice."
     )
 
-    def __init__(self):
-        super().__init__(retry_after=UNCONFIRMED_RETRY_AFTER)
+    retry_after = UNCONFIRMED_RETRY_AFTER
 
 
 def message_send(*, actor: Actor, thread_id: str, content: str, client_id: str | None = None) -> str:

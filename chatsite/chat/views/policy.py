@@ -69,9 +69,9 @@ def _shown(request, error: AcsError) -> HttpResponse:
         response = reswap(render(request, partial("banner-oob"), {"error": error.message}, status=error.status), "none")
     else:
         response = render(request, "chat/unavailable.html", {"error": error.message}, status=error.status)
-    if isinstance(error, AcsThrottled):
+    if isinstance(error, AcsThrottled) or getattr(error, "retry_after", None):
         # The page's outbox waits this long and sends again (static/js/thread.js); ACS's windows are 10 s.
-        response["Retry-After"] = str(error.retry_after or THROTTLED_RETRY_AFTER)
+        response["Retry-After"] = str(getattr(error, "retry_after", None) or THROTTLED_RETRY_AFTER)
     return response
 
 
