@@ -15,9 +15,9 @@ CHAT_API_VERSIONS = ("2025-03-15", "2024-03-07", "2023-11-07", "2021-09-07", "20
 # The preview generation (chat SDK 1.0.0b4): identifiers are bare strings (`id`, `senderId`, `createdBy`,
 # `initiator`), errors of partial success come under `errors`, and a participant is removed with DELETE.
 PREVIEW3 = "2020-11-01-preview3"
-# Message metadata exists from this version on; thread and participant metadata and the thread retention
-# policy from the next.
-MESSAGE_METADATA_VERSION = "2023-11-07"
+# Message metadata exists from this version on (its spec has it on send, get, list and update); thread and
+# participant metadata and the thread retention policy from 2025-03-15.
+MESSAGE_METADATA_VERSION = "2021-09-07"
 THREAD_METADATA_VERSION = "2025-03-15"
 IDENTITY_API_VERSIONS = ("2023-10-01", "2022-10-01", "2022-06-01", "2021-03-07")
 

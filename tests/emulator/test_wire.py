@@ -191,13 +191,31 @@ def test_api_version_2025_03_15_reads_and_writes_thread_metadata_and_retention(a
     assert "metadata" not in alice.raw("GET", path).json()
 
 
-def test_message_metadata_exists_from_2023_11_07_only(alice, thread_id):
+def test_message_metadata_exists_from_2021_09_07_and_is_kept_whatever_version_writes_or_reads_it(alice, thread_id):
+    """The 2021-09-07 spec has message metadata on send, get, list and update; 2021-03-07 and preview3 have none,
+    so they neither show it nor lose it."""
     path = thread_path(thread_id, "messages")
+    merge = {"Content-Type": "application/merge-patch+json"}
     old = alice.raw("POST", path, api_version="2021-09-07", json={"content": "a", "metadata": {"k": "v"}}).json()["id"]
-    new = alice.raw("POST", path, api_version="2023-11-07", json={"content": "b", "metadata": {"k": "v"}}).json()["id"]
-    assert "metadata" not in alice.raw("GET", f"{path}/{old}").json()  # ignored when sent with 2021-09-07
-    assert alice.raw("GET", f"{path}/{new}").json()["metadata"] == {"k": "v"}
-    assert "metadata" not in alice.raw("GET", f"{path}/{new}", api_version="2021-03-07").json()
+    new = alice.raw("POST", path, api_version="2024-03-07", json={"content": "b", "metadata": {"k": "v"}}).json()["id"]
+    for version in ("2021-09-07", "2023-11-07", "2024-03-07", "2025-03-15"):
+        assert alice.raw("GET", f"{path}/{old}", api_version=version).json()["metadata"] == {"k": "v"}, version
+        assert alice.raw("GET", f"{path}/{new}", api_version=version).json()["metadata"] == {"k": "v"}, version
+        listed = {m["id"]: m.get("metadata") for m in alice.raw("GET", path, api_version=version).json()["value"]}
+        assert listed[old] == listed[new] == {"k": "v"}, version
+
+    # An edit at 2021-09-07 merges into metadata written at a newer version.
+    edited = alice.raw("PATCH", f"{path}/{new}", api_version="2021-09-07", json={"metadata": {"k": None, "x": "y"}},
+                       headers=merge)
+    assert edited.status_code == 204
+    assert alice.raw("GET", f"{path}/{new}").json()["metadata"] == {"x": "y"}
+
+    # Versions without metadata neither show it nor drop it when they edit the message.
+    for version in ("2021-03-07", "2020-11-01-preview3"):
+        assert "metadata" not in alice.raw("GET", f"{path}/{old}", api_version=version).json(), version
+    assert alice.raw("PATCH", f"{path}/{old}", api_version="2021-03-07", json={"content": "a2", "metadata": {"k": "w"}},
+                     headers=merge).status_code == 204
+    assert alice.raw("GET", f"{path}/{old}", api_version="2021-09-07").json()["metadata"] == {"k": "v"}
 
 
 def test_preview3_shapes_and_delete_route(alice, bob, member, thread_id):  # noqa: F811
