@@ -22,6 +22,8 @@ THREAD_METADATA_VERSION = "2025-03-15"
 IDENTITY_API_VERSIONS = ("2023-10-01", "2022-10-01", "2022-06-01", "2021-03-07")
 
 JSON_CONTENT_TYPE = "application/json; charset=utf-8"
+# What ACS sends on every answer (the SDK team's recordings, 2021-2022).
+STRICT_TRANSPORT_SECURITY = "max-age=2592000"
 # GUESS (docs/wire.md): ACS's exact limits are undocumented; these are far above any valid request
 # (a 28 KB message, 200 participants) and well below what would tie up the emulator.
 MAX_BODY_BYTES = 1024 * 1024
@@ -113,7 +115,10 @@ def endpoint(*, methods: dict, versions: tuple[str, ...]):
         handler = methods.get(request.method)
         try:
             if handler is None:
-                raise AcsError(405, "MethodNotAllowed", f"The {request.method} method is not allowed here.")
+                allowed = {"Allow": ", ".join(methods)}  # RFC 9110: a 405 names the methods the resource has
+                raise AcsError(
+                    405, "MethodNotAllowed", f"The {request.method} method is not allowed here.", headers=allowed
+                )
             check_api_version(request, versions)
             _check_body_size(request)
             response = handler(request, **kwargs)

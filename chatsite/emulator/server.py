@@ -11,6 +11,7 @@ import socket
 import ssl
 import sys
 import threading
+import time
 from pathlib import Path
 
 from django.conf import settings
@@ -48,11 +49,15 @@ class EmulatorHandler(WSGIHandler):
         return response
 
     def get_response(self, request):
+        started = time.perf_counter()
         request.urlconf = URLCONF
         response = super().get_response(request)
         # Without it the HTTP/1.1 server closes the connection after each answer (no keep-alive).
         response["Content-Length"] = str(len(response.content))
-        response["MS-CV"] = api.correlation_vector()  # on every answer, unknown routes and 500s included
+        # On every answer, unknown routes and 500s included, as the SDK team's recordings of ACS show them.
+        response["MS-CV"] = api.correlation_vector()
+        response["Strict-Transport-Security"] = api.STRICT_TRANSPORT_SECURITY
+        response["X-Processing-Time"] = f"{round((time.perf_counter() - started) * 1000)}ms"
         return response
 
 

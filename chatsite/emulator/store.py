@@ -254,17 +254,13 @@ def thread_create(
         return existing, []
     try:
         with _write():
-            thread, invalid = _thread_create(creator, topic, participants, repeatability_id)
-            if metadata or retention_policy:
-                thread.metadata, thread.retention_policy = metadata or None, retention_policy
-                thread.save(update_fields=["metadata", "retention_policy"])
-            return thread, invalid
+            return _thread_create(creator, topic, participants, repeatability_id, metadata, retention_policy)
     except IntegrityError:
         # A concurrent request with the same repeatability id won the race: answer with its thread.
         return Thread.objects.get(created_by=creator, repeatability_request_id=repeatability_id), []
 
 
-def _thread_create(creator, topic, participants, repeatability_id):
+def _thread_create(creator, topic, participants, repeatability_id, metadata, retention_policy):
     participants = _dedupe(participants)
     creator_entry = next((p for p in participants if p.user_id == creator), NewParticipant(creator))
     others, invalid = _split_unknown([p for p in participants if p.user_id != creator])
@@ -280,6 +276,8 @@ def _thread_create(creator, topic, participants, repeatability_id):
         created_by=creator,
         repeatability_request_id=repeatability_id,
         updated_on=now,
+        metadata={k: v for k, v in (metadata or {}).items() if v is not None} or None,
+        retention_policy=retention_policy,
     )
     Participant.objects.bulk_create(
         Participant(
@@ -323,19 +321,27 @@ def thread_update(
     *, user: str, thread_id: str, topic: str | None, metadata: dict | None, retention_policy: dict | None
 ) -> None:
     """Merge-patch of topic, metadata (a null value removes a key) and retention policy; only a topic
-    writes a system message. `{}` changes nothing but still needs access."""
+    writes a system message. A topic or a metadata change publishes ChatThreadPropertiesUpdated.
+    `{}` changes nothing but still needs access."""
     thread, _ = _access(thread_id, user, active=True, lock=True)
+    metadata_changed = False
     if metadata is not None:
         merged = {**(thread.metadata or {}), **metadata}
-        thread.metadata = {k: v for k, v in merged.items() if v is not None} or None
+        merged = {k: v for k, v in merged.items() if v is not None} or None
+        metadata_changed, thread.metadata = merged != thread.metadata, merged
     if retention_policy is not None:
         thread.retention_policy = None if retention_policy.get("kind") == "none" else retention_policy
     if topic is not None:
         thread.topic = topic
     thread.save(update_fields=["topic", "metadata", "retention_policy"])
     if topic is not None:
-        _topic_message(thread, user)
-        events.publish("topic_updated", thread=thread, by=user)
+        version = _topic_message(thread, user).message_id
+    elif metadata_changed:
+        version = _next_message_id(thread)  # the change's epoch ms, in the thread's id sequence
+        thread.save(update_fields=["last_message_id"])
+    else:
+        return
+    events.publish("properties_updated", thread=thread, by=user, version=version)
 
 
 @_writes
@@ -423,7 +429,7 @@ def _own_message(user: str, thread_id: str, message_id: str) -> tuple[Thread, Me
     thread, participant = _access(thread_id, user, active=True, lock=True)
     message = _visible_message(thread, participant, message_id, lock=True)
     if message.sender_id != user:
-        raise forbidden("Only the sender can update or delete a message.")
+        raise forbidden(("NotSender", "Only the sender can update or delete a message."))
     return thread, message
 
 

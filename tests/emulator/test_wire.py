@@ -1,10 +1,12 @@
 """What a client sees on the wire beyond the SDK's models: links, headers, dates, limits, latency."""
 
 import json
+import re
 from datetime import UTC, datetime
 from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
+import requests
 from azure.communication.chat import ChatParticipant
 from azure.core.exceptions import ServiceResponseError
 from azure.core.rest import HttpRequest
@@ -106,6 +108,9 @@ def test_answers_carry_acs_headers_and_none_of_the_sites(alice, thread_id):
     assert (unknown.status_code, unknown.json()["error"]["code"]) == (404, "NotFound")
     for response in (got, sent, deleted, unknown):
         assert len(response.headers["MS-CV"].split(".")[0]) == 22
+        # As the SDK team's recordings of ACS show on every answer.
+        assert response.headers["Strict-Transport-Security"] == "max-age=2592000"
+        assert re.fullmatch(r"\d+ms", response.headers["X-Processing-Time"]), response.headers["X-Processing-Time"]
         for header in ("Server", "Vary", "Content-Language", "X-Frame-Options", "X-Content-Type-Options",
                        "Referrer-Policy", "Cross-Origin-Opener-Policy", "Set-Cookie"):
             assert header not in response.headers, header
@@ -113,6 +118,77 @@ def test_answers_carry_acs_headers_and_none_of_the_sites(alice, thread_id):
     assert (sent.status_code, deleted.status_code) == (200, 204)
     assert "Content-Type" not in sent.headers and "Content-Type" not in deleted.headers
     assert got.headers["MS-CV"] != sent.headers["MS-CV"]
+
+
+@pytest.mark.parametrize(
+    ("method", "suffix", "allowed"),
+    [("PUT", "", "GET, PATCH, DELETE"), ("DELETE", "messages", "POST, GET"), ("GET", "typing", "POST")],
+)
+def test_a_method_the_route_lacks_is_405_with_allow(alice, thread_id, method, suffix, allowed):
+    response = alice.raw(method, thread_path(thread_id, suffix), json={} if method == "PUT" else None)
+    assert response.status_code == 405
+    assert response.headers["Allow"] == allowed
+    assert response.json()["error"]["code"] == "MethodNotAllowed"
+
+
+SPEC_401 = {"code": "Unauthorized", "message": "Request is not authorized."}
+SPEC_403 = {"code": "Forbidden", "message": "User is not allowed to perform specified action."}
+
+
+def spec_part(response) -> dict:
+    """The error as the spec examples show it (the emulator adds its reason in innererror)."""
+    error = response.json()["error"]
+    return {"code": error["code"], "message": error["message"]}
+
+
+@pytest.mark.parametrize("authorization", [None, "Bearer not-a-token", "Basic abc"])
+def test_401_is_worded_as_the_spec_examples(emulator, thread_id, authorization):
+    headers = {"Authorization": authorization} if authorization else {}
+    response = requests.get(
+        f"{emulator.endpoint}{thread_path(thread_id)}?api-version=2024-03-07",
+        headers=headers,
+        verify=str(emulator.ca_cert),
+        timeout=10,
+    )
+    assert response.status_code == 401
+    assert spec_part(response) == SPEC_401
+    assert response.json()["error"]["innererror"]["code"] in ("MissingToken", "InvalidToken")
+
+
+def test_403_is_worded_as_the_spec_examples(alice, bob, member, thread_id):  # noqa: F811
+    message_id = alice.thread(thread_id).send_message("mine").id
+    outsider = member()
+    reader = member(scopes=("chat.join",))
+    alice.thread(thread_id).add_participants([ChatParticipant(identifier=reader.user)])
+
+    not_a_participant = outsider.raw("GET", thread_path(thread_id))
+    not_the_sender = bob.raw("PATCH", thread_path(thread_id, f"messages/{message_id}"), json={"content": "x"},
+                             headers={"Content-Type": "application/merge-patch+json"})
+    scope = reader.raw("DELETE", thread_path(thread_id))
+
+    for response in (not_a_participant, not_the_sender, scope):
+        assert response.status_code == 403
+        assert spec_part(response) == SPEC_403
+    assert "innererror" not in not_a_participant.json()["error"]  # exactly the example
+    assert not_the_sender.json()["error"]["innererror"]["code"] == "NotSender"
+    assert scope.json()["error"]["innererror"]["code"] == "ScopeNotAllowed"
+
+
+def test_participant_added_system_messages_carry_what_acs_recorded(alice, bob, member, thread_id):  # noqa: F811
+    """The SDK team's recordings of ACS (JS SDK, 2021-2022) show each entry of content.participants[] as
+    {communicationIdentifier, shareHistoryTime}, the epoch when unset; the spec example leaves out
+    shareHistoryTime. A display name given to the participant is kept beside them (GUESS: no recording gives one)."""
+    carol = member()
+    alice.thread(thread_id).add_participants([ChatParticipant(identifier=carol.user)])
+    messages = alice.raw("GET", thread_path(thread_id, "messages")).json()["value"]
+    created, added = [m["content"]["participants"] for m in messages if m["type"] == "participantAdded"][::-1]
+
+    assert added == [{"communicationIdentifier": {"rawId": carol.id, "communicationUser": {"id": carol.id}},
+                      "shareHistoryTime": "1970-01-01T00:00:00Z"}]
+    by_id = {p["communicationIdentifier"]["rawId"]: p for p in created}
+    assert set(by_id[alice.id]) == {"communicationIdentifier", "shareHistoryTime"}
+    assert by_id[bob.id]["displayName"] == "Bob"
+    assert set(by_id[bob.id]) == {"communicationIdentifier", "displayName", "shareHistoryTime"}
 
 
 def test_a_deeply_nested_body_is_400(alice, thread_id):
