@@ -124,7 +124,7 @@ def endpoint(*, methods: dict, versions: tuple[str, ...]):
             response = handler(request, **kwargs)
         except AcsError as error:
             response = error.response()
-        request_id = request.headers.get("x-ms-client-request-id")
+        request_id = request.META.get("HTTP_X_MS_CLIENT_REQUEST_ID")  # not request.headers: it copies every header
         if request_id:
             response["x-ms-client-request-id"] = request_id
         response["api-supported-versions"] = ", ".join(versions)

@@ -109,15 +109,49 @@ def _member(thread: Thread, user_id: str, *, active: bool) -> Participant:
 
 def _access(thread_id: str, user_id: str, *, active: bool, lock: bool = False) -> tuple[Thread, Participant]:
     """The thread (locked for a write when `lock`) and the caller's participation in one query; 404 / 403 as
-    _thread and _member."""
-    query = Participant.objects.select_related("thread")
-    if lock:
-        query = query.select_for_update(of=("thread",))
-    participant = query.filter(thread_id=thread_id, thread__deleted_on__isnull=True, user_id=user_id).first()
-    if participant is None or (active and not participant.is_active) or _retention_expired(participant.thread):
+    _thread and _member. Every chat call starts here, so the query is written once in SQL (the ORM spent more
+    time building it than the database answering it)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_access_sql(connection.vendor, lock), [thread_id, user_id])
+        row = cursor.fetchone()
+    if row is not None:
+        thread = _from_row(Thread, _THREAD_FIELDS, row[: len(_THREAD_FIELDS)])
+        participant = _from_row(Participant, _PARTICIPANT_FIELDS, row[len(_THREAD_FIELDS) :])
+        participant.thread = thread
+    if row is None or (active and not participant.is_active) or _retention_expired(thread):
         _thread(thread_id)  # only on the error path: 404 for a missing thread, else 403
         raise forbidden()
-    return participant.thread, participant
+    return thread, participant
+
+
+_THREAD_FIELDS = tuple(Thread._meta.concrete_fields)
+_PARTICIPANT_FIELDS = tuple(Participant._meta.concrete_fields)
+
+
+@functools.cache
+def _access_sql(vendor: str, lock: bool) -> str:
+    quote = connection.ops.quote_name
+    t, p = Thread._meta.db_table, Participant._meta.db_table
+    columns = [f"{t}.{quote(f.column)}" for f in _THREAD_FIELDS]
+    columns += [f"{p}.{quote(f.column)}" for f in _PARTICIPANT_FIELDS]
+    # SQLite has no row locks: its writers are serialised by _write (one writer, BEGIN IMMEDIATE).
+    lock_clause = f" FOR UPDATE OF {t}" if lock and vendor != "sqlite" else ""
+    return (
+        f"SELECT {', '.join(columns)} FROM {p} JOIN {t} ON {t}.id = {p}.thread_id"  # noqa: S608 - names only
+        f" WHERE {p}.thread_id = %s AND {p}.user_id = %s AND {t}.deleted_on IS NULL{lock_clause}"
+    )
+
+
+def _from_row(model, fields, values):
+    """A model instance from a row of `fields` as the database returned them (SQLite: text times, JSON text)."""
+    converted = []
+    for field, value in zip(fields, values, strict=True):
+        if value is not None and field.get_internal_type() == "DateTimeField":
+            value = _from_db_time(value)
+        elif value is not None and field.get_internal_type() == "JSONField":
+            value = _from_db_json(value)
+        converted.append(value)
+    return model.from_db(connection.alias, [f.attname for f in fields], converted)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -480,17 +514,31 @@ def _from_db_json(value):
 
 
 def _parse_message_id(message_id: str) -> int:
-    if not message_id.isdigit():
+    # Beyond a 64-bit column's range no message can have it (and the database would refuse the query).
+    if not (message_id.isascii() and message_id.isdigit()) or int(message_id) >= 2**63:
         raise not_found(f"Message {message_id} was not found.")
     return int(message_id)
 
 
 def _visible_message(thread: Thread, participant: Participant, message_id: str, *, lock=False) -> Message:
-    query = Message.objects.select_for_update() if lock else Message.objects
-    message = query.filter(thread=thread, message_id=_parse_message_id(message_id)).first()
+    with connection.cursor() as cursor:
+        cursor.execute(_message_sql(connection.vendor, lock), [thread.id, _parse_message_id(message_id)])
+        row = cursor.fetchone()
+    message = _from_row(Message, _MESSAGE_FIELDS, row) if row is not None else None
     if message is None or message.sequence_id not in _window(thread, participant):
         raise not_found(f"Message {message_id} was not found.")
     return message
+
+
+_MESSAGE_FIELDS = tuple(Message._meta.concrete_fields)
+
+
+@functools.cache
+def _message_sql(vendor: str, lock: bool) -> str:
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in _MESSAGE_FIELDS)
+    lock_clause = " FOR UPDATE" if lock and vendor != "sqlite" else ""
+    table = Message._meta.db_table
+    return f"SELECT {columns} FROM {table} WHERE thread_id = %s AND message_id = %s{lock_clause}"  # noqa: S608
 
 
 def message_get(*, user: str, thread_id: str, message_id: str) -> Message:

@@ -314,3 +314,11 @@ def test_preview3_shapes_and_delete_route(alice, bob, member, thread_id):  # noq
     assert alice.raw("DELETE", route).status_code == 400  # that route is preview3's only (UnsupportedApiVersion)
     listed = alice.raw("GET", thread_path(thread_id, "participants"), api_version=v).json()["value"]
     assert {p["id"] for p in listed} == {alice.id, bob.id}
+
+
+@pytest.mark.parametrize("message_id", ["99999999999999999999999", "9223372036854775808", "\u00b2", "12a"])
+def test_a_message_id_no_message_can_have_is_404(alice, thread_id, message_id):
+    for method in ("GET", "DELETE"):
+        response = alice.raw(method, thread_path(thread_id, f"messages/{quote(message_id, safe='')}"))
+        assert response.status_code == 404, (method, response.text())
+        assert response.json()["error"]["code"] == "NotFound"
