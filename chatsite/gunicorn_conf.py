@@ -27,3 +27,6 @@ max_requests = 100_000
 max_requests_jitter = 10_000
 accesslog = "-"
 errorlog = "-"
+# Event Grid's deliveries carry the webhook's secret in the query (?secret=…): the access log shows it as [redacted].
+# A dotted path, resolved once gunicorn has put the project on sys.path.
+logger_class = "chatsite.gunicorn_logger.RedactingLogger"

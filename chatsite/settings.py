@@ -7,7 +7,6 @@ Two modes, chosen by CHATSITE_ENV:
   every missing or malformed variable.
 """
 
-import hashlib
 import os
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -18,6 +17,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
+from chatsite import local_secrets
 from chatsite.acs import connection_string
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -173,11 +173,13 @@ def strong_secret(key):
     return not PRODUCTION or (len(key) >= 50 and len(set(key)) >= 5 and not key.startswith("django-insecure-"))
 
 
+# Unset outside production: a random key made once for this install and kept in VAR_DIR (local_secrets.py). Never a
+# key written here: anyone could sign sessions and the site's links with a public one.
 SECRET_KEY = env.str(
     "SECRET_KEY",
     required_in_production(None),
     validate=rule(strong_secret, "must be a random value of at least 50 characters"),
-) or "django-insecure-local-only-chatsite-key"  # noqa: S105 - local default, refused in production
+) or (None if PRODUCTION else local_secrets.kept_secret(VAR_DIR, "secret_key", variable="SECRET_KEY"))
 
 ALLOWED_HOSTS = env.csv("ALLOWED_HOSTS", required_in_production(["localhost", "127.0.0.1", "[::1]"]))
 # Only needed when a proxy in front changes the origin the browser sees (scheme://host[:port]).
@@ -376,7 +378,9 @@ ACS_TIMEOUT = env.whole_number("ACS_TIMEOUT", 10, minimum=1)
 # /events/acs/; the embedded emulator subscribes the site by itself) or "poll" (open pages read ACS now and then).
 ACS_EVENTS = env.choice("ACS_EVENTS", "poll" if ACS_CONNECTION_STRING else "eventgrid", ("eventgrid", "poll"))
 # Secret(s) Event Grid deliveries must carry (?secret=… in the subscription's URL); comma-separated to rotate.
-# Locally derived from SECRET_KEY; required in production with ACS_EVENTS=eventgrid (32+ random characters).
+# Required in production with ACS_EVENTS=eventgrid (32+ random characters). Unset locally with Event Grid: random,
+# made once and kept in VAR_DIR like SECRET_KEY (the embedded emulator's subscription reads it from here, through
+# events/auth.py). Unset otherwise: none, and the webhook refuses every delivery.
 EVENTGRID_SECRET = env.str(
     "EVENTGRID_SECRET",
     required_in_production(None) if ACS_EVENTS == "eventgrid" else None,
@@ -384,7 +388,9 @@ EVENTGRID_SECRET = env.str(
         lambda value: all(len(part.strip()) >= 32 for part in value.split(",")),
         "must be random values of at least 32 characters each",
     ),
-) or hashlib.sha256(f"eventgrid:{SECRET_KEY}".encode()).hexdigest()
+)
+if not EVENTGRID_SECRET and ACS_EVENTS == "eventgrid" and not PRODUCTION:
+    EVENTGRID_SECRET = local_secrets.kept_secret(VAR_DIR, "eventgrid_secret", variable="EVENTGRID_SECRET")
 
 # --- The embedded emulator ----------------------------------------------------------------------------
 # ACS's rate limits (LIMITS.md) are enforced by default so the site is built against them.
@@ -406,11 +412,26 @@ LOG_LEVEL = (
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # Credentials in URLs (Event Grid's ?secret=… above all) are written as [redacted] (chatsite/redaction.py).
+    "filters": {"redact": {"()": "chatsite.redaction.RedactUrlSecrets"}},
+    "formatters": {
+        # Django's own for runserver's request lines, defined again because its logger is configured again here.
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        },
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["redact"]},
+        "django.server": {"class": "logging.StreamHandler", "formatter": "django.server", "filters": ["redact"]},
+    },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         # azure-core logs request headers at DEBUG; keep it quiet so no token can reach a log line.
         "azure": {"level": "WARNING"},
+        # runserver's access log: every request line, queries included.
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
     },
 }
 

@@ -22,6 +22,9 @@ from . import config
 from .signals import acs_request
 
 CONNECT_TIMEOUT = 3
+# A short look that must not hold a person's page for another full ACS_TIMEOUT (finding a send whose answer was
+# late): its own read timeout, and no retry, since the page asks again.
+LOOKUP_TIMEOUT = 3
 # Longest wait honoured from a Retry-After header before the one retry.
 MAX_RETRY_AFTER = 1.0
 
@@ -69,6 +72,16 @@ def _options(acs: config.AcsConfig) -> dict:
         "transport": _transport(acs),
         "retry_policy": _ShortRetryPolicy(retry_total=1, retry_backoff_factor=0.2, retry_backoff_max=1),
         "per_retry_policies": [_CountingPolicy()],
+    }
+
+
+def lookup_options() -> dict:
+    """Per-call options for a short look (`client.list_messages(..., **lookup_options())`): azure-core applies
+    them to that call only, over the same transport and session."""
+    return {
+        "connection_timeout": min(CONNECT_TIMEOUT, LOOKUP_TIMEOUT),
+        "read_timeout": LOOKUP_TIMEOUT,
+        "retry_total": 0,
     }
 
 

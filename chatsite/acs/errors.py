@@ -77,6 +77,13 @@ class AcsRejected(AcsError):
     status = 400
 
 
+class AcsBadContinuation(AcsRejected):
+    """A "more" link that is not one of ACS's continuations (out of date, or forged): never followed."""
+
+    message = _("This link is out of date. Reload the page to go on.")
+    status = 400
+
+
 def translate(error: AzureError) -> AcsError:
     status = getattr(error, "status_code", None)
     code = getattr(getattr(error, "error", None), "code", None)

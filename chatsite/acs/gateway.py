@@ -12,6 +12,7 @@ from datetime import datetime
 from azure.communication.chat import ChatParticipant, CommunicationUserIdentifier
 
 from . import clients, identities
+from .continuation import THREADS_PATH, continuation_of, messages_path, next_link
 from .errors import AcsUnauthorized, acs_errors
 from .records import Member, Message, Page, Receipt, Refused, ThreadItem, ThreadProperties
 
@@ -41,9 +42,12 @@ class Gateway:
         return ThreadProperties(thread.id, thread.topic or topic, _raw_id(thread.created_by))
 
     def threads_list(self, *, page_size: int, continuation: str | None = None) -> Page[ThreadItem]:
+        """One page of the identity's threads; `continuation` is a page's opaque continuation (continuation.py)."""
+        start = next_link(THREADS_PATH, continuation)
+
         def read(client):
-            pages = client.list_chat_threads(results_per_page=page_size).by_page(continuation_token=continuation)
-            return list(next(pages, [])), pages.continuation_token
+            pages = client.list_chat_threads(results_per_page=page_size).by_page(continuation_token=start)
+            return list(next(pages, [])), continuation_of(pages.continuation_token)
 
         items, link = self._chat(read)
         threads = [ThreadItem(i.id, i.topic or "", i.last_message_received_on, i.deleted_on) for i in items]
@@ -69,17 +73,28 @@ class Gateway:
         continuation: str | None = None,
         start_time: datetime | None = None,
     ) -> Page[Message]:
-        """One page of messages, newest first as ACS lists them."""
+        """One page of messages, newest first as ACS lists them; `continuation` as for threads_list."""
+        start = next_link(messages_path(thread_id), continuation)
 
         def read(client):
             kwargs = {"results_per_page": page_size}
             if start_time is not None:
                 kwargs["start_time"] = start_time
-            pages = client.list_messages(**kwargs).by_page(continuation_token=continuation)
-            return list(next(pages, [])), pages.continuation_token
+            pages = client.list_messages(**kwargs).by_page(continuation_token=start)
+            return list(next(pages, [])), continuation_of(pages.continuation_token)
 
         items, link = self._thread(thread_id, read)
         return Page([_message(m) for m in items], link)
+
+    def messages_glance(self, thread_id: str, *, count: int) -> list[Message]:
+        """The newest `count` messages in one short look (clients.LOOKUP_TIMEOUT, no retry): for finding a write
+        whose answer was late without holding the page for another full timeout."""
+
+        def read(client):
+            pages = client.list_messages(results_per_page=count, **clients.lookup_options()).by_page()
+            return list(next(pages, []))
+
+        return [_message(m) for m in self._thread(thread_id, read)]
 
     def message_get(self, thread_id: str, message_id: str) -> Message:
         return _message(self._thread(thread_id, lambda client: client.get_message(message_id)))

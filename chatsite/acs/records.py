@@ -61,4 +61,4 @@ class Receipt:
 @dataclasses.dataclass(frozen=True)
 class Page[T]:
     items: list[T]
-    continuation: str | None  # ACS's link to the next page, None on the last
+    continuation: str | None  # the opaque part of ACS's link to the next page (continuation.py), None on the last

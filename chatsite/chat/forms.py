@@ -74,11 +74,10 @@ class ThreadCreateForm(forms.Form):
     # Rendered once per form: submitting the same form twice creates one thread in ACS.
     idempotency_token = forms.UUIDField(widget=forms.HiddenInput)
 
-    def __init__(self, *args, user, search: str = "", **kwargs):
+    def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        matchable = _may_match(search)
-        people = people_choices(exclude=user, search=search if matchable else "")
-        self.fields["participants"].queryset = people if matchable else people.none()
+        # Anyone may be chosen; the page lists them a search at a time (selectors.accounts.people_search).
+        self.fields["participants"].queryset = people_choices(exclude=user)
 
     def clean(self):
         cleaned = super().clean()
@@ -88,16 +87,6 @@ class ThreadCreateForm(forms.Form):
         if people and not cleaned.get("topic") and not cleaned["direct"]:
             self.add_error("topic", _("Give a chat with several people a topic."))
         return cleaned
-
-
-# Longer than any username (150) or display name: a longer search finds nobody, and is not sent to the database
-# (SQLite refuses a LIKE pattern over 50 KB).
-SEARCH_MAX_LENGTH = 150
-
-
-def _may_match(search: str) -> bool:
-    """Whether a people search can find anyone: no name is longer, or has a NUL (which PostgreSQL refuses)."""
-    return len(search) <= SEARCH_MAX_LENGTH and "\x00" not in search
 
 
 class MessageForm(forms.Form):

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 DISPLAY_NAME_MAX_LENGTH = 80
@@ -85,3 +86,31 @@ class InboxEntry(models.Model):
 
     def __str__(self):
         return f"{self.user} in {self.thread}"
+
+
+class MessageSend(models.Model):
+    """One message a person (or the service identity) sent, by the composer's client id: a retry after a late or
+    lost answer finds it here and never sends twice, whatever the cache lost. Keyed by the sender, so someone else's
+    client id never stands in for one's own message. Rows older than services.messages.SEND_RETENTION are purged.
+    """
+
+    thread_id = models.CharField(_("ACS thread id"), max_length=255)
+    sender_id = models.CharField(_("sender's ACS id"), max_length=255)
+    client_id = models.CharField(_("client id"), max_length=64)
+    # Empty until ACS's answer (or a lookup) confirmed the message.
+    message_id = models.CharField(_("ACS message id"), max_length=64, blank=True)
+    # When the latest send of these words went out to ACS, and whether it is still on its way (its request not
+    # ended): while it is, a retry waits for its outcome instead of sending again.
+    sent_at = models.DateTimeField(_("sent at"), default=timezone.now)
+    in_flight = models.BooleanField(_("on its way"), default=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("message send")
+        verbose_name_plural = _("message sends")
+        constraints = [
+            models.UniqueConstraint(fields=["thread_id", "sender_id", "client_id"], name="chat_message_send_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.client_id} in {self.thread_id}"

@@ -5,6 +5,10 @@ sends with every request, handshakes included, and hides when the subscription i
 subscription sets a delivery header, in `X-Events-Secret`. Several comma-separated secrets are accepted so one
 can be rotated without losing events. Production alternative: Microsoft Entra ID (the subscription names an app
 registration and Event Grid sends `Authorization: Bearer <JWT>`), described in the README.
+
+The secrets come from settings only: given, or (locally, with Event Grid) random and kept in the var directory,
+never derived from another value. With none configured every delivery is refused. The query's secret never
+reaches an access log (chatsite/redaction.py).
 """
 
 import hmac

@@ -53,6 +53,8 @@ class ChatEvent:
     body: str  # the message as sent (text, or html from other clients)
     topic: str | None  # the thread's topic, when the event carries its properties
     participants: tuple[Participant, ...]  # created: all of them; added / removed: the one
+    # A message's metadata as its sender set it (string values only).
+    metadata: dict[str, str] = dataclasses.field(default_factory=dict, hash=False)
 
     @property
     def user_level(self) -> bool:
@@ -127,7 +129,14 @@ def _chat_event(item: dict, event_type: str, data: dict, cloud: bool) -> ChatEve
             for p in participants
             if isinstance(p, dict) and _raw_id(p.get("participantCommunicationIdentifier"))
         ),
+        metadata=_metadata(data.get("metadata")),
     )
+
+
+def _metadata(value) -> dict[str, str]:
+    if not isinstance(value, dict):
+        return {}
+    return {k: v for k, v in value.items() if isinstance(k, str) and isinstance(v, str)}
 
 
 def _text(value) -> str:

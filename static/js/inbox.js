@@ -1,6 +1,6 @@
 // The thread list's behaviour beyond htmx attributes (the CSP allows no inline script and no eval): the list's
 // poll (every few seconds while the tab is visible; slower while hidden, only for desktop notifications the person
-// turned on), the unread count in the tab title, desktop notifications, and the people picker's type-to-search.
+// turned on), the unread count in the tab title, desktop notifications, and the people picker's chosen list.
 (function () {
   "use strict";
   var POLL_MS = 3000;
@@ -76,19 +76,26 @@
     });
   }
 
-  // Type-to-search in the people picker: hides the people whose name does not match (the search form's
-  // submit, for pages without JavaScript, is not needed then).
-  document.addEventListener("input", function (event) {
-    var field = event.target;
-    if (!field.closest || !field.closest("[data-people-search]")) return;
-    var words = field.value.trim().toLowerCase();
-    var section = field.closest("section") || document;
-    section.querySelectorAll("[data-person]").forEach(function (person) {
-      person.hidden = words !== "" && person.textContent.toLowerCase().indexOf(words) === -1;
-    });
+  // The people picker: htmx asks the site as one types (at most 20 people an answer, templates/chat/
+  // thread_create.html). Whoever is ticked moves to the chosen list above the answers, so the next search keeps
+  // them; an answer leaves out whoever is chosen already.
+  document.addEventListener("change", function (event) {
+    var box = event.target;
+    if (!box.matches || !box.matches("[data-people-found] input[type=checkbox]") || !box.checked) return;
+    var chosen = box.form && box.form.querySelector("[data-people-chosen]");
+    if (!chosen) return;
+    chosen.appendChild(box.closest("label"));
+    box.focus();
   });
-  document.addEventListener("submit", function (event) {
-    if (event.target.matches && event.target.matches("[data-people-search]")) event.preventDefault();
+  document.addEventListener("htmx:load", function (event) {
+    var found = event.target;
+    if (!found.matches || !found.matches("[data-people-found]")) return;
+    var chosen = found.closest("form").querySelector("[data-people-chosen]");
+    chosen.querySelectorAll("input:checked").forEach(function (box) {
+      found.querySelectorAll("input").forEach(function (twin) {
+        if (twin.value === box.value) twin.closest("label").remove();
+      });
+    });
   });
 
   // The swapped-in list is new content (htmx:load); comparing with the last counts makes a repeat harmless.

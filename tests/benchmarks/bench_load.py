@@ -1,6 +1,7 @@
 """Load benchmark: open thread pages polling a production-like site, and what they cost the site and ACS.
 
     .venv/bin/python tests/benchmarks/bench_load.py [--viewers 100] [--duration 6] [--changes 5] ...
+    .venv/bin/python tests/benchmarks/bench_load.py --smoke
 
 Needs PostgreSQL and Redis on 127.0.0.1 (as tests/deploy does). The run DROPS AND RECREATES the PostgreSQL
 database `--database` (default chatsite_bench) and flushes the Redis database `--redis-url` (default db 10):
@@ -32,6 +33,13 @@ It prints, in one run:
    requests made.
 5. gunicorn worker recycling: saturated idle polls with max_requests=2000 (jitter 200) and with recycling off,
    both servers up and loaded in turns; and the CPU a worker spends loading the application.
+6. Messages flowing: `--pages` open pages of one thread each (50 and 300: a thread holds at most `--max-people`
+   people, more pages are their second tabs) poll while a message is sent every `--flow-spacing` seconds; ACS
+   reads per change (target 1.00) and delivery.
+7. Idle: the largest of those page sets keeps polling for `--idle` seconds with nothing happening (longer than
+   the 60 s after which the roster used to be re-read); every ACS request meanwhile (target 0).
+
+`--smoke` runs every step with tiny sizes and durations (about 1.5 minutes, most of it starting servers), for CI.
 
 With --profile DIR, a last gunicorn (one worker, one thread) profiles idle polls and bare views with cProfile and
 prints where their time goes (`python -m pstats DIR/poll/worker-*.prof` for more).
@@ -40,6 +48,7 @@ prints where their time goes (`python -m pstats DIR/poll/worker-*.prof` for more
 import argparse
 import asyncio
 import contextlib
+import math
 import os
 import queue
 import random
@@ -72,7 +81,22 @@ TOKEN = re.compile(r"bench-[0-9a-f]{10}")
 BOOTING = "Booting worker with pid"
 
 
-def parse_args():
+# Every step, tiny: what CI can afford (explicit options still win).
+SMOKE = {
+    "viewers": 3, "duration": 0.5, "recycle_duration": 1.0, "changes": 2, "spacing": 0.5, "reloads": 1,
+    "requests": 10, "concurrency": 4, "pages": "2,5", "max_people": 3, "flow_changes": 2, "flow_spacing": 0.5,
+    "idle": 3.0,
+}  # fmt: skip
+
+
+def page_counts(text):
+    counts = sorted({int(n) for n in text.split(",") if n.strip()})
+    if not counts or counts[0] < 1:
+        raise argparse.ArgumentTypeError("a comma-separated list of page counts, e.g. 50,300")
+    return counts
+
+
+def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--viewers", type=int, default=100, help="largest number of viewers on one thread (100)")
     parser.add_argument("--duration", type=float, default=6.0, help="seconds of saturated load per figure (6)")
@@ -89,7 +113,19 @@ def parse_args():
     parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/postgres", help="admin URL")
     parser.add_argument("--database", default="chatsite_bench", help="recreated on every run (chatsite_bench)")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/10", help="flushed on every run")
-    return parser.parse_args()
+    parser.add_argument("--pages", type=page_counts, default="50,300", help="open pages per flowing thread (50,300)")
+    parser.add_argument("--max-people", type=int, default=150, help="people per flowing thread; more pages are tabs")
+    parser.add_argument("--flow-changes", type=int, default=12, help="messages sent in each flowing scenario (12)")
+    parser.add_argument("--flow-spacing", type=float, default=2.5, help="seconds between those messages (2.5)")
+    parser.add_argument("--idle", type=float, default=70.0, help="seconds of idle polling counted in step 7 (70)")
+    parser.add_argument("--smoke", action="store_true", help="every step with tiny sizes and durations (CI)")
+    args = parser.parse_args(argv)
+    if args.smoke:
+        parser.set_defaults(**SMOKE)
+        args = parser.parse_args(argv)
+    if args.max_people > 150:
+        parser.error("--max-people: at most 150 (ACS: 250 participants a thread, 200 added at once)")
+    return args
 
 
 def clean_env(**variables):
@@ -263,9 +299,9 @@ class Gunicorn:
 # --- People and threads, through the site's own services ---------------------------------------------------------
 
 
-def setup_site(size_list, viewers):
+def setup_site(size_list, viewers, flowing=()):
     """The sender, `viewers` people and one thread per size (the sender and the first `size` people), each with
-    a signed-in session."""
+    a signed-in session; and one thread per number of people in `flowing`."""
     import django
 
     django.setup()
@@ -292,14 +328,15 @@ def setup_site(size_list, viewers):
 
     sender, sender_cookies = person("sender")
     people = [person(f"viewer{n:03d}") for n in range(viewers)]
-    threads = {}
-    for size in size_list:
-        thread = thread_create(
-            actor=Actor.person(sender), topic=f"Load {size}", participants=[user for user, _ in people[:size]],
+    def thread(topic, size):
+        return thread_create(
+            actor=Actor.person(sender), topic=topic, participants=[user for user, _ in people[:size]],
             idempotency_token=str(uuid.uuid4()),
-        )  # fmt: skip
-        threads[size] = thread.acs_thread_id
-    return sender_cookies, [cookies for _, cookies in people], threads, settings.CSRF_COOKIE_NAME
+        ).acs_thread_id  # fmt: skip
+
+    threads = {size: thread(f"Load {size}", size) for size in size_list}
+    flows = [thread(f"Flow {n}", size) for n, size in enumerate(flowing)]
+    return sender_cookies, [cookies for _, cookies in people], threads, flows, settings.CSRF_COOKIE_NAME
 
 
 # --- The simulated browser ---------------------------------------------------------------------------------------
@@ -420,14 +457,23 @@ async def saturate(browsers, path_of, seconds, concurrency):
 # --- 2. Viewers polling as the page does -------------------------------------------------------------------------
 
 
+class Deadline:
+    """When open pages stop polling (event loop time); whoever decides it may move it, e.g. the sender once its last
+    message is out, however long the sends took on a loaded machine."""
+
+    def __init__(self, at=math.inf):
+        self.at = at
+
+
 async def view(http, browser, path, *, interval, until, seen, answers, polls):
-    """One open page: a poll every `interval` s from a random phase; a beat during a request is dropped.
-    `polls` gets (sent, answered) of every poll, to tell afterwards which answers came after a change and missed it."""
+    """One open page: a poll every `interval` s from a random phase, until `until` (a Deadline); a beat during a
+    request is dropped. `polls` gets (sent, answered) of every poll, to tell afterwards which answers came after a
+    change and missed it."""
     loop = asyncio.get_running_loop()
     beat = loop.time() + random.uniform(0, interval)
     while True:
         await asyncio.sleep(max(0.0, beat - loop.time()))
-        if loop.time() >= until:
+        if loop.time() >= until.at:
             return path
         issued = time.monotonic()
         status, body = await browser.get(http, path)
@@ -447,13 +493,15 @@ async def view(http, browser, path, *, interval, until, seen, answers, polls):
             beat += interval
 
 
-async def changes_phase(args, sender, viewers, threads, paths, emulator):
-    """Every thread at once: its viewers poll while the sender sends `changes` messages, `spacing` s apart."""
+async def changes_phase(args, sender, viewers, threads, paths, emulator, *, changes, spacing):
+    """Every thread at once: its viewers (`viewers[size]`, a page each) poll while the sender sends `changes`
+    messages, one starting every `spacing` s (or as soon as the one before is answered, if that takes longer); they
+    stop polling a little after the last is answered."""
     loop = asyncio.get_running_loop()
     warm = args.interval + 0.5
     tail = args.interval + 2.0
     started_at = time.monotonic()
-    until = loop.time() + warm + args.changes * args.spacing + tail
+    until = {size: Deadline() for size in threads}
     sent = {}  # token -> (thread size, monotonic times the send started and was answered)
     seen = {}  # (browser id, token) -> monotonic time a poll answer showed it
     answers = {}
@@ -462,18 +510,19 @@ async def changes_phase(args, sender, viewers, threads, paths, emulator):
     async with aiohttp.ClientSession(connector=connector(0)) as http:
 
         async def send_all(size):
-            await asyncio.sleep(warm)
-            for _ in range(args.changes):
+            first = loop.time() + warm
+            for n in range(changes):
+                await asyncio.sleep(max(0.0, first + n * spacing - loop.time()))
                 token = f"bench-{secrets.token_hex(5)}"
                 began = time.monotonic()
                 await sender.send(http, threads[size], f"Load test {token}")
                 sent[token] = (size, began, time.monotonic())
-                await asyncio.sleep(args.spacing)
+            until[size].at = loop.time() + tail
 
         viewing = {
             size: [
-                view(http, viewers[n], paths[size][n], interval=args.interval, until=until, seen=seen, answers=answers,
-                     polls=polls[(size, n)])
+                view(http, viewers[size][n], paths[size][n], interval=args.interval, until=until[size], seen=seen,
+                     answers=answers, polls=polls[(size, n)])
                 for n in range(size)
             ]
             for size in threads
@@ -495,7 +544,7 @@ async def changes_phase(args, sender, viewers, threads, paths, emulator):
     after_send = {size: [] for size in threads}
     for token, (size, began, done) in sent.items():
         for n in range(size):
-            shown = seen.get((id(viewers[n]), token))
+            shown = seen.get((id(viewers[size][n]), token))
             if shown is None:
                 missing[size] += 1
                 continue
@@ -570,12 +619,15 @@ def main():
         site_env.update(emulator.settings)
         os.environ.update(site_env)
         os.environ["DJANGO_SETTINGS_MODULE"] = "chatsite.settings"
-        sender_cookies, people_cookies, threads, csrf_cookie = setup_site(sizes, args.viewers)
-        line(f"Set up in {time.monotonic() - t0:.0f} s: {args.viewers} people, threads of {sizes} viewers.")
+        flowing = [min(pages, args.max_people) for pages in args.pages]
+        people = max(args.viewers, *flowing)
+        sender_cookies, people_cookies, threads, flows, csrf_cookie = setup_site(sizes, people, flowing)
+        line(f"Set up in {time.monotonic() - t0:.0f} s: {people} people, threads of {sizes} viewers, flowing "
+             f"threads of {flowing} people.")  # fmt: skip
         results = {}
         with Gunicorn(site_env, tmp / "gunicorn.log", "--workers", str(args.workers)) as gunicorn:
             results |= asyncio.run(measure(args, gunicorn, Site(gunicorn.url, csrf_cookie), sender_cookies,
-                                           people_cookies, threads, emulator))  # fmt: skip
+                                           people_cookies, threads, flows, emulator))  # fmt: skip
         if not args.skip_recycling:
             results["recycling"] = recycling(args, site_env, tmp, people_cookies, results["idle_paths"], csrf_cookie)
         if args.profile:
@@ -595,7 +647,7 @@ def main():
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-async def measure(args, gunicorn, site, sender_cookies, people_cookies, threads, emulator):
+async def measure(args, gunicorn, site, sender_cookies, people_cookies, threads, flows, emulator):
     sender = Browser(site, sender_cookies)
     viewers = [Browser(site, cookies) for cookies in people_cookies]
     results = {}
@@ -611,8 +663,9 @@ async def measure(args, gunicorn, site, sender_cookies, people_cookies, threads,
 
     line("Viewers polling while messages are sent…")
     paths, latencies, missing, counted, identity, answers, diagnosis = await changes_phase(
-        args, sender, viewers, threads, paths, emulator
-    )
+        args, sender, {size: viewers[:size] for size in threads}, threads, paths, emulator, changes=args.changes,
+        spacing=args.spacing,
+    )  # fmt: skip
     results |= {"latencies": latencies, "missing": missing, "counted": counted, "identity": identity}
     results["diagnosis"] = diagnosis
     results["answers"] = answers
@@ -641,7 +694,59 @@ async def measure(args, gunicorn, site, sender_cookies, people_cookies, threads,
     results["idle_paths"] = [idle[b] for b in polled]
     await asyncio.sleep(1.0)
     results["acs_during_idle"] = len(emulator.between(idle_started, time.monotonic()))
+
+    results["flows"] = []
+    for pages, thread_id in zip(args.pages, flows, strict=True):
+        line(f"{pages} pages polling while messages flow…")
+        results["flows"].append(await flow_phase(args, sender, site, people_cookies, pages, thread_id, emulator))
+    largest = results["flows"][-1]
+    line(f"{largest['pages']} pages polling with nothing happening for {args.idle:g} s…")
+    results["idle_pages"] = await idle_phase(args, largest["browsers"], largest["paths"], emulator)
     return results
+
+
+# --- 6. Messages flowing, and 7. idle pages ----------------------------------------------------------------------
+
+
+async def flow_phase(args, sender, site, people_cookies, pages, thread_id, emulator):
+    """`pages` open pages of one thread (each of its people, then their second tabs, as they arrive a few at a
+    time) while the sender sends `--flow-changes` messages, one every `--flow-spacing` s."""
+    people = min(pages, args.max_people)
+    browsers = [Browser(site, people_cookies[n % people]) for n in range(pages)]
+    async with aiohttp.ClientSession(connector=connector(8)) as http:
+        await sender.open(http, thread_id)
+        paths = []
+        for first in range(0, pages, 8):
+            paths += await asyncio.gather(*(b.open(http, thread_id) for b in browsers[first : first + 8]))
+    new_paths, latencies, missing, counted, _identity, answers, diagnosis = await changes_phase(
+        args, sender, {pages: browsers}, {pages: thread_id}, {pages: paths}, emulator, changes=args.flow_changes,
+        spacing=args.flow_spacing,
+    )  # fmt: skip
+    return {
+        "pages": pages, "people": people, "browsers": browsers, "paths": new_paths[pages],
+        "latencies": latencies[pages], "missing": missing[pages], "counted": counted[pages], "answers": answers,
+        "late": diagnosis["late"][pages], "sends": diagnosis["sends"],
+    }  # fmt: skip
+
+
+async def idle_phase(args, browsers, paths, emulator):
+    """The pages keep polling with nothing happening: their answers, and every ACS request meanwhile."""
+    loop = asyncio.get_running_loop()
+    answers = {}
+    start = time.monotonic()
+    until = Deadline(loop.time() + args.idle)
+    async with aiohttp.ClientSession(connector=connector(0)) as http:
+        await asyncio.gather(*(
+            view(http, b, path, interval=args.interval, until=until, seen={}, answers=answers, polls=[])
+            for b, path in zip(browsers, paths, strict=True)
+        ))  # fmt: skip
+    end = time.monotonic()
+    await asyncio.sleep(1.0)  # the emulator logs a request just after answering it
+    return answers, emulator.between(start, end + 1.0)
+
+
+def status_counts(answers):
+    return dict(sorted((status, count) for status, count in answers.items() if isinstance(status, int)))
 
 
 def recycling(args, site_env, tmp, people_cookies, idle_paths, csrf_cookie):
@@ -785,6 +890,25 @@ def report(args, results, sizes):
         work = 2000 / (rates[1] / args.workers)
         line(f"   a worker's boot costs {boot:.2f} s of CPU (loading the application), against {work:.1f} s of work "
              f"per 2000 requests: {100 * boot / (work + boot):.0f} % before the slower first requests")
+    line(f"6. Messages flowing: one every {args.flow_spacing:g} s ({args.flow_changes} messages) while the pages poll "
+         f"every {args.interval:g} s")  # fmt: skip
+    for flow in results["flows"]:
+        read_count = len(reads(flow["counted"]))
+        tabs = flow["pages"] - flow["people"]
+        who = f"{flow['people']} people" + (f" + {tabs} second tabs" if tabs else "")
+        line(f"   {flow['pages']:>3} pages ({who}): {read_count / args.flow_changes:.2f} ACS reads per change "
+             f"(target 1.00; {read_count} reads for {args.flow_changes} changes: "
+             f"{fmt_counts(breakdown(flow['counted']))})")  # fmt: skip
+        _mean, p50, p95 = summary(flow["latencies"])
+        _mean, send50, send95 = summary(flow["sends"])
+        missed = f", MISSED {flow['missing']}" if flow["missing"] else ""
+        line(f"       delivery p50 {p50 / 1000:.2f} s, p95 {p95 / 1000:.2f} s over {len(flow['latencies'])} deliveries"
+             f"{missed} (sends p50 {send50 / 1000:.2f} s, p95 {send95 / 1000:.2f} s); polls sent after a send was "
+             f"answered that missed it: {flow['late']}; answers {status_counts(flow['answers'])}")
+    answers, requests = results["idle_pages"]
+    line(f"7. Idle: {results['flows'][-1]['pages']} pages polling for {args.idle:g} s with nothing happening: "
+         f"{len(requests)} ACS requests (target 0{': ' + fmt_counts(breakdown(requests)) if requests else ''}); "
+         f"answers {status_counts(answers)}")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -46,7 +46,7 @@ def test_the_list_shows_new_messages_and_the_chat_where_they_start(browser, live
     # A chat with one person: no topic, found by typing part of the name.
     ana.get_by_role("link", name="New chat").click()
     ana.get_by_label("Search people").fill("bru")
-    assert ana.get_by_label("Carla").is_hidden()
+    ana.get_by_label("Carla").wait_for(state="detached")  # the site's answer to the search, as one types
     ana.get_by_label("Bruno").check()
     ana.get_by_role("button", name="Create chat").click()
     ana.get_by_role("heading", name="Bruno").wait_for()
@@ -70,3 +70,31 @@ def test_the_list_shows_new_messages_and_the_chat_where_they_start(browser, live
     divider.wait_for()
     assert bruno.locator("#first-unread + li.message").inner_text().count("See you at noon") == 1
     assert bruno.get_by_role("link", name="Jump to first unread").count() == 1
+
+
+def test_the_people_picker_searches_the_site_and_keeps_who_is_chosen(browser, live_server, emulator):
+    for username, name in (("ana", "Ana"), ("bruno", "Bruno"), ("carla", "Carla"), ("zq7hidden", "Dora")):
+        accounts.account_create(username=username, password=PASSWORD, display_name=name)
+    ana = log_in(browser, live_server, "ana")
+    ana.get_by_role("link", name="New chat").click()
+    search = ana.get_by_label("Search people")
+
+    search.fill("bru")
+    ana.get_by_label("Carla").wait_for(state="detached")
+    ana.get_by_label("Bruno").check()
+    search.fill("car")
+    ana.get_by_label("Carla").check()
+    search.fill("zq7")  # part of a login: nobody, while the chosen stay chosen
+    ana.get_by_text("Nobody matches that search.").wait_for()
+    assert ana.get_by_label("Bruno").is_checked() and ana.get_by_label("Carla").is_checked()
+    search.fill("ZQ7HIDDEN")  # a login typed in full
+    ana.get_by_label("Dora").check()
+    search.fill("")
+    ana.get_by_text("Nobody matches that search.").wait_for(state="detached")
+    assert ana.get_by_label("Bruno").count() == 1  # listed once: among the chosen, not again among the found
+
+    ana.get_by_label("Topic").fill("Four of us")
+    ana.get_by_role("button", name="Create chat").click()
+    ana.get_by_role("heading", name="Four of us").wait_for()
+    for name in ("Bruno", "Carla", "Dora"):
+        ana.locator("#participants").get_by_role("button", name=f"Remove {name}").wait_for()

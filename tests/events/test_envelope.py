@@ -40,6 +40,7 @@ def test_the_documented_example_parses_into_a_typed_event():
     assert event.type == "ChatMessageReceivedInThread"
     assert (event.thread_id, event.sender, event.sender_name) == (THREAD, ALICE, "Alice")
     assert (event.message_id, event.version, event.preview) == ("1714557600100", 1714557600100, "Hello")
+    assert event.metadata == {"k": "v"}
     assert event.time == datetime(2024, 5, 1, 10, 0, 0, 123456, tzinfo=UTC)
     assert not event.user_level
     with pytest.raises(AttributeError):
@@ -86,6 +87,12 @@ def test_participants_topic_and_recipient_are_read_from_their_events():
     assert (event.topic, event.sender, event.recipient) == ("Lunch", ALICE, bob)
     assert [(p.acs_user_id, p.display_name) for p in event.participants] == [(bob, "Bob")]
     assert event.user_level
+
+
+@pytest.mark.parametrize("metadata", [None, "k=v", ["k"], {"k": 1, "n": None, "ok": "v"}])
+def test_metadata_keeps_only_text_values(metadata):
+    event = parse(json.dumps({**EXAMPLE, "data": {**EXAMPLE["data"], "metadata": metadata}}).encode()).events[0]
+    assert event.metadata == ({"ok": "v"} if isinstance(metadata, dict) else {})
 
 
 def test_validation_events_and_other_event_types():

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from chatsite.chat.live import cache as live_cache
 from chatsite.chat.live import state
-from chatsite.chat.live.cache import Counter, gate, run_locked, within_budget
+from chatsite.chat.live.cache import Counter, gate, run_locked, shared_once, within_budget
 from chatsite.chat.live.polling import replay_chain
 from chatsite.chat.live.typing import typing_names, typing_record
 
@@ -83,6 +83,43 @@ def test_run_locked_releases_the_lock_when_the_work_fails():
         run_locked("poll", "thread-a", failing, ttl=30)
 
     assert run_locked("poll", "thread-a", lambda: "next caller", ttl=30) == "next caller"
+
+
+def test_shared_once_is_made_once_when_the_first_maker_finishes_between_a_callers_look_and_its_lock():
+    made = []
+
+    def make():
+        made.append("read")
+        cache.set("page", "the page")
+        return "the page"
+
+    def find():
+        return cache.get("page")
+
+    def late_find():  # the second caller's look; the first caller runs in full right after it
+        found = find()
+        if not made:
+            assert shared_once("page", "t", find=find, make=make, ttl=30) == "the page"
+        return found
+
+    assert shared_once("page", "t", find=late_find, make=make, ttl=30) == "the page"
+    assert made == ["read"]
+
+
+def test_shared_once_waits_for_the_lock_holder_instead_of_making_it_too():
+    looks = []
+
+    def find():  # the holder's read lands while the waiter waits
+        looks.append("look")
+        return "the page" if len(looks) > 2 else None
+
+    def make():
+        raise AssertionError("made twice")
+
+    waited = run_locked("page", "t", lambda: shared_once("page", "t", find=find, make=make, ttl=30, wait=30), ttl=30)
+
+    assert waited == "the page"
+    assert shared_once("page", "t", find=lambda: None, make=lambda: "made", ttl=30) == "made"  # lock released
 
 
 def test_a_gate_opens_once_per_name_and_scope():

@@ -3,14 +3,16 @@
 The ACS reads are passed in (polling.Reader); here they are plain functions that record each call.
 """
 
+import contextlib
 import dataclasses
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
+from django.core.cache import cache
 from django.utils import timezone
 
 from chatsite.chat.live import polling
-from chatsite.chat.live.cache import MARKER, run_locked
+from chatsite.chat.live.cache import MARKER, ROSTER, run_locked
 
 pytestmark = pytest.mark.unit
 
@@ -24,6 +26,8 @@ class Msg:
     id: str
     sequence_id: int
     content: str = ""
+    edited_on: datetime | None = None
+    deleted_on: datetime | None = None
 
 
 @dataclasses.dataclass
@@ -60,7 +64,7 @@ def acs():
 def open_page(scope, *, ago=timedelta(0), read_at=None) -> int:
     marker = MARKER.current(THREAD)
     read_at = read_at or timezone.now() - ago
-    polling.page_opened(scope=scope, marker=marker, read_at=read_at)
+    polling.page_opened(thread_id=THREAD, scope=scope, marker=marker, read_at=read_at)
     return marker
 
 
@@ -182,3 +186,117 @@ def test_a_background_read_that_finds_nothing_is_not_repeated_at_once(acs):
     assert poll(ANA, marker, acs) is None
     assert len(acs.reads) == 1
     assert MARKER.current(THREAD) == marker
+
+
+@contextlib.contextmanager
+def interrupted_at(moment: int, other):
+    """Inside the block, `other()` runs in full just before the `moment`-th round trip to the cache (from 0): one
+    poll overtaken by another at a chosen point, as on a loaded server. Yields a list that holds True once it ran."""
+    ran, count, busy = [], [0], [False]
+    originals = {name: getattr(cache, name) for name in ("get", "get_many", "add", "set", "incr", "delete")}
+
+    def wrapped(original):
+        def call(*args, **kwargs):
+            if not busy[0]:
+                if count[0] == moment and not ran:
+                    busy[0] = True
+                    try:
+                        other()
+                    finally:
+                        busy[0] = False
+                    ran.append(True)
+                count[0] += 1
+            return original(*args, **kwargs)
+
+        return call
+
+    for name, original in originals.items():
+        setattr(cache, name, wrapped(original))
+    try:
+        yield ran
+    finally:
+        for name, original in originals.items():
+            setattr(cache, name, original)
+
+
+def test_a_change_is_read_once_whenever_the_first_reader_finishes(acs):
+    """Bruno's poll is overtaken by Ana's whole poll before each of its cache round trips in turn (after it found
+    no delta, after it looked at the sync record, before it took the lock, ...): one ACS read each time, and a
+    third viewer still behind replays it for free."""
+    moment = 0
+    while True:
+        cache.clear()
+        acs.reads.clear()
+        marker = open_page(ANA)
+        acs.changes = [Msg("2", 2, "Anyone hungry?")]
+        changed = MARKER.bump(THREAD)
+        expected = polling.Update(changed, [Msg("2", 2, "Anyone hungry?")])
+        answers = {}
+
+        def ana_polls(answers=answers, marker=marker):
+            answers["ana"] = poll(ANA, marker, acs)
+
+        with interrupted_at(moment, ana_polls) as overtaken:
+            answers["bruno"] = poll(BRUNO, marker, acs)
+        if not overtaken:
+            break  # Bruno's poll made fewer round trips than this: every moment was tried
+        # A poll that found the lock taken answers nothing new and gets the change on its next poll.
+        for viewer in ("ana", "bruno"):
+            answers[viewer] = answers[viewer] or poll(ANA, marker, acs)
+        answers["carla"] = poll(ANA, marker, acs)
+
+        assert answers == {"ana": expected, "bruno": expected, "carla": expected}, f"overtaken at {moment}"
+        assert [read[0] for read in acs.reads] == ["changes"], f"overtaken at {moment}: {acs.reads}"
+        moment += 1
+    assert moment > 3  # the loop did interleave the polls
+
+
+def test_what_a_read_found_is_noted_once_after_the_lock_is_released(acs):
+    marker = open_page(ANA)
+    open_page(BRUNO)
+    acs.changes = [Msg("2", 2, "Anyone hungry?")]
+    MARKER.bump(THREAD)
+    noted = []
+
+    def read_done(messages):
+        # Other viewers may take the lock meanwhile: they are served the cached delta, not held up.
+        noted.append((messages, run_locked("poll", THREAD, lambda: "free", ttl=30)))
+
+    reader = dataclasses.replace(acs.reader(), read_done=read_done)
+    for scope in (ANA, BRUNO, ANA):
+        polling.poll(thread_id=THREAD, scope=scope, marker=marker, reader=reader)
+
+    assert noted == [([Msg("2", 2, "Anyone hungry?")], "free")]
+
+
+def test_a_background_read_that_finds_only_what_was_seen_changes_nothing(acs):
+    shown = [Msg("1", 1, "hello")]
+    marker = MARKER.current(THREAD)
+    read_at = timezone.now() - polling.BACKGROUND_INTERVAL - timedelta(seconds=1)
+    polling.page_opened(thread_id=THREAD, scope=ANA, marker=marker, read_at=read_at, messages=shown)
+    acs.changes = shown  # ACS's list starts OVERLAP before the page's read: it finds the page's newest again
+
+    assert poll(ANA, marker, acs) is None
+    assert MARKER.current(THREAD) == marker  # no change for any page to fetch
+    assert len(acs.reads) == 1
+
+    # The same message edited since is a change.
+    edited = [Msg("1", 1, "hello!", edited_on=timezone.now())]
+    acs.changes = edited
+    cache.set(f"chat:synced:{ANA}", {**cache.get(f"chat:synced:{ANA}"), "at": read_at}, None)
+    update = poll(ANA, marker, acs)
+    assert update == polling.Update(MARKER.current(THREAD), edited)
+
+
+@pytest.mark.parametrize(("roster_age", "read_again"), [(timedelta(minutes=5), True), (timedelta(0), False)])
+def test_a_roster_read_before_the_reads_began_is_read_again_once(roster_age, read_again):
+    """What another ACS client changed before the first page's read is in no delta: a roster read earlier than
+    that is read again (the roster has no timer), one read just before the page's is kept."""
+    version = ROSTER.current(THREAD)
+    at = (timezone.now() - roster_age).timestamp()
+    cache.set(f"chat:roster-list:{THREAD}", {"version": version, "at": at, "ids": []}, None)
+
+    open_page(ANA)
+    open_page(BRUNO)  # the chain has begun: a second page changes nothing
+
+    assert ROSTER.current(THREAD) == (version + 1 if read_again else version)

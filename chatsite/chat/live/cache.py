@@ -54,6 +54,29 @@ def run_locked(name: str, scope, work: Callable, *, ttl: int):
         cache.delete(lock)
 
 
+def shared_once(name: str, scope, *, find: Callable, make: Callable, ttl: int, wait: float = 0.0):
+    """What `find()` returns when it is not None, else `make()` run by one caller at a time (the lock `name`):
+    that caller looks again under the lock, so one that arrives just as another finishes does not make it twice.
+    The others wait up to `wait` seconds for it, trying the lock again meanwhile (its holder may have failed);
+    None when the wait ran out. `make()` must not return None."""
+    deadline = time.monotonic() + wait
+    step = 0.025
+    while True:
+        found = find()
+        if found is not None:
+            return found
+        made = run_locked(name, scope, lambda: _found_or_made(find, make), ttl=ttl)
+        if made is not None or time.monotonic() >= deadline:
+            return made
+        time.sleep(step)
+        step = min(step * 2, 0.2)  # a few cache round trips per waiter, however long the read takes
+
+
+def _found_or_made(find: Callable, make: Callable):
+    found = find()
+    return make() if found is None else found
+
+
 def gate(name: str, scope, *, seconds: float) -> bool:
     """True at most once per `seconds` for this name and scope."""
     return cache.add(key("gate", name, scope), True, seconds)

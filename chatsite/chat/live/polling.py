@@ -4,7 +4,8 @@ Every thread has a change marker (cache.MARKER), bumped by each write the site m
 with the marker it has seen: the same marker costs no ACS call. A new marker is paid for once: the first poller
 to take the thread's lock reads what changed since the last sync and caches that delta under the marker; every
 other viewer is served from the cache. Changes made by other ACS clients are found by a background read, at most
-one per thread per BACKGROUND_INTERVAL, taken by whichever poller gets the lock.
+one per thread per BACKGROUND_INTERVAL, taken by whichever poller gets the lock. The poller that takes the lock
+looks again at what the one before it read meanwhile, so a change costs one ACS read however polls interleave.
 
 This module keeps the cache's side of it; the caller passes the ACS reads (`Reader`), so nothing here calls ACS.
 Deltas are stored under a `scope`: the thread itself when they are read by an identity that sees everything in
@@ -20,7 +21,7 @@ from typing import Any
 from django.core.cache import cache
 from django.utils import timezone
 
-from .cache import MARKER, key, run_locked
+from .cache import MARKER, ROSTER, key, run_locked
 
 BACKGROUND_INTERVAL = timedelta(seconds=30)
 # Read a little before the last sync: ACS times have second precision and clocks differ. Re-seen messages are
@@ -34,13 +35,16 @@ DELTA_LIMIT = 200  # ACS's largest list page: a busier burst makes pages reload 
 
 @dataclasses.dataclass(frozen=True)
 class Reader:
-    """The two ACS reads the live path may need, made by the caller."""
+    """The ACS reads the live path may need, made by the caller."""
 
     # Messages created, edited or deleted since a time (one ACS read), and whether there were more.
     changes_since: Callable[[datetime, int], tuple[list, bool]]
     # The latest page as the viewer sees it, with the marker it is current with, for a viewer who cannot be
     # brought up to date from cached deltas.
     latest: Callable[[], tuple[int, Any]]
+    # What else the site learns from the messages a read found (membership changes, unread counts): called once
+    # per read, by the poll that made it, after the thread's lock is released, so other viewers never wait on it.
+    read_done: Callable[[list], None] = lambda messages: None
 
 
 @dataclasses.dataclass
@@ -50,9 +54,20 @@ class Update:
     resync: Any = None  # the latest page (Reader.latest), when the changes cannot be replayed
 
 
-def page_opened(*, scope: str, marker: int, read_at: datetime) -> None:
-    """A page showed the latest messages as of `read_at`, having seen `marker` before reading."""
-    cache.add(key("synced", scope), {"marker": marker, "at": read_at}, timeout=None)
+@dataclasses.dataclass(frozen=True)
+class _Claim:
+    """What a poll that took the thread's lock found: how far the cached deltas reach (None: nothing changed), and
+    the messages it read from ACS, if it made the read."""
+
+    marker: int | None
+    read: list | None = None
+
+
+def page_opened(*, thread_id: str, scope: str, marker: int, read_at: datetime, messages=()) -> None:
+    """A page showed the latest `messages` as of `read_at`, having seen `marker` before reading. The first page of
+    a scope (or the first since its sync record was lost) starts the chain of reads that deltas come from."""
+    if cache.add(key("synced", scope), _synced_record(marker, read_at, messages), timeout=None):
+        _chain_started(thread_id, read_at)
 
 
 def poll(*, thread_id: str, scope: str, marker: int, reader: Reader, background: bool = True) -> Update | None:
@@ -60,21 +75,25 @@ def poll(*, thread_id: str, scope: str, marker: int, reader: Reader, background:
 
     The caller has checked that the viewer may see the thread now; `reader` reads what they may see. Without
     `background`, changes by other ACS clients arrive only through the marker (Event Grid moves it).
+    At most one ACS read per change, whatever the timing: the poll that takes the thread's lock looks again at
+    what the poll before it may have read meanwhile, and reads only what nobody has.
     """
     latest = MARKER.current(thread_id)
     if marker == latest:
-        if not background or not _background_due(scope):
+        if not background or not _background_due(cache.get(key("synced", scope))):
             return None
-        latest = run_locked("poll", scope, lambda: _background_sync(thread_id, scope, reader), ttl=LOCK_TTL)
-        if latest is None:
-            return None
+        claim = run_locked("poll", scope, lambda: _background_sync(thread_id, scope, reader), ttl=LOCK_TTL)
     elif cache.get(key("delta", scope, latest)) is None:
-        synced = cache.get(key("synced", scope))
-        if synced is not None and synced["marker"] == latest:
-            return _resync(scope, reader)  # the delta was evicted
-        if run_locked("poll", scope, lambda: _sync(scope, latest, reader), ttl=LOCK_TTL) is None:
-            return None  # another viewer is reading ACS for this change; the next poll gets it
-    return _replay(scope, reader, since=marker, latest=latest)
+        claim = run_locked("poll", scope, lambda: _sync(thread_id, scope, latest, reader), ttl=LOCK_TTL)
+    else:
+        claim = _Claim(latest)
+    if claim is None:
+        return None  # another viewer is reading ACS for this thread; the next poll gets what it read
+    if claim.read:
+        reader.read_done(claim.read)
+    if claim.marker is None:
+        return None
+    return _replay(scope, reader, since=marker, latest=claim.marker)
 
 
 def replay_chain(chunks: list[list]) -> list:
@@ -103,40 +122,67 @@ def _replay(scope: str, reader: Reader, *, since: int, latest: int) -> Update:
     return Update(latest, replay_chain(chunks))
 
 
-def _sync(scope: str, target: int, reader: Reader) -> int:
+def _sync(thread_id: str, scope: str, target: int, reader: Reader) -> _Claim:
+    """Under the thread's lock: read what changed up to the marker `target`, unless the poll that held the lock
+    before this one already did (it may have finished between this poll's first look and its taking the lock)."""
+    if cache.get(key("delta", scope, target)) is not None:
+        return _Claim(target)
     synced = cache.get(key("synced", scope))
+    if synced is not None and synced["marker"] >= target:
+        return _Claim(synced["marker"])  # read up to then or later (if that delta was evicted, pages reload)
     started = timezone.now()
-    if synced is None:
-        delta = {"prev": target, "messages": [], "resync": True}
+    if synced is None:  # nothing to read changes since: pages reload their latest messages
+        _chain_started(thread_id, started)
+        delta, read = {"prev": target, "messages": [], "resync": True}, None
     else:
-        messages, more = reader.changes_since(synced["at"] - OVERLAP, DELTA_LIMIT)
-        delta = {"prev": synced["marker"], "messages": messages, "resync": more}
+        read, more = reader.changes_since(synced["at"] - OVERLAP, DELTA_LIMIT)
+        delta = {"prev": synced["marker"], "messages": read, "resync": more}
     cache.set(key("delta", scope, target), delta, DELTA_TTL)
-    cache.set(key("synced", scope), {"marker": target, "at": started}, timeout=None)
-    return target
+    cache.set(key("synced", scope), _synced_record(target, started, read or ()), timeout=None)
+    return _Claim(target, read)
 
 
-def _background_sync(thread_id: str, scope: str, reader: Reader) -> int | None:
+def _background_sync(thread_id: str, scope: str, reader: Reader) -> _Claim:
+    """Under the thread's lock: look for changes by other ACS clients, if no poll did since BACKGROUND_INTERVAL.
+    Finding only what earlier reads found (ACS's list overlaps them by OVERLAP) is finding nothing."""
     synced = cache.get(key("synced", scope))
-    if synced is None or not _background_due(scope):
-        return None  # another poller synced while this one waited for the lock
+    if not _background_due(synced):
+        return _Claim(None)  # another poller read between this one's first look and its taking the lock
     started = timezone.now()
     messages, more = reader.changes_since(synced["at"] - OVERLAP, DELTA_LIMIT)
     if MARKER.current(thread_id) != synced["marker"]:
-        return None  # the site wrote meanwhile: that change's own sync reads everything again
-    if not messages:
-        cache.set(key("synced", scope), {"marker": synced["marker"], "at": started}, timeout=None)
-        return None
+        return _Claim(None)  # the site wrote meanwhile: that change's own sync reads everything again
+    known = set(synced.get("seen", ()))
+    if not more and all(_fingerprint(m) in known for m in messages):
+        cache.set(key("synced", scope), _synced_record(synced["marker"], started, messages), timeout=None)
+        return _Claim(None)
     marker = MARKER.bump(thread_id)
     delta = {"prev": synced["marker"], "messages": messages, "resync": more}
     cache.set(key("delta", scope, marker), delta, DELTA_TTL)
-    cache.set(key("synced", scope), {"marker": marker, "at": started}, timeout=None)
-    return marker
+    cache.set(key("synced", scope), _synced_record(marker, started, messages), timeout=None)
+    return _Claim(marker, messages)
 
 
-def _background_due(scope: str) -> bool:
-    synced = cache.get(key("synced", scope))
+def _background_due(synced: dict | None) -> bool:
     return synced is not None and timezone.now() - synced["at"] > BACKGROUND_INTERVAL
+
+
+def _synced_record(marker: int, at: datetime, messages) -> dict:
+    """How far the reads reached: the marker and time of the last, and what it found (its next read, from OVERLAP
+    before, finds some of them again)."""
+    return {"marker": marker, "at": at, "seen": [_fingerprint(m) for m in messages]}
+
+
+def _fingerprint(message) -> tuple:
+    return message.id, message.edited_on, message.deleted_on
+
+
+def _chain_started(thread_id: str, at: datetime) -> None:
+    """Deltas hold every change from `at` on, and none before: a roster read earlier than that may lack a change
+    another ACS client made in between (its system message is in no delta), so the roster is read again, once."""
+    roster = cache.get(key("roster-list", thread_id))
+    if roster is not None and roster["at"] < (at - OVERLAP).timestamp():
+        ROSTER.bump(thread_id)
 
 
 def _resync(scope: str, reader: Reader) -> Update:

@@ -1,5 +1,7 @@
 """People: display names (the profile's, also used as the ACS display name) and who can be added to a chat."""
 
+import dataclasses
+
 from django.contrib.auth import get_user_model
 from django.db.models import Q
 
@@ -11,15 +13,47 @@ def display_name(user) -> str:
     return profile.display_name if profile else user.get_username()
 
 
-def people_choices(*, exclude, search: str = ""):
-    """Everyone someone can start a chat with: people, not staff accounts, and not themselves; `search` matches
-    a part of the display name or username."""
+def people_choices(*, exclude):
+    """Everyone someone can start a chat with or add to one: people, not staff accounts, and not themselves."""
     people = get_user_model().objects.filter(is_active=True, is_staff=False).exclude(pk=exclude.pk)
-    if search.strip():
-        people = people.filter(
-            Q(profile__display_name__icontains=search.strip()) | Q(username__icontains=search.strip())
-        )
     return people.select_related("profile").order_by("profile__display_name", "username")
+
+
+# The picker never lists the directory: one answer shows at most this many people.
+PEOPLE_PER_PAGE = 20
+# Longer than any username (150) or display name: a longer search finds nobody, and is not sent to the database
+# (SQLite refuses a LIKE pattern over 50 KB).
+SEARCH_MAX_LENGTH = 150
+
+
+@dataclasses.dataclass(frozen=True)
+class Person:
+    pk: int
+    name: str
+
+
+def as_people(users) -> list[Person]:
+    return [Person(user.pk, display_name(user)) for user in users]
+
+
+def people_search(*, exclude, search: str = "", leave_out=()) -> tuple[list[Person], bool]:
+    """The people the picker shows for `search`, and whether more match: at most PEOPLE_PER_PAGE.
+
+    Matched by what pages show, a part of the display name; a login (which no page shows) only when typed in full,
+    whatever its case, so it cannot be spelled out a letter at a time. `leave_out`: pks already chosen.
+    """
+    words = search.strip()
+    if len(words) > SEARCH_MAX_LENGTH or "\x00" in words:  # PostgreSQL refuses a NUL
+        return [], False
+    people = people_choices(exclude=exclude).exclude(pk__in=list(leave_out))
+    if words:
+        people = people.filter(
+            Q(profile__display_name__icontains=words)
+            | Q(profile__isnull=True, username__icontains=words)  # no profile: pages show the login
+            | Q(username__iexact=words)
+        )
+    found = as_people(people[: PEOPLE_PER_PAGE + 1])
+    return found[:PEOPLE_PER_PAGE], len(found) > PEOPLE_PER_PAGE
 
 
 def names_by_acs_id(acs_user_ids) -> dict[str, str]:

@@ -3,7 +3,9 @@
 The roster is read from ACS once per change and shared by every viewer through the cache: by the site's service
 identity where it is a participant (threads the site created or imported), otherwise by the viewer. The site's
 own adds and removes bump the roster version (live.cache.ROSTER); a removal or addition made by another ACS
-client reaches it through its system message in the poll's delta (selectors.messages) or the periodic re-read.
+client reaches it through Event Grid (services.events) or its system message in a poll's read
+(selectors.messages); never by a timer. A roster read before the poll's chain of reads began is read again
+(live.polling), since a change between the two is in no read.
 """
 
 import dataclasses
@@ -20,7 +22,7 @@ from chatsite.acs.service import known_id
 
 from ..actors import Actor
 from ..live import snapshot, state
-from ..live.cache import ROSTER, key, run_locked
+from ..live.cache import ROSTER, key, shared_once
 from ..live.snapshot import Snapshot
 from .accounts import names_by_acs_id, user_pk_by_acs_id
 from .paging import thread_reads
@@ -28,7 +30,6 @@ from .threads import thread_can_delete, thread_is_shared, thread_unshare
 
 type T = object
 
-REFRESH_AFTER = 60
 LOCK_TTL = 10
 # Read receipts and typing notifications: ACS supports them only up to this many participants.
 RECEIPTS_LIMIT = 20
@@ -88,23 +89,32 @@ def roster(*, actor: Actor, thread_id: str) -> Roster:
 
 
 def _roster_read(*, actor: Actor, thread_id: str, seen: Snapshot | None = None) -> dict:
-    """The cached roster read (ids, names as ACS has them, share-history times), read again from ACS when the
-    site changed the roster or REFRESH_AFTER passed; `seen` spares the cache reads an idle poll made already."""
+    """The cached roster read (ids, names as ACS has them, share-history times). It is read from ACS again only
+    when it changed (the site's own writes, Event Grid's events and the membership system messages a poll's read
+    finds bump live.cache.ROSTER) or was never read: never by a timer, so an idle page costs nothing. One request
+    reads each version; `seen` spares the cache reads an idle poll made already."""
     if seen is not None and seen.roster_version is not None:
         current, cached = seen.roster_version, seen.roster
     else:
         current, cached = ROSTER.current(thread_id), cache.get(key("roster-list", thread_id))
-    if cached is not None and cached["version"] == current and time.time() - cached["at"] < REFRESH_AFTER:
+    if cached is not None and cached["version"] >= current:
         return cached
 
+    def find() -> dict | None:
+        found = cache.get(key("roster-list", thread_id))
+        return found if found is not None and found["version"] >= current else None
+
     def read() -> dict:
+        before = cache.get(key("roster-list", thread_id))
+        # Both taken before the read: a change made during it is read again next time.
+        version, started = ROSTER.current(thread_id), time.time()
         members, _shared = read_for(
             actor=actor, thread_id=thread_id, read=lambda reader: reader.acs.participants_list(thread_id)
         )
         exact = cache.get_many([key("history-from", thread_id, m.acs_user_id) for m in members])
         fetched = {
-            "version": current,
-            "at": time.time(),
+            "version": version,
+            "at": started,
             "ids": [
                 (
                     m.acs_user_id,
@@ -115,12 +125,14 @@ def _roster_read(*, actor: Actor, thread_id: str, seen: Snapshot | None = None) 
             ],
         }
         cache.set(key("roster-list", thread_id), fetched, timeout=None)
-        if cached is not None:
-            _note_removed(thread_id, before=cached, after=fetched)
+        if before is not None:
+            _note_removed(thread_id, before=before, after=fetched)
         return fetched
 
-    # One reader per thread at a time; the others keep the previous list until it lands.
-    return read() if cached is None else run_locked("roster", thread_id, read, ttl=LOCK_TTL) or cached
+    if cached is not None:  # the others keep the previous list until the new one lands
+        return shared_once("roster", thread_id, find=find, make=read, ttl=LOCK_TTL) or cached
+    # Never read: nobody can be let in without it, so the others wait for the one read.
+    return shared_once("roster", thread_id, find=find, make=read, ttl=LOCK_TTL, wait=LOCK_TTL + 1) or read()
 
 
 def access(*, actor: Actor, thread_id: str, seen: Snapshot | None = None) -> Access:

@@ -2,7 +2,6 @@
 
 import dataclasses
 import math
-import time
 from datetime import datetime
 
 from django.conf import settings
@@ -15,7 +14,7 @@ from chatsite.acs.errors import AcsForbidden, AcsNotFound
 
 from ..actors import Actor
 from ..live import polling, state
-from ..live.cache import MARKER, ROSTER, key, run_locked
+from ..live.cache import MARKER, ROSTER, key, shared_once
 from ..live.snapshot import Snapshot
 from ..presentation import Message, present
 from ..services import inbox
@@ -26,9 +25,9 @@ from .threads import ThreadInfo, thread_get, thread_is_shared, thread_mirror_inf
 
 MESSAGES_PER_PAGE = 30
 LOCK_TTL = 10
-# How long a page open waits for another request's read of the same page (an ACS read takes ~50-500 ms).
-PAGE_WAIT_STEP = 0.05
-PAGE_WAIT_STEPS = 40
+# How long a page open waits for another request's read of the same page (an ACS read takes ~50-500 ms, at most
+# ACS_TIMEOUT): as long as that request may hold the lock, after which a waiter takes it.
+PAGE_WAIT = LOCK_TTL + 1
 MEMBERSHIP_TYPES = {"participantadded", "participantremoved"}
 
 
@@ -94,10 +93,20 @@ def thread_page_opened(*, actor: Actor, thread_id: str) -> OpenedPage:
     except AcsNotFound:
         viewer = None  # perhaps added by another client since the roster was read: ACS will say
     if viewer is not None and viewer.ended is None:
-        latest = run_locked("page", thread_id, lambda: _latest_shared(thread_id, marker), ttl=LOCK_TTL)
-        latest = latest or _wait_for_shared(thread_id, marker)
+        # One request reads the page for this marker; the others wait for it rather than read ACS too, so a
+        # hundred people reloading at once cost one read, however their requests interleave.
+        latest = shared_once(
+            "page",
+            thread_id,
+            find=lambda: cache.get(key("page", thread_id, marker)),
+            make=lambda: _latest_shared(thread_id, marker),
+            ttl=LOCK_TTL,
+            wait=PAGE_WAIT,
+        )
         if latest is not None:
-            polling.page_opened(scope=scope, marker=marker, read_at=latest["at"])
+            polling.page_opened(
+                thread_id=thread_id, scope=scope, marker=marker, read_at=latest["at"], messages=latest["items"]
+            )
             items = visible_to(latest["items"], viewer=actor.acs_user_id, since=viewer.history_from)
             messages = sorted(present(items), key=lambda m: m.sequence_id)
             page = MessagePage(messages, sign(latest["link"], scope=thread_id))
@@ -107,30 +116,17 @@ def thread_page_opened(*, actor: Actor, thread_id: str) -> OpenedPage:
     page = message_page(actor=actor, thread_id=thread_id)
     if viewer is None and shared:
         ROSTER.bump(thread_id)  # ACS let them in though the cached roster did not have them: read it again
-    polling.page_opened(scope=scope, marker=marker, read_at=read_at)
+    polling.page_opened(thread_id=thread_id, scope=scope, marker=marker, read_at=read_at, messages=page.messages)
     return OpenedPage(marker, info, page)
 
 
-def _wait_for_shared(thread_id: str, marker: int) -> dict | None:
-    """Another request is reading the page for this marker: wait for it (briefly) rather than read ACS too, so
-    a hundred people reloading at once still cost one read."""
-    for _step in range(PAGE_WAIT_STEPS):
-        cached = cache.get(key("page", thread_id, marker))
-        if cached is not None:
-            return cached
-        time.sleep(PAGE_WAIT_STEP)
-    return None
-
-
 def _latest_shared(thread_id: str, marker: int) -> dict:
-    """The thread's latest page as the service identity reads it, once per marker (cached like a delta)."""
-    cached = cache.get(key("page", thread_id, marker))
-    if cached is None:
-        read_at = timezone.now()
-        page = Actor.service().acs.messages_page(thread_id, page_size=MESSAGES_PER_PAGE)
-        cached = {"items": page.items, "link": page.continuation, "at": read_at}
-        cache.set(key("page", thread_id, marker), cached, polling.DELTA_TTL)
-    return cached
+    """The thread's latest page as the service identity reads it, cached for the marker like a delta."""
+    read_at = timezone.now()
+    page = Actor.service().acs.messages_page(thread_id, page_size=MESSAGES_PER_PAGE)
+    latest = {"items": page.items, "link": page.continuation, "at": read_at}
+    cache.set(key("page", thread_id, marker), latest, polling.DELTA_TTL)
+    return latest
 
 
 def background_reads() -> bool:
@@ -156,23 +152,28 @@ def messages_poll(*, actor: Actor, thread_id: str, marker: int, seen: Snapshot, 
             thread_id=thread_id,
             read=lambda reader: reader.acs.messages_page(thread_id, page_size=limit, start_time=since),
         )
-        _note_membership(thread_id, page.items)
-        inbox.deltas_seen(thread_id=thread_id, items=page.items)
         return page.items, bool(page.continuation)
+
+    def read_done(items: list[records.Message]):
+        _note_membership(thread_id, items)
+        inbox.deltas_seen(thread_id=thread_id, items=items)
 
     def latest():
         current = MARKER.current(thread_id)
         read_at = timezone.now()
         page = message_page(actor=actor, thread_id=thread_id)
-        polling.page_opened(scope=scope, marker=current, read_at=read_at)
+        polling.page_opened(thread_id=thread_id, scope=scope, marker=current, read_at=read_at, messages=page.messages)
         return current, page
 
-    reader = polling.Reader(changes_since=changes_since, latest=latest)
+    reader = polling.Reader(changes_since=changes_since, latest=latest, read_done=read_done)
     update = polling.poll(thread_id=thread_id, scope=scope, marker=marker, reader=reader, background=background)
     if update is None:
         return None
-    # The read this poll made may itself have shown that the viewer was removed (by another ACS client).
+    # The read this poll made may itself have shown that the viewer was removed (by another ACS client); so may
+    # the delta another poll read, before that poll has noted it.
     ended = state.viewer_state(thread_id=thread_id, user_pk=actor.user.pk)
+    if ended is None and update.resync is None:
+        ended = _membership_ends(update.messages).get(actor.acs_user_id)
     if ended is not None:
         return PollResult(marker, [], ended=ended)
     if update.resync is not None:
@@ -218,21 +219,28 @@ def _scope(actor: Actor, thread_id: str, seen: Snapshot | None = None) -> tuple[
     return False, f"{thread_id}:{actor.user.pk}"
 
 
+def _membership_ends(items: list[records.Message]) -> dict[str, str | None]:
+    """Each person the membership system messages among `items` name, and how their part stands after the last of
+    them: state.LEFT or REMOVED, or None (added)."""
+    ends = {}
+    for message in sorted((m for m in items if m.type in MEMBERSHIP_TYPES), key=lambda m: m.sequence_id):
+        for person in message.participants:
+            if message.type == "participantadded":
+                ends[person.acs_user_id] = None
+            else:
+                ends[person.acs_user_id] = state.LEFT if person.acs_user_id == message.initiator_id else state.REMOVED
+    return ends
+
+
 def _note_membership(thread_id: str, items: list[records.Message]) -> None:
     """Another ACS client added or removed someone: the roster is read again and removed people's pages end."""
-    changes = sorted((m for m in items if m.type in MEMBERSHIP_TYPES), key=lambda m: m.sequence_id)
+    changes = [m for m in items if m.type in MEMBERSHIP_TYPES]
     if not changes:
         return
     read_at = roster_read_at(thread_id)
-    if read_at is None or changes[-1].created_on.timestamp() > read_at:
+    if read_at is None or max(m.created_on for m in changes).timestamp() > read_at:
         ROSTER.bump(thread_id)  # the cached roster predates the change
-    for message in changes:
-        for person in message.participants:
-            user_pk = user_pk_by_acs_id(person.acs_user_id)
-            if user_pk is None:
-                continue
-            if message.type == "participantadded":
-                ended = None
-            else:
-                ended = state.LEFT if person.acs_user_id == message.initiator_id else state.REMOVED
+    for acs_user_id, ended in _membership_ends(changes).items():
+        user_pk = user_pk_by_acs_id(acs_user_id)
+        if user_pk is not None:
             state.set_viewer_state(thread_id=thread_id, user_pk=user_pk, state=ended)

@@ -4,24 +4,29 @@ import contextlib
 
 from django.core import signing
 
-from chatsite.acs.errors import AcsForbidden, AcsNotFound
+from chatsite.acs.errors import AcsBadContinuation, AcsForbidden, AcsNotFound
 
-# ACS continuation links are followed verbatim with the person's token: only links the site signed are used.
+# A page's "more" link carries ACS's continuation (only the opaque query of ACS's nextLink: the gateway builds the
+# URL itself, on the configured endpoint), signed for the one list it continues.
 _PAGE_SALT = "chatsite.chat.page"
 
 
-def sign(link: str | None, *, scope: str) -> str | None:
-    return signing.dumps({"s": scope, "l": link}, salt=_PAGE_SALT) if link else None
+def sign(continuation: str | None, *, scope: str) -> str | None:
+    return signing.dumps({"s": scope, "l": continuation}, salt=_PAGE_SALT) if continuation else None
 
 
 def unsign(token: str | None, *, scope: str) -> str | None:
+    """The continuation a page sent back; None for none. AcsBadContinuation (400) for anything the site did not
+    sign for this list: an out-of-date link is reloaded, never read as "the first page" again."""
     if not token:
         return None
     try:
         data = signing.loads(token, salt=_PAGE_SALT)
     except signing.BadSignature:
-        return None
-    return data["l"] if isinstance(data, dict) and data.get("s") == scope else None
+        raise AcsBadContinuation() from None
+    if not (isinstance(data, dict) and data.get("s") == scope and isinstance(data.get("l"), str) and data["l"]):
+        raise AcsBadContinuation()
+    return data["l"]
 
 
 @contextlib.contextmanager

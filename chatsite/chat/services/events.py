@@ -18,7 +18,7 @@ from ..live import state
 from ..live.cache import MARKER, ROSTER
 from ..models import InboxEntry, Thread
 from ..selectors.accounts import names_by_acs_id
-from . import inbox
+from . import inbox, messages
 
 
 def event_apply(*, event) -> None:
@@ -41,6 +41,13 @@ def _inbox_changed(event) -> None:
 
 def message_received(event) -> None:
     _last_message(event, preview=event.preview)
+    messages.message_stored(
+        thread_id=event.thread_id,
+        sender_id=event.sender,
+        message_id=event.message_id,
+        metadata=event.metadata,
+        content=event.body,
+    )
 
 
 def message_edited(event) -> None:

@@ -1,54 +1,170 @@
 """Messages: send, edit, delete. Each write moves the thread's change marker after ACS accepted it."""
 
-import contextlib
+from datetime import timedelta
 
-from django.core.cache import cache
+from django.conf import settings
+from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
-from chatsite.acs.errors import AcsError, AcsUnavailable
+from chatsite.acs import service
+from chatsite.acs.errors import AcsError, AcsThrottled, AcsUnauthorized, AcsUnavailable
 from chatsite.acs.models import AcsIdentity
 
 from ..actors import Actor
-from ..live.cache import MARKER, key
+from ..live.cache import MARKER, gate
 from ..live.typing import typing_stopped
-from ..models import Thread
+from ..models import MessageSend, Thread
 from ..presentation import preview_text
 from . import inbox
 
-# The composer's id for one submission, kept in the message's ACS metadata: a send whose answer was late or lost
-# is found again by it, so pressing Send again never makes a second message.
+# The composer's id for one submission, kept in the message's ACS metadata and, per thread and sender, in a
+# MessageSend row: a send whose answer was late or lost is found again by it, so pressing Send again (or the
+# page's outbox sending again) never makes a second message.
 CLIENT_ID = "chatsiteClientMessageId"
-SEND_TTL = 24 * 3600
 LOOKBACK = 50
-_PENDING = "pending"
+# A send ACS has not confirmed for this long since it went out is reported as not sent (Retry sends it once).
+UNCONFIRMED_FOR = timedelta(minutes=1)
+UNCONFIRMED_RETRY_AFTER = 2  # seconds
+# Pages keep unsent messages for a session; Event Grid's ids are kept as long (events/views.py).
+SEND_RETENTION = timedelta(days=2)
+PURGE_EVERY = 3600
+
+
+class SendUnconfirmed(AcsThrottled):
+    """ACS has not said yet whether it stored the message. Answered like ACS's own 429 (views/policy.py names the
+    wait in Retry-After): the page's outbox keeps the words as "Sending…" and sends them again with the same
+    client id after that wait (static/js/thread.js), and the retry finds the message or sends it, once."""
+
+    message = _(
+        "The chat service has not confirmed your message yet. Send it again in a moment: it will not be sent twice."
+    )
+
+    def __init__(self):
+        super().__init__(retry_after=UNCONFIRMED_RETRY_AFTER)
 
 
 def message_send(*, actor: Actor, thread_id: str, content: str, client_id: str | None = None) -> str:
-    attempt = key("send", thread_id, client_id) if client_id else None
-    if attempt:
-        earlier = cache.get(attempt)
-        if earlier not in (None, _PENDING):
-            return earlier  # sent already; the page did not get the answer
-        if earlier == _PENDING and (found := _find_sent(actor, thread_id, client_id)):
-            return _sent(actor, thread_id, attempt, found, content)
-        cache.set(attempt, _PENDING, SEND_TTL)
+    if not client_id:
+        return _sent(actor, thread_id, _send(actor, thread_id, content, None), content)
+    _purge_now_and_then()
+    record, claimed = _claim(thread_id, actor.acs_user_id, client_id)
+    if record.message_id:
+        return record.message_id  # sent already; the page did not get the answer
+    if not claimed:
+        # Sent before: stored after all, still on its way to ACS, or lost on the way.
+        if found := _look_up(actor, record):
+            return _confirmed(actor, record, found, content)
+        if not _reclaimed(record):
+            raise _unconfirmed(record)  # another request's send is on its way: its outcome decides
     try:
-        message_id = actor.acs.message_send(
-            thread_id,
-            content=content,
-            sender_display_name=actor.display_name,
-            metadata={CLIENT_ID: client_id} if client_id else None,
-        )
+        message_id = _send(actor, thread_id, content, client_id)
+    except AcsUnauthorized:
+        record.delete()  # ACS refused the site's credentials: nothing was stored, the client id may go again
+        raise
     except AcsUnavailable:
-        # Timed out or cut off: ACS may have stored it all the same.
-        if not attempt or not (message_id := _find_sent(actor, thread_id, client_id)):
-            raise
-    return _sent(actor, thread_id, attempt, message_id, content)
+        # Timed out or cut off: ACS may have stored it all the same, which a short look tells.
+        MessageSend.objects.filter(pk=record.pk).update(in_flight=False)
+        if found := _look_up(actor, record):
+            return _confirmed(actor, record, found, content)
+        raise  # ACS has not got it: "Not sent", and Retry sends it
+    except AcsError:
+        record.delete()  # refused (throttled, not allowed): nothing was stored, the client id may go again
+        raise
+    return _confirmed(actor, record, message_id, content)
 
 
-def _sent(actor: Actor, thread_id: str, attempt: str | None, message_id: str, content: str) -> str:
-    if attempt:
-        cache.set(attempt, message_id, SEND_TTL)
+def _send(actor: Actor, thread_id: str, content: str, client_id: str | None) -> str:
+    return actor.acs.message_send(
+        thread_id,
+        content=content,
+        sender_display_name=actor.display_name,
+        metadata={CLIENT_ID: client_id} if client_id else None,
+    )
+
+
+def _claim(thread_id: str, sender_id: str, client_id: str) -> tuple[MessageSend, bool]:
+    """The row of this send, and whether this request made it (and so sends). The unique constraint decides
+    between two requests racing; the loser gets the winner's row."""
+    fields = {"thread_id": thread_id, "sender_id": sender_id, "client_id": client_id}
+    for _attempt in range(3):
+        try:
+            with transaction.atomic():
+                return MessageSend.objects.create(**fields, in_flight=True), True
+        except IntegrityError:
+            if (record := MessageSend.objects.filter(**fields).first()) is not None:
+                return record, False
+            # Refused and deleted in between: claim it afresh.
+    raise SendUnconfirmed()
+
+
+def _reclaimed(record: MessageSend) -> bool:
+    """Take over a send known not to have reached ACS, unless one is on its way (or another request took it)."""
+    now = timezone.now()
+    # Longer than one send can take (its retry and a token refresh included): a send still marked as on its way
+    # after that died with its worker.
+    stale = now - timedelta(seconds=4 * settings.ACS_TIMEOUT + 15)
+    idle = MessageSend.objects.filter(pk=record.pk, message_id="").exclude(in_flight=True, sent_at__gte=stale)
+    if not idle.update(in_flight=True, sent_at=now):
+        return False
+    record.sent_at = now
+    return True
+
+
+def _look_up(actor: Actor, record: MessageSend) -> str | None:
+    """The id of the actor's message carrying the record's client id among the thread's latest, None when ACS
+    answered without it; SendUnconfirmed (or, after a while, "Not sent") when ACS does not answer in time."""
+    try:
+        latest = actor.acs.messages_glance(record.thread_id, count=LOOKBACK)
+    except AcsUnauthorized:
+        raise
+    except (AcsUnavailable, AcsThrottled):
+        raise _unconfirmed(record) from None
+    for message in latest:
+        if message.metadata.get(CLIENT_ID) == record.client_id and message.sender_id == record.sender_id:
+            return message.id
+    return None
+
+
+def _unconfirmed(record: MessageSend) -> AcsError:
+    if timezone.now() - record.sent_at > UNCONFIRMED_FOR:
+        return AcsUnavailable()
+    return SendUnconfirmed()
+
+
+def _confirmed(actor: Actor, record: MessageSend, message_id: str, content: str) -> str:
+    """The message is in ACS: the first request to learn it does the site's side of the write, once."""
+    if MessageSend.objects.filter(pk=record.pk, message_id="").update(message_id=message_id, in_flight=False):
+        _sent(actor, record.thread_id, message_id, content)
+    return message_id
+
+
+def message_stored(*, thread_id: str, sender_id: str, message_id: str, metadata: dict, content: str) -> None:
+    """ACS tells (an event) that a message is stored. When it is a send of the site's whose answer is late or lost,
+    the site's side of the write happens now, once, and the page's retry is answered with it without asking ACS,
+    however slow ACS is to answer."""
+    client_id = metadata.get(CLIENT_ID)
+    if not client_id or not sender_id or not message_id:
+        return
+    fields = {"thread_id": thread_id, "sender_id": sender_id, "client_id": client_id, "message_id": ""}
+    record = MessageSend.objects.filter(**fields).first()
+    if record is None:
+        return
+    if service.is_service_identity(sender_id):
+        actor = Actor.service()
+    elif (identity := AcsIdentity.objects.filter(acs_user_id=sender_id).select_related("user").first()) is not None:
+        actor = Actor.person(identity.user)
+    else:
+        return
+    _confirmed(actor, record, message_id, content)
+
+
+def _purge_now_and_then() -> None:
+    if gate("purge", "message-sends", seconds=PURGE_EVERY):
+        MessageSend.objects.filter(created_at__lt=timezone.now() - SEND_RETENTION).delete()
+
+
+def _sent(actor: Actor, thread_id: str, message_id: str, content: str) -> str:
     Thread.objects.filter(acs_thread_id=thread_id).update(last_activity_at=timezone.now())
     MARKER.bump(thread_id)
     if not actor.is_service:
@@ -77,15 +193,6 @@ def _inbox_sent(actor: Actor, thread_id: str, message_id: str, content: str) -> 
     if sender_pk is not None:
         inbox.thread_read(user_pk=sender_pk, thread_id=thread_id, message_id=message_id)
     inbox.people_changed(user_pks=people)
-
-
-def _find_sent(actor: Actor, thread_id: str, client_id: str) -> str | None:
-    """The actor's message carrying `client_id` among the thread's latest, if ACS has it."""
-    with contextlib.suppress(AcsError):
-        for message in actor.acs.messages_page(thread_id, page_size=LOOKBACK).items:
-            if message.metadata.get(CLIENT_ID) == client_id and message.sender_id == actor.acs_user_id:
-                return message.id
-    return None
 
 
 def message_edit(*, actor: Actor, thread_id: str, message_id: str, content: str) -> None:
