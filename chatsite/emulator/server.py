@@ -199,9 +199,10 @@ def serve_in_foreground(running: RunningEmulator, *, stdout=None) -> None:
 
     The process ends with os._exit once the listening socket and the database connections are closed and the
     output is flushed: CPython's own teardown of the heap (Django, the SDKs, cryptography) costs ~0.2 s of CPU,
-    so on a loaded machine the exit took seconds (over 15 s once in CI) instead of 0.13 s. Nothing is lost:
-    every write is committed before its answer, and a request still in flight is rolled back, as when ACS drops
-    a connection.
+    so the exit's time grew with the machine's load (0.2-1.9 s beside `stress-ng --cpu 2`, over 15 s once in
+    CI) where it now takes ~0.05 s. Nothing is lost: every write is committed before its answer, a request still
+    in flight is rolled back, as when ACS drops a connection, and pending Event Grid deliveries resume in the
+    next process.
     """
     stdout = stdout or sys.stdout
     # SIGTERM (docker stop, systemd, Popen.terminate) stops as cleanly as Ctrl-C, even one sent as soon as a
