@@ -15,13 +15,15 @@ CHAT_API_VERSIONS = ("2025-03-15", "2024-03-07", "2023-11-07", "2021-09-07", "20
 # The preview generation (chat SDK 1.0.0b4): identifiers are bare strings (`id`, `senderId`, `createdBy`,
 # `initiator`), errors of partial success come under `errors`, and a participant is removed with DELETE.
 PREVIEW3 = "2020-11-01-preview3"
-# Message metadata exists from this version on; thread and participant metadata and the thread retention
-# policy from the next.
-MESSAGE_METADATA_VERSION = "2023-11-07"
+# Message metadata exists from this version on (its spec has it on send, get, list and update); thread and
+# participant metadata and the thread retention policy from 2025-03-15.
+MESSAGE_METADATA_VERSION = "2021-09-07"
 THREAD_METADATA_VERSION = "2025-03-15"
 IDENTITY_API_VERSIONS = ("2023-10-01", "2022-10-01", "2022-06-01", "2021-03-07")
 
 JSON_CONTENT_TYPE = "application/json; charset=utf-8"
+# What ACS sends on every answer (the SDK team's recordings, 2021-2022).
+STRICT_TRANSPORT_SECURITY = "max-age=2592000"
 # GUESS (docs/wire.md): ACS's exact limits are undocumented; these are far above any valid request
 # (a 28 KB message, 200 participants) and well below what would tie up the emulator.
 MAX_BODY_BYTES = 1024 * 1024
@@ -113,13 +115,16 @@ def endpoint(*, methods: dict, versions: tuple[str, ...]):
         handler = methods.get(request.method)
         try:
             if handler is None:
-                raise AcsError(405, "MethodNotAllowed", f"The {request.method} method is not allowed here.")
+                allowed = {"Allow": ", ".join(methods)}  # RFC 9110: a 405 names the methods the resource has
+                raise AcsError(
+                    405, "MethodNotAllowed", f"The {request.method} method is not allowed here.", headers=allowed
+                )
             check_api_version(request, versions)
             _check_body_size(request)
             response = handler(request, **kwargs)
         except AcsError as error:
             response = error.response()
-        request_id = request.headers.get("x-ms-client-request-id")
+        request_id = request.META.get("HTTP_X_MS_CLIENT_REQUEST_ID")  # not request.headers: it copies every header
         if request_id:
             response["x-ms-client-request-id"] = request_id
         response["api-supported-versions"] = ", ".join(versions)

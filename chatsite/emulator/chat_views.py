@@ -14,7 +14,7 @@ MAX_MEMBERS_PAGE_SIZE = 250
 
 
 def _principal(request, **required):
-    principal = tokens.authenticate(request.headers.get("Authorization"))
+    principal = tokens.authenticate(request.META.get("HTTP_AUTHORIZATION"))
     tokens.require_chat(principal, **required)
     return principal
 

@@ -77,7 +77,7 @@ def issue(identity_id: str, scopes: list[str], minutes: int, *, now: datetime | 
 def authenticate(authorization: str | None) -> Principal:
     """The Principal for an `Authorization: Bearer <token>` header, or AcsError 401."""
     if not authorization or not authorization.startswith("Bearer "):
-        raise unauthorized("Authorization header with a Bearer token is required.", code="Unauthorized")
+        raise unauthorized("MissingToken", "An Authorization header with a Bearer token is required.")
     token = authorization.removeprefix("Bearer ").strip()
     key = config.token_signing_key()
     claims = _verified.get((key, token))
@@ -86,9 +86,9 @@ def authenticate(authorization: str | None) -> Principal:
     user_id = "8:" + claims["skypeid"]
     valid_after = _tokens_valid_after(user_id)
     if valid_after is _MISSING:
-        raise unauthorized("The identity of the access token does not exist.")
+        raise unauthorized("IdentityDeleted", "The identity of the access token does not exist.")
     if valid_after and claims["iatMs"] < valid_after.timestamp() * 1000:
-        raise unauthorized("The access token has been revoked.")
+        raise unauthorized("TokenRevoked", "The access token has been revoked.")
     return Principal(user_id=user_id, scopes=frozenset(s for s in claims["acsScope"].split(",") if s))
 
 
@@ -101,9 +101,9 @@ def _verify(key: bytes, token: str) -> dict:
             options={"require": ["exp", "skypeid", "acsScope", "iatMs"]},
         )
     except jwt.ExpiredSignatureError as exc:
-        raise unauthorized("The access token has expired.") from exc
+        raise unauthorized("TokenExpired", "The access token has expired.") from exc
     except jwt.InvalidTokenError as exc:
-        raise unauthorized() from exc
+        raise unauthorized("InvalidToken", "The access token is malformed or not signed by this resource.") from exc
     if len(_verified) > 10_000:
         _verified.clear()
     _verified[(key, token)] = claims
@@ -131,7 +131,7 @@ def forget(user_id: str) -> None:
 
 def require_chat(principal: Principal, *, manage_threads=False, manage_participants=False) -> None:
     if not principal.can(manage_threads=manage_threads, manage_participants=manage_participants):
-        raise forbidden("The access token's scopes do not allow this action.")
+        raise forbidden(("ScopeNotAllowed", "The access token's scopes do not allow this action."))
 
 
 __all__ = ["AcsError", "Principal", "authenticate", "issue", "require_chat", "SCOPES"]

@@ -4,6 +4,7 @@ from django.urls import path
 
 from . import chat_views, identity_views
 from .errors import AcsError, not_found
+from .events import views as event_views
 
 urlpatterns = [
     path("identities", identity_views.identities),
@@ -21,6 +22,8 @@ urlpatterns = [
     path("chat/threads/<str:thread_id>/participants/:add", chat_views.add_participants),
     path("chat/threads/<str:thread_id>/participants/:remove", chat_views.remove_participant),
     path("chat/threads/<str:thread_id>/participants/<str:participant_id>", chat_views.participant),
+    # Event Grid's, not ACS's: the validationUrl of a subscription's asynchronous handshake.
+    path("eventsubscriptions/<str:name>/validate", event_views.validate),
 ]
 
 

@@ -1,16 +1,20 @@
 """Benchmark: chat operations per second through the real SDK with 8 clients, emulator vs a fixed answer.
 
-Plain script (not a test): `.venv/bin/python tests/benchmarks/bench_emulator_sdk.py [seconds] [clients]`.
-Starts two HTTPS servers as child processes, on the same HTTP/TLS stack (`chatsite.emulator.server`):
+Plain script (not a test): `.venv/bin/python tests/benchmarks/bench_emulator_sdk.py [seconds] [clients] [rounds]`
+(`--help` for the options). Starts two HTTPS servers as child processes, on the same HTTP/TLS stack
+(`chatsite.emulator.server`):
 - `runemulator` on a throw-away SQLite database (or DATABASE_URL if set: use a scratch database!);
 - a fixed-answer server that answers every request with a canned body and no work: the ceiling the SDK, TLS
   and the HTTP server reach on this machine.
 Then N client threads (each its own ACS user, thread and SDK client, hence its own keep-alive connection) run
-each operation for the given seconds against each server, and it prints ops/s side by side plus the emulator's
-SQL queries per operation.
+each operation against each server in alternating rounds (emulator then ceiling, then ceiling then emulator, …),
+because the ceiling itself moves with what else the machine runs; it prints every round's ratio, the median
+ratio and ops/s, the load average, and the emulator's SQL statements per operation.
 """
 
+import argparse
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -152,26 +156,58 @@ def queries_per_operation() -> dict[str, int]:
     return counts
 
 
+def load_average() -> str:
+    return "/".join(f"{value:.1f}" for value in os.getloadavg())
+
+
+def measure(on_emulator, on_fixed, operation, seconds, rounds) -> None:
+    ratios, emulated_all, ceilings = [], [], []
+    for round_number in range(rounds):
+        # Alternate which server goes first, so a drift of the machine's load weighs on both alike.
+        if round_number % 2 == 0:
+            emulated = run(on_emulator, operation, seconds)
+            ceiling = run(on_fixed, operation, seconds)
+        else:
+            ceiling = run(on_fixed, operation, seconds)
+            emulated = run(on_emulator, operation, seconds)
+        ratios.append(emulated / ceiling)
+        emulated_all.append(emulated)
+        ceilings.append(ceiling)
+    rounds_text = " ".join(f"{r:.2f}" for r in ratios)
+    print(
+        f"{operation:<16}{statistics.median(emulated_all):>10.0f}{statistics.median(ceilings):>10.0f}"
+        f"{statistics.median(ratios):>8.2f}   {rounds_text}   load {load_average()}",
+        flush=True,
+    )
+
+
 def main():
-    if sys.argv[1:2] == ["--fixed-server"]:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("seconds", nargs="?", type=float, default=5, help="seconds per round (default 5)")
+    parser.add_argument("clients", nargs="?", type=int, default=8, help="SDK client threads (default 8)")
+    parser.add_argument("rounds", nargs="?", type=int, default=5, help="rounds per server and operation (default 5)")
+    parser.add_argument("--operations", nargs="+", choices=list(OPERATIONS), default=list(OPERATIONS))
+    parser.add_argument("--fixed-server", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.fixed_server:
         serve_fixed()
         return
-    seconds = float(sys.argv[1]) if len(sys.argv) > 1 else 5
-    count = int(sys.argv[2]) if len(sys.argv) > 2 else 8
     python = sys.executable
     subprocess.run([python, "manage.py", "migrate", "-v0"], cwd=ROOT, check=True)
     emulator, emulator_cs, ca = start([python, "manage.py", "runemulator", "--port", "0"])
     fixed, fixed_cs, _ = start([python, __file__, "--fixed-server"])
     try:
         # Both servers use the same CA (same CHATSITE_VAR_DIR), so one set of credentials reaches both.
-        on_emulator = make_clients(emulator_cs, ca, endpoint_of(emulator_cs), count)
-        on_fixed = make_clients(emulator_cs, ca, endpoint_of(fixed_cs), count)
-        print(f"{count} SDK clients, {seconds:g} s per operation, database {os.environ.get('DATABASE_URL', 'SQLite')}")
-        print(f"{'operation':<16}{'emulator ops/s':>16}{'fixed answer ops/s':>20}{'ratio':>8}")
-        for operation in OPERATIONS:
-            emulated = run(on_emulator, operation, seconds)
-            ceiling = run(on_fixed, operation, seconds)
-            print(f"{operation:<16}{emulated:>16.0f}{ceiling:>20.0f}{emulated / ceiling:>8.2f}", flush=True)
+        on_emulator = make_clients(emulator_cs, ca, endpoint_of(emulator_cs), args.clients)
+        on_fixed = make_clients(emulator_cs, ca, endpoint_of(fixed_cs), args.clients)
+        database = os.environ.get("DATABASE_URL", "SQLite").rsplit("@", 1)[-1]
+        print(
+            f"{args.clients} SDK clients, {args.rounds} alternating rounds of {args.seconds:g} s per server and "
+            f"operation, database {database}, load average {load_average()} (1/5/15 min)"
+        )
+        print(f"{'operation':<16}{'emulator':>10}{'ceiling':>10}{'ratio':>8}   (medians, ops/s; ratio per round)")
+        for operation in args.operations:
+            measure(on_emulator, on_fixed, operation, args.seconds, args.rounds)
     finally:
         for process in (emulator, fixed):
             process.terminate()

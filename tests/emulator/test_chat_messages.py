@@ -5,9 +5,11 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import quote
 
 import pytest
-from azure.communication.chat import ChatMessageType, ChatParticipant
+from azure.communication.chat import ChatClient, ChatMessageType, ChatParticipant, CommunicationTokenCredential
 from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
+from django.db.backends.signals import connection_created
 
+from chatsite.emulator import tokens
 from chatsite.emulator.models import Message
 from tests.emulator.chat_members import member  # noqa: F401 - fixture
 
@@ -207,3 +209,38 @@ def test_async_client_sends_lists_edits_and_deletes(alice, thread_id):
     assert [m.sequence_id for m in listed] == ["3", "2", "1"]
     assert fetched.content.message == "async edited" and fetched.edited_on is not None
     assert deleted.deleted_on is not None and deleted.id == message_id
+
+
+def test_a_send_costs_at_most_three_sql_statements_without_event_subscriptions(
+    alice, member, thread_id, monkeypatch  # noqa: F811
+):
+    """Counted on the emulator's own database connection for a fresh client connection, transaction control
+    (SQLite's BEGIN) included: update the thread's counters (checking the sender), insert the message."""
+    monkeypatch.setattr(tokens, "IDENTITY_CACHE_SECONDS", 3600)  # the identity check is cached: not this count
+    carol = member()
+    alice.thread(thread_id).add_participants([ChatParticipant(identifier=carol.user)])
+    statements = []
+
+    def record(execute, sql, params, many, context):
+        statements.append(sql)
+        return execute(sql, params, many, context)
+
+    def watch(sender, connection, **kwargs):
+        connection.execute_wrappers.append(record)
+
+    connection_created.connect(watch)
+    try:
+        # A new client, hence a new keep-alive connection, served by a new thread with its own database connection.
+        chat = ChatClient(
+            carol.client._endpoint, CommunicationTokenCredential(carol.token), connection_verify=carol.ca_cert
+        ).get_chat_thread_client(thread_id, connection_verify=carol.ca_cert)
+        chat.send_message("warm")  # the connection's first request: the identity check
+        statements.clear()
+        sent = chat.send_message("counted")
+        counted = list(statements)
+    finally:
+        connection_created.disconnect(watch)
+
+    assert 1 <= len(counted) <= 3, counted
+    assert any("INSERT INTO" in sql for sql in counted)
+    assert chat.get_message(sent.id).content.message == "counted"

@@ -6,14 +6,19 @@ Driven through the SDKs, received by a recording webhook over HTTP.
 import io
 import json
 import re
-from datetime import datetime
+import threading
+from datetime import datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
+import requests
 from azure.communication.chat import ChatParticipant
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from chatsite.emulator.events import subscriptions
-from chatsite.emulator.events.models import EventDelivery
+from chatsite.emulator.events.models import EventDelivery, EventSubscription
 from tests.events.support import Recorder, Schema, wait_for
 
 from .chat_members import Member
@@ -254,3 +259,148 @@ def test_an_endpoint_that_fails_the_handshake_is_not_subscribed(emulator, record
         call_command("emulator_events", "add", "wrong", "http://127.0.0.1:9/nothing-listens-here")
     with pytest.raises(CommandError, match="http"):
         call_command("emulator_events", "add", "wrong", "ftp://example.com/")
+
+
+def test_thread_metadata_rides_on_thread_created_and_a_metadata_only_update_publishes_properties_updated(
+    member, recorder
+):
+    """2025-03-15 thread metadata: ChatThreadCreated carries it (not `{}`); changing only the metadata publishes
+    ChatThreadPropertiesUpdated with the merged metadata and the unchanged topic; no change publishes nothing."""
+    subscriptions.create(name="all", endpoint=recorder.url)
+    ana, bruno = member(), member()
+    v = "2025-03-15"
+    created = ana.raw("POST", "/chat/threads", api_version=v, json={
+        "topic": "Apollo",
+        "metadata": {"project": "apollo", "stage": "1"},
+        "participants": [{"communicationIdentifier": {"rawId": bruno.id}, "metadata": {"role": "guest"}}],
+    })
+    assert created.status_code == 201, created.text()
+    thread_id = created.json()["chatThread"]["id"]
+    path = f"/chat/threads/{thread_id}"
+    merge = {"Content-Type": "application/merge-patch+json"}
+    for body in ({"metadata": {"stage": "2", "project": None}}, {"metadata": {"stage": "2"}}, {}):
+        assert ana.raw("PATCH", path, api_version=v, json=body, headers=merge).status_code == 204
+    ana.thread(thread_id).update_topic("Apollo 2")
+
+    wait_for(lambda: len(recorder.of_type("ChatThreadPropertiesUpdated")) == 2, what="two property updates")
+    wait_for(lambda: not EventDelivery.objects.exists(), what="every delivery")
+    schema = Schema()
+    thread_created = recorder.of_type("ChatThreadCreated")[0]["data"]
+    assert thread_created["metadata"] == {"project": "apollo", "stage": "1"}
+    by_id = {id_of(p["participantCommunicationIdentifier"]): p for p in thread_created["participants"]}
+    assert by_id[bruno.id]["metadata"] == {"role": "guest"} and "metadata" not in by_id[ana.id]
+    assert [e["data"]["metadata"] for e in recorder.of_type("ChatThreadCreatedWithUser")] == [
+        {"project": "apollo", "stage": "1"}
+    ] * 2
+    updates = [e["data"] for e in recorder.of_type("ChatThreadPropertiesUpdated")]
+    assert [(u["properties"], u["metadata"]) for u in updates] == [
+        ({"topic": "Apollo"}, {"stage": "2"}),  # the metadata-only change; the same value again and {} publish none
+        ({"topic": "Apollo 2"}, {"stage": "2"}),
+    ]
+    assert updates[0]["version"] < updates[1]["version"]
+    per_user = recorder.of_type("ChatThreadPropertiesUpdatedPerUser")
+    assert len(per_user) == 4 and {e["data"]["metadata"]["stage"] for e in per_user} == {"2"}
+    for event in recorder.events():
+        name = event["eventType"].removeprefix("Microsoft.Communication.")
+        schema.check(DEFINITIONS[name], event["data"])
+    # The metadata change wrote no system message: only the topic's.
+    topics = [m.content.topic for m in ana.thread(thread_id).list_messages() if m.type == "topicUpdated"]
+    assert topics == ["Apollo 2", "Apollo"]
+
+
+class ValidationWebhook:
+    """An Event Grid endpoint that records the validation event; `echo` False answers 200 without the code, as
+    an endpoint that cannot echo it does (it then relies on validationUrl)."""
+
+    def __init__(self, *, echo: bool):
+        self.validations: list[dict] = []
+        self.notifications: list[dict] = []
+        webhook = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_POST(self):  # noqa: N802 - http.server's naming
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                answer = {}
+                if self.headers.get("aeg-event-type") == "SubscriptionValidation":
+                    webhook.validations.append(body[0])
+                    if echo:
+                        answer = {"validationResponse": body[0]["data"]["validationCode"]}
+                else:
+                    webhook.notifications += body
+                data = json.dumps(answer).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def silent_webhook():
+    webhook = ValidationWebhook(echo=False)
+    yield webhook
+    webhook.stop()
+
+
+def test_the_validation_event_carries_a_validation_url_on_the_emulator(emulator):
+    webhook = ValidationWebhook(echo=True)
+    try:
+        subscription = subscriptions.create(name="echoes", endpoint=webhook.url, emulator_url=emulator.endpoint)
+    finally:
+        webhook.stop()
+
+    event = webhook.validations[0]
+    assert event["eventType"] == "Microsoft.EventGrid.SubscriptionValidationEvent" and event["subject"] == ""
+    assert set(event["data"]) == {"validationCode", "validationUrl"}
+    url = urlsplit(event["data"]["validationUrl"])
+    assert f"{url.scheme}://{url.netloc}" == emulator.endpoint
+    assert url.path == "/eventsubscriptions/echoes/validate"
+    assert parse_qs(url.query)["id"] == [event["data"]["validationCode"]]
+    assert subscription.provisioning_state == "Succeeded"  # it echoed the code: nothing left to do
+
+
+def test_an_endpoint_that_cannot_echo_the_code_is_validated_by_a_get_of_the_validation_url(
+    member, emulator, silent_webhook
+):
+    out = io.StringIO()
+    call_command(
+        "emulator_events", "add", "manual", silent_webhook.url, "--emulator-url", emulator.endpoint, stdout=out
+    )
+    validation_url = silent_webhook.validations[0]["data"]["validationUrl"]
+    assert "awaiting validation" in out.getvalue() and validation_url in out.getvalue()
+    assert EventSubscription.objects.get(name="manual").provisioning_state == "AwaitingManualAction"
+    ana = member()
+    ana.client.create_chat_thread("Before validation")
+    assert not EventDelivery.objects.exists()  # no events until someone follows the URL
+
+    ca = str(emulator.ca_cert)
+    assert requests.get(validation_url.replace("id=", "id=0"), verify=ca, timeout=10).status_code == 404
+    answer = requests.get(validation_url, verify=ca, timeout=10)
+    assert answer.status_code == 200 and "validated" in answer.text
+    ana.client.create_chat_thread("After validation")
+
+    wait_for(lambda: silent_webhook.notifications, what="the first delivery")
+    created = [e for e in silent_webhook.notifications if e["eventType"].endswith(".ChatThreadCreated")]
+    assert [e["data"]["properties"]["topic"] for e in created] == ["After validation"]
+
+
+def test_the_validation_url_expires_after_five_minutes(emulator, silent_webhook):
+    subscriptions.create(name="late", endpoint=silent_webhook.url, emulator_url=emulator.endpoint)
+    EventSubscription.objects.filter(name="late").update(validation_expires_at=timezone.now() - timedelta(seconds=1))
+
+    url = silent_webhook.validations[0]["data"]["validationUrl"]
+    answer = requests.get(url, verify=str(emulator.ca_cert), timeout=10)
+
+    assert answer.status_code == 404 and answer.json()["error"]["code"] == "NotFound"
+    assert EventSubscription.objects.get(name="late").provisioning_state == "Failed"

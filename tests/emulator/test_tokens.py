@@ -33,7 +33,9 @@ def sdk_safe_payload(claims: dict) -> str:
 def refused(token: str) -> AcsError:
     with pytest.raises(AcsError) as raised:
         tokens.authenticate(f"Bearer {token}")
-    assert raised.value.status == 401
+    assert (raised.value.status, raised.value.code, raised.value.message) == (
+        401, "Unauthorized", "Request is not authorized."  # the spec examples' code and wording, whatever the cause
+    )
     return raised.value
 
 
@@ -106,7 +108,7 @@ def test_expired_token_is_refused(identity_client, chat_client_for):
     token, expires_on = tokens.issue(user_id, ["chat"], 60, now=datetime.now(UTC) - timedelta(minutes=61))
     assert expires_on < datetime.now(UTC)
 
-    assert "expired" in refused(token).message
+    assert refused(token).inner[0] == "TokenExpired"
     # The SDK has no refresher here, so it sends the expired token and the service must refuse it.
     with pytest.raises(ClientAuthenticationError):
         list(chat_client_for(token).list_chat_threads())
@@ -117,7 +119,7 @@ def test_revoked_token_is_refused(identity_client, make_user, chat_client_for):
 
     identity_client.revoke_tokens(user)
 
-    assert "revoked" in refused(token).message
+    assert refused(token).inner[0] == "TokenRevoked"
     with pytest.raises(ClientAuthenticationError):
         list(chat_client_for(token).list_chat_threads())
 

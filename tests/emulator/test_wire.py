@@ -1,10 +1,12 @@
 """What a client sees on the wire beyond the SDK's models: links, headers, dates, limits, latency."""
 
 import json
+import re
 from datetime import UTC, datetime
 from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
+import requests
 from azure.communication.chat import ChatParticipant
 from azure.core.exceptions import ServiceResponseError
 from azure.core.rest import HttpRequest
@@ -106,6 +108,9 @@ def test_answers_carry_acs_headers_and_none_of_the_sites(alice, thread_id):
     assert (unknown.status_code, unknown.json()["error"]["code"]) == (404, "NotFound")
     for response in (got, sent, deleted, unknown):
         assert len(response.headers["MS-CV"].split(".")[0]) == 22
+        # As the SDK team's recordings of ACS show on every answer.
+        assert response.headers["Strict-Transport-Security"] == "max-age=2592000"
+        assert re.fullmatch(r"\d+ms", response.headers["X-Processing-Time"]), response.headers["X-Processing-Time"]
         for header in ("Server", "Vary", "Content-Language", "X-Frame-Options", "X-Content-Type-Options",
                        "Referrer-Policy", "Cross-Origin-Opener-Policy", "Set-Cookie"):
             assert header not in response.headers, header
@@ -113,6 +118,77 @@ def test_answers_carry_acs_headers_and_none_of_the_sites(alice, thread_id):
     assert (sent.status_code, deleted.status_code) == (200, 204)
     assert "Content-Type" not in sent.headers and "Content-Type" not in deleted.headers
     assert got.headers["MS-CV"] != sent.headers["MS-CV"]
+
+
+@pytest.mark.parametrize(
+    ("method", "suffix", "allowed"),
+    [("PUT", "", "GET, PATCH, DELETE"), ("DELETE", "messages", "POST, GET"), ("GET", "typing", "POST")],
+)
+def test_a_method_the_route_lacks_is_405_with_allow(alice, thread_id, method, suffix, allowed):
+    response = alice.raw(method, thread_path(thread_id, suffix), json={} if method == "PUT" else None)
+    assert response.status_code == 405
+    assert response.headers["Allow"] == allowed
+    assert response.json()["error"]["code"] == "MethodNotAllowed"
+
+
+SPEC_401 = {"code": "Unauthorized", "message": "Request is not authorized."}
+SPEC_403 = {"code": "Forbidden", "message": "User is not allowed to perform specified action."}
+
+
+def spec_part(response) -> dict:
+    """The error as the spec examples show it (the emulator adds its reason in innererror)."""
+    error = response.json()["error"]
+    return {"code": error["code"], "message": error["message"]}
+
+
+@pytest.mark.parametrize("authorization", [None, "Bearer not-a-token", "Basic abc"])
+def test_401_is_worded_as_the_spec_examples(emulator, thread_id, authorization):
+    headers = {"Authorization": authorization} if authorization else {}
+    response = requests.get(
+        f"{emulator.endpoint}{thread_path(thread_id)}?api-version=2024-03-07",
+        headers=headers,
+        verify=str(emulator.ca_cert),
+        timeout=10,
+    )
+    assert response.status_code == 401
+    assert spec_part(response) == SPEC_401
+    assert response.json()["error"]["innererror"]["code"] in ("MissingToken", "InvalidToken")
+
+
+def test_403_is_worded_as_the_spec_examples(alice, bob, member, thread_id):  # noqa: F811
+    message_id = alice.thread(thread_id).send_message("mine").id
+    outsider = member()
+    reader = member(scopes=("chat.join",))
+    alice.thread(thread_id).add_participants([ChatParticipant(identifier=reader.user)])
+
+    not_a_participant = outsider.raw("GET", thread_path(thread_id))
+    not_the_sender = bob.raw("PATCH", thread_path(thread_id, f"messages/{message_id}"), json={"content": "x"},
+                             headers={"Content-Type": "application/merge-patch+json"})
+    scope = reader.raw("DELETE", thread_path(thread_id))
+
+    for response in (not_a_participant, not_the_sender, scope):
+        assert response.status_code == 403
+        assert spec_part(response) == SPEC_403
+    assert "innererror" not in not_a_participant.json()["error"]  # exactly the example
+    assert not_the_sender.json()["error"]["innererror"]["code"] == "NotSender"
+    assert scope.json()["error"]["innererror"]["code"] == "ScopeNotAllowed"
+
+
+def test_participant_added_system_messages_carry_what_acs_recorded(alice, bob, member, thread_id):  # noqa: F811
+    """The SDK team's recordings of ACS (JS SDK, 2021-2022) show each entry of content.participants[] as
+    {communicationIdentifier, shareHistoryTime}, the epoch when unset; the spec example leaves out
+    shareHistoryTime. A display name given to the participant is kept beside them (GUESS: no recording gives one)."""
+    carol = member()
+    alice.thread(thread_id).add_participants([ChatParticipant(identifier=carol.user)])
+    messages = alice.raw("GET", thread_path(thread_id, "messages")).json()["value"]
+    created, added = [m["content"]["participants"] for m in messages if m["type"] == "participantAdded"][::-1]
+
+    assert added == [{"communicationIdentifier": {"rawId": carol.id, "communicationUser": {"id": carol.id}},
+                      "shareHistoryTime": "1970-01-01T00:00:00Z"}]
+    by_id = {p["communicationIdentifier"]["rawId"]: p for p in created}
+    assert set(by_id[alice.id]) == {"communicationIdentifier", "shareHistoryTime"}
+    assert by_id[bob.id]["displayName"] == "Bob"
+    assert set(by_id[bob.id]) == {"communicationIdentifier", "displayName", "shareHistoryTime"}
 
 
 def test_a_deeply_nested_body_is_400(alice, thread_id):
@@ -191,13 +267,31 @@ def test_api_version_2025_03_15_reads_and_writes_thread_metadata_and_retention(a
     assert "metadata" not in alice.raw("GET", path).json()
 
 
-def test_message_metadata_exists_from_2023_11_07_only(alice, thread_id):
+def test_message_metadata_exists_from_2021_09_07_and_is_kept_whatever_version_writes_or_reads_it(alice, thread_id):
+    """The 2021-09-07 spec has message metadata on send, get, list and update; 2021-03-07 and preview3 have none,
+    so they neither show it nor lose it."""
     path = thread_path(thread_id, "messages")
+    merge = {"Content-Type": "application/merge-patch+json"}
     old = alice.raw("POST", path, api_version="2021-09-07", json={"content": "a", "metadata": {"k": "v"}}).json()["id"]
-    new = alice.raw("POST", path, api_version="2023-11-07", json={"content": "b", "metadata": {"k": "v"}}).json()["id"]
-    assert "metadata" not in alice.raw("GET", f"{path}/{old}").json()  # ignored when sent with 2021-09-07
-    assert alice.raw("GET", f"{path}/{new}").json()["metadata"] == {"k": "v"}
-    assert "metadata" not in alice.raw("GET", f"{path}/{new}", api_version="2021-03-07").json()
+    new = alice.raw("POST", path, api_version="2024-03-07", json={"content": "b", "metadata": {"k": "v"}}).json()["id"]
+    for version in ("2021-09-07", "2023-11-07", "2024-03-07", "2025-03-15"):
+        assert alice.raw("GET", f"{path}/{old}", api_version=version).json()["metadata"] == {"k": "v"}, version
+        assert alice.raw("GET", f"{path}/{new}", api_version=version).json()["metadata"] == {"k": "v"}, version
+        listed = {m["id"]: m.get("metadata") for m in alice.raw("GET", path, api_version=version).json()["value"]}
+        assert listed[old] == listed[new] == {"k": "v"}, version
+
+    # An edit at 2021-09-07 merges into metadata written at a newer version.
+    edited = alice.raw("PATCH", f"{path}/{new}", api_version="2021-09-07", json={"metadata": {"k": None, "x": "y"}},
+                       headers=merge)
+    assert edited.status_code == 204
+    assert alice.raw("GET", f"{path}/{new}").json()["metadata"] == {"x": "y"}
+
+    # Versions without metadata neither show it nor drop it when they edit the message.
+    for version in ("2021-03-07", "2020-11-01-preview3"):
+        assert "metadata" not in alice.raw("GET", f"{path}/{old}", api_version=version).json(), version
+    assert alice.raw("PATCH", f"{path}/{old}", api_version="2021-03-07", json={"content": "a2", "metadata": {"k": "w"}},
+                     headers=merge).status_code == 204
+    assert alice.raw("GET", f"{path}/{old}", api_version="2021-09-07").json()["metadata"] == {"k": "v"}
 
 
 def test_preview3_shapes_and_delete_route(alice, bob, member, thread_id):  # noqa: F811
@@ -220,3 +314,11 @@ def test_preview3_shapes_and_delete_route(alice, bob, member, thread_id):  # noq
     assert alice.raw("DELETE", route).status_code == 400  # that route is preview3's only (UnsupportedApiVersion)
     listed = alice.raw("GET", thread_path(thread_id, "participants"), api_version=v).json()["value"]
     assert {p["id"] for p in listed} == {alice.id, bob.id}
+
+
+@pytest.mark.parametrize("message_id", ["99999999999999999999999", "9223372036854775808", "\u00b2", "12a"])
+def test_a_message_id_no_message_can_have_is_404(alice, thread_id, message_id):
+    for method in ("GET", "DELETE"):
+        response = alice.raw(method, thread_path(thread_id, f"messages/{quote(message_id, safe='')}"))
+        assert response.status_code == 404, (method, response.text())
+        assert response.json()["error"]["code"] == "NotFound"

@@ -8,6 +8,7 @@ from django.db import models
 
 EVENT_GRID_SCHEMA = "EventGridSchema"
 CLOUD_EVENT_SCHEMA = "CloudEventSchemaV1_0"
+SUCCEEDED, AWAITING_MANUAL_ACTION, FAILED = "Succeeded", "AwaitingManualAction", "Failed"
 
 
 class EventSubscription(models.Model):
@@ -26,6 +27,15 @@ class EventSubscription(models.Model):
     event_ttl_minutes = models.PositiveIntegerField(default=1440)
     max_events_per_batch = models.PositiveIntegerField(default=1)
     created_on = models.DateTimeField(auto_now_add=True)
+    # Event Grid's provisioning states: an endpoint that answered the validation event without echoing its code
+    # awaits a GET of the event's validationUrl (carrying validation_code) until validation_expires_at.
+    provisioning_state = models.CharField(
+        max_length=32,
+        choices=[(state, state) for state in (SUCCEEDED, AWAITING_MANUAL_ACTION, FAILED)],
+        default=SUCCEEDED,
+    )
+    validation_code = models.CharField(max_length=64, blank=True)
+    validation_expires_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self):
         return self.name

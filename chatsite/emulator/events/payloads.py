@@ -15,7 +15,8 @@ from .. import config, wire
 from ..models import Message, Participant, Thread
 
 PREFIX = "Microsoft.Communication."
-# Every documented chat event type (the spec-only typing and bot-command events are not published).
+# Every documented chat event type. The spec-only typing and bot-command events are not published: ACS's event
+# docs list these 16 and no other, and typing reaches ACS clients through real-time notifications.
 THREAD_LEVEL = [
     "ChatThreadCreated",
     "ChatThreadDeleted",
@@ -101,7 +102,10 @@ def _active(thread: Thread) -> list[Participant]:
 
 
 def _participant(p: Participant) -> dict:
-    return {"displayName": p.display_name, "participantCommunicationIdentifier": wire.identifier(p.user_id)}
+    data = {"displayName": p.display_name, "participantCommunicationIdentifier": wire.identifier(p.user_id)}
+    if p.metadata:  # AcsChatThreadParticipantProperties.metadata (api-version 2025-03-15 participant metadata)
+        data["metadata"] = p.metadata
+    return data
 
 
 def _per_user(
@@ -127,7 +131,7 @@ def thread_created(*, thread: Thread) -> list[Event]:
         "version": thread.last_message_id,
         "createdByCommunicationIdentifier": wire.identifier(thread.created_by),
         "properties": {"topic": thread.topic},
-        "metadata": {},
+        "metadata": thread.metadata or {},
         "participants": [_participant(p) for p in members],
     }
     subject = f"thread/{thread.id}/createdBy/{thread.created_by}"
@@ -149,17 +153,19 @@ def thread_deleted(*, thread: Thread, by: str) -> list[Event]:
     return _per_user("ChatThreadDeleted", "ChatThreadWithUserDeleted", base, subject, thread.deleted_on, recipients)
 
 
-def topic_updated(*, thread: Thread, by: str) -> list[Event]:
-    edited = wire.from_epoch_ms(thread.last_message_id)
+def properties_updated(*, thread: Thread, by: str, version: int) -> list[Event]:
+    """A topic or metadata change: `properties` holds the topic, `metadata` the thread's metadata after the
+    change (both whole, changed or not); `version` and `editTime` are the change's epoch ms."""
+    edited = wire.from_epoch_ms(version)
     base = {
         "threadId": thread.id,
         "transactionId": transaction_id(),
         "createTime": timestamp(thread.created_on),
-        "version": thread.last_message_id,
+        "version": version,
         "editedByCommunicationIdentifier": wire.identifier(by),
         "editTime": timestamp(edited),
         "properties": {"topic": thread.topic},
-        "metadata": {},
+        "metadata": thread.metadata or {},
     }
     subject = f"thread/{thread.id}/editedBy/{by}"
     recipients = [p.user_id for p in _active(thread)]
@@ -267,7 +273,7 @@ def message_deleted(*, message: Message) -> list[Event]:
 BUILDERS = {
     "thread_created": thread_created,
     "thread_deleted": thread_deleted,
-    "topic_updated": topic_updated,
+    "properties_updated": properties_updated,
     "participants_added": participants_added,
     "participant_removed": participant_removed,
     "message_received": message_received,

@@ -8,11 +8,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from . import delivery, payloads
-from .models import EventDelivery, EventSubscription
+from .models import SUCCEEDED, EventDelivery, EventSubscription
 
 
 def publish(kind: str, **facts) -> None:
-    subscriptions = list(EventSubscription.objects.all())
+    subscriptions = list(EventSubscription.objects.filter(provisioning_state=SUCCEEDED))
     if not subscriptions:
         return
     now = timezone.now()

@@ -2,9 +2,19 @@
 // Run by tests/clients/test_js_sdk.py with ACS_CONNECTION_STRING and NODE_EXTRA_CA_CERTS (the emulator's CA).
 // Prints "ok <step>" per step; the first failure exits 1 with the error.
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { ChatClient } from "@azure/communication-chat";
 import { AzureCommunicationTokenCredential } from "@azure/communication-common";
 import { CommunicationIdentityClient } from "@azure/communication-identity";
+
+// The chat SDK installed beside this script: 1.6.0 (tests/clients/js) or an older one (test_js_sdk.py installs
+// 1.1.x–1.3.x, which speak api-version 2021-09-07: message metadata, but no thread metadata or retention policy).
+const chatVersion = JSON.parse(
+  readFileSync(new URL("./node_modules/@azure/communication-chat/package.json", import.meta.url)),
+).version;
+const [major, minor] = chatVersion.split(".").map(Number);
+const threadMetadata = major > 1 || minor >= 6;
+console.log(`@azure/communication-chat ${chatVersion}`);
 
 const connectionString = process.env.ACS_CONNECTION_STRING;
 const endpoint = /endpoint=([^;]+)/.exec(connectionString)[1].replace(/\/$/, "");
@@ -77,20 +87,24 @@ await step("chat: getProperties", async () => {
   const properties = await thread.getProperties();
   assert.equal(properties.topic, "Lunch");
   assert.equal(properties.createdBy.communicationUserId, alice.communicationUserId);
-  assert.deepEqual(properties.metadata, { project: "apollo" });
-  assert.equal(properties.retentionPolicy.kind, "threadCreationDate");
-  assert.equal(properties.retentionPolicy.deleteThreadAfterDays, 60);
+  if (threadMetadata) {
+    assert.deepEqual(properties.metadata, { project: "apollo" });
+    assert.equal(properties.retentionPolicy.kind, "threadCreationDate");
+    assert.equal(properties.retentionPolicy.deleteThreadAfterDays, 60);
+  }
 });
 await step("chat: updateTopic", async () => {
   await thread.updateTopic("Dinner");
   assert.equal((await thread.getProperties()).topic, "Dinner");
 });
-await step("chat: updateProperties (metadata, retention none)", async () => {
-  await thread.updateProperties({ metadata: { stage: "2" }, retentionPolicy: { kind: "none" } });
-  const properties = await thread.getProperties();
-  assert.equal(properties.metadata.stage, "2");
-  assert.equal(properties.retentionPolicy, undefined);
-});
+if (threadMetadata) {
+  await step("chat: updateProperties (metadata, retention none)", async () => {
+    await thread.updateProperties({ metadata: { stage: "2" }, retentionPolicy: { kind: "none" } });
+    const properties = await thread.getProperties();
+    assert.equal(properties.metadata.stage, "2");
+    assert.equal(properties.retentionPolicy, undefined);
+  });
+}
 await step("chat: sendMessage text and html with metadata", async () => {
   messageId = (await thread.sendMessage({ content: "hello" }, { senderDisplayName: "Alice", metadata: { k: "v" } })).id;
   htmlId = (await thread.sendMessage({ content: "<b>hi</b>" }, { type: "html" })).id;
@@ -111,6 +125,7 @@ await step("chat: listMessages pages through nextLink", async () => {
   const messages = all.flat();
   const sequence = messages.map((m) => Number(m.sequenceId));
   assert.deepEqual(sequence, [...sequence].sort((a, b) => b - a));
+  assert.deepEqual(messages.find((m) => m.id === messageId).metadata, { k: "v" });
   assert.ok(messages.some((m) => m.type === "participantAdded"));
   assert.ok(messages.some((m) => m.type === "topicUpdated" && m.content.topic === "Dinner"));
 });
@@ -118,6 +133,7 @@ await step("chat: updateMessage", async () => {
   await thread.updateMessage(messageId, { content: "edited", metadata: { k: "w" } });
   const message = await thread.getMessage(messageId);
   assert.equal(message.content.message, "edited");
+  assert.deepEqual(message.metadata, { k: "w" });
   assert.ok(message.editedOn instanceof Date);
 });
 await step("chat: deleteMessage", async () => {

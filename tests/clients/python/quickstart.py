@@ -16,7 +16,8 @@ from azure.communication.identity import CommunicationIdentityClient
 
 CHAT_VERSION = version("azure-communication-chat")
 PREVIEW = "b" in CHAT_VERSION  # 1.0.0b4: api-version 2020-11-01-preview3
-METADATA = tuple(int(p) for p in CHAT_VERSION.split(".")[:2]) >= (1, 2) if not PREVIEW else False
+# Message metadata on send, get, list and update: from chat 1.1.0 (api-version 2021-09-07) on.
+METADATA = tuple(int(p) for p in CHAT_VERSION.split(".")[:2]) >= (1, 1) if not PREVIEW else False
 
 connection_string = os.environ["ACS_CONNECTION_STRING"]
 endpoint = connection_string.split(";")[0].removeprefix("endpoint=").rstrip("/")
@@ -159,6 +160,8 @@ def _():
     messages = [m for page in pages for m in page]
     kinds = {getattr(m.type, "value", m.type) for m in messages}  # an enum, or a plain string in 1.0.0b4
     assert {"text", "participantAdded", "topicUpdated"} <= kinds, kinds
+    if METADATA:
+        assert next(m for m in messages if m.id == state["message_id"]).metadata == {"k": "v"}
     added = next(m for m in messages if getattr(m.type, "value", m.type) == "participantAdded")
     assert raw_id(added.content.initiator) == raw_id(state["alice"])
     ids = {raw_id(p.user if PREVIEW else p.identifier) for p in added.content.participants}
@@ -168,7 +171,11 @@ def _():
 @step("chat: update and delete message")
 def _():
     thread = state["thread"]
-    thread.update_message(state["message_id"], content="edited")
+    if METADATA:  # merge-patch: a None value removes a key
+        thread.update_message(state["message_id"], content="edited", metadata={"k": None, "edited": "yes"})
+        assert thread.get_message(state["message_id"]).metadata == {"edited": "yes"}
+    else:
+        thread.update_message(state["message_id"], content="edited")
     assert thread.get_message(state["message_id"]).content.message == "edited"
     other = thread.send_message("to delete")
     other = other if PREVIEW else other.id

@@ -3,8 +3,6 @@
 The first two lines of output are the settings a client needs, as `NAME=value` so a script can read them.
 """
 
-import signal
-
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.migrations.executor import MigrationExecutor
@@ -26,18 +24,7 @@ class Command(BaseCommand):
             running = server.make_server(host, port, quiet=False)
         except OSError as exc:
             raise CommandError(f"Cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
-        # SIGTERM (docker stop, systemd, Popen.terminate) stops as cleanly as Ctrl-C, even one sent as soon as
-        # a parent has read the two lines, before serving has begun.
-        signal.signal(signal.SIGTERM, signal.default_int_handler)
-        try:
-            self.stdout.write(f"ACS_CONNECTION_STRING={running.connection_string}")
-            self.stdout.write(f"ACS_CA_CERT={running.ca_cert}")
-            self.stdout.flush()  # a parent process waits for these two lines
-            running.server.serve_forever()
-        except KeyboardInterrupt:
-            pass
-        finally:
-            running.server.server_close()
+        server.serve_in_foreground(running, stdout=self.stdout)  # ends the process on Ctrl-C or SIGTERM
 
 
 def _refuse_unapplied_migrations() -> None:
