@@ -317,7 +317,7 @@ STORAGES = {
     # Production serves `collectstatic` output: hashed names cached forever, gzip/brotli precompressed.
     # Locally WhiteNoise serves straight from static/ so neither runserver nor the tests need collectstatic.
     "staticfiles": {
-        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        "BACKEND": "chatsite.staticfiles.ManifestStaticFilesStorage"
         if PRODUCTION
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },

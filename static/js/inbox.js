@@ -1,133 +1,120 @@
 // The thread list's behaviour beyond htmx attributes (the CSP allows no inline script and no eval): the list's
 // poll (every few seconds while the tab is visible; slower while hidden, only for desktop notifications the person
 // turned on), the unread count in the tab title, desktop notifications, the people picker's chosen list, and
-// dropping what another account's thread pages left in this tab.
-(function () {
-  "use strict";
-  var POLL_MS = 3000;
-  var HIDDEN_POLL_MS = 15000;
-  var TITLE = document.title.replace(/^\(\d+\) /, "");
-  var lastPoll = 0;
-  var known = null;  // thread id -> unread count, as last shown
+// dropping what another account's thread pages left in this tab. An ES module, for what it shares with the thread
+// page (storage.js).
+import * as storage from "./storage.js";
 
-  function notifying() {
-    return "Notification" in window && Notification.permission === "granted";
-  }
+var POLL_MS = 3000;
+var HIDDEN_POLL_MS = 15000;
+var TITLE = document.title.replace(/^\(\d+\) /, "");
+var lastPoll = 0;
+var known = null;  // thread id -> unread count, as last shown
 
-  function poll() {
-    var poller = document.getElementById("inbox-poller");
-    if (!poller || !window.htmx) return;
-    var hidden = document.visibilityState !== "visible";
-    if (hidden && (!notifying() || Date.now() - lastPoll < HIDDEN_POLL_MS)) return;
-    lastPoll = Date.now();
-    window.htmx.trigger(poller, "inbox:poll");
-  }
+function notifying() {
+  return "Notification" in window && Notification.permission === "granted";
+}
 
-  function rows() {
-    var found = {};
-    document.querySelectorAll("#inbox li[data-thread]").forEach(function (row) {
-      found[row.dataset.thread] = row;
-    });
-    return found;
-  }
+function poll() {
+  var poller = document.getElementById("inbox-poller");
+  if (!poller || !window.htmx) return;
+  var hidden = document.visibilityState !== "visible";
+  if (hidden && (!notifying() || Date.now() - lastPoll < HIDDEN_POLL_MS)) return;
+  lastPoll = Date.now();
+  window.htmx.trigger(poller, "inbox:poll");
+}
 
-  // "(3) Your chats · Chatsite": the total unread count in front of the page's own title.
-  function showCount() {
-    var inbox = document.getElementById("inbox");
-    if (!inbox) return;
-    var total = parseInt(inbox.dataset.unread || "0", 10);
-    document.title = total > 0 ? "(" + total + ") " + TITLE : TITLE;
-  }
+function rows() {
+  var found = {};
+  document.querySelectorAll("#inbox li[data-thread]").forEach(function (row) {
+    found[row.dataset.thread] = row;
+  });
+  return found;
+}
 
-  // A desktop notification for each chat with more unread messages than last time (none is open on this page).
-  function notify() {
-    var current = rows();
-    if (known !== null && notifying()) {
-      Object.keys(current).forEach(function (id) {
-        var row = current[id];
-        if (parseInt(row.dataset.unread, 10) > (known[id] || 0)) {
-          var link = row.querySelector("a");
-          var note = new Notification(row.dataset.name, { body: row.dataset.preview, tag: id });
-          note.onclick = function () {
-            window.focus();
-            if (link) window.location.href = link.href;
-          };
-        }
-      });
-    }
-    known = {};
+// "(3) Your chats · Chatsite": the total unread count in front of the page's own title.
+function showCount() {
+  var inbox = document.getElementById("inbox");
+  if (!inbox) return;
+  var total = parseInt(inbox.dataset.unread || "0", 10);
+  document.title = total > 0 ? "(" + total + ") " + TITLE : TITLE;
+}
+
+// A desktop notification for each chat with more unread messages than last time (none is open on this page).
+function notify() {
+  var current = rows();
+  if (known !== null && notifying()) {
     Object.keys(current).forEach(function (id) {
-      known[id] = parseInt(current[id].dataset.unread, 10);
+      var row = current[id];
+      if (parseInt(row.dataset.unread, 10) > (known[id] || 0)) {
+        var link = row.querySelector("a");
+        var note = new Notification(row.dataset.name, { body: row.dataset.preview, tag: id });
+        note.onclick = function () {
+          window.focus();
+          if (link) window.location.href = link.href;
+        };
+      }
     });
   }
-
-  function refreshed() {
-    showCount();
-    notify();
-  }
-
-  function offerNotifications() {
-    var button = document.getElementById("notify-button");
-    if (!button || !("Notification" in window) || Notification.permission !== "default") return;
-    button.hidden = false;
-    button.addEventListener("click", function () {
-      Notification.requestPermission().then(function () {
-        button.hidden = true;
-      });
-    });
-  }
-
-  // The people picker: htmx asks the site as one types (at most 20 people an answer, templates/chat/
-  // thread_create.html). Whoever is ticked moves to the chosen list above the answers, so the next search keeps
-  // them; an answer leaves out whoever is chosen already.
-  document.addEventListener("change", function (event) {
-    var box = event.target;
-    if (!box.matches || !box.matches("[data-people-found] input[type=checkbox]") || !box.checked) return;
-    var chosen = box.form && box.form.querySelector("[data-people-chosen]");
-    if (!chosen) return;
-    chosen.appendChild(box.closest("label"));
-    box.focus();
+  known = {};
+  Object.keys(current).forEach(function (id) {
+    known[id] = parseInt(current[id].dataset.unread, 10);
   });
-  document.addEventListener("htmx:load", function (event) {
-    var found = event.target;
-    if (!found.matches || !found.matches("[data-people-found]")) return;
-    var chosen = found.closest("form").querySelector("[data-people-chosen]");
-    chosen.querySelectorAll("input:checked").forEach(function (box) {
-      found.querySelectorAll("input").forEach(function (twin) {
-        if (twin.value === box.value) twin.closest("label").remove();
-      });
+}
+
+function refreshed() {
+  showCount();
+  notify();
+}
+
+function offerNotifications() {
+  var button = document.getElementById("notify-button");
+  if (!button || !("Notification" in window) || Notification.permission !== "default") return;
+  button.hidden = false;
+  button.addEventListener("click", function () {
+    Notification.requestPermission().then(function () {
+      button.hidden = true;
     });
   });
+}
 
-  // Thread pages keep drafts and unsent messages in the tab under their person (static/js/thread.js): whatever
-  // another account left here goes (logging out asks the browser to clear it; this covers browsers that do not).
-  function forgetOthers() {
-    var head = document.querySelector("[data-owner]");
-    var owner = head && head.dataset.owner;
-    var s;
-    try {
-      s = window.sessionStorage;
-    } catch (error) {
-      return;
-    }
-    if (!owner || !s) return;
-    var mine = ["chatsite:outbox:" + owner + ":", "chatsite:draft:" + owner + ":"];
-    for (var i = s.length - 1; i >= 0; i--) {
-      var name = s.key(i);
-      var kept = mine.some(function (prefix) { return name.indexOf(prefix) === 0; });
-      if (name.indexOf("chatsite:") === 0 && !kept) s.removeItem(name);
-    }
-  }
+// The people picker: htmx asks the site as one types (at most 20 people an answer, templates/chat/
+// thread_create.html). Whoever is ticked moves to the chosen list above the answers, so the next search keeps
+// them; an answer leaves out whoever is chosen already.
+document.addEventListener("change", function (event) {
+  var box = event.target;
+  if (!box.matches || !box.matches("[data-people-found] input[type=checkbox]") || !box.checked) return;
+  var chosen = box.form && box.form.querySelector("[data-people-chosen]");
+  if (!chosen) return;
+  chosen.appendChild(box.closest("label"));
+  box.focus();
+});
+document.addEventListener("htmx:load", function (event) {
+  var found = event.target;
+  if (!found.matches || !found.matches("[data-people-found]")) return;
+  var chosen = found.closest("form").querySelector("[data-people-chosen]");
+  chosen.querySelectorAll("input:checked").forEach(function (box) {
+    found.querySelectorAll("input").forEach(function (twin) {
+      if (twin.value === box.value) twin.closest("label").remove();
+    });
+  });
+});
 
-  // The swapped-in list is new content (htmx:load); comparing with the last counts makes a repeat harmless.
-  document.addEventListener("htmx:load", function (event) {
-    if (event.target && event.target.id === "inbox") refreshed();
-  });
-  document.addEventListener("DOMContentLoaded", function () {
-    forgetOthers();
-    refreshed();
-    offerNotifications();
-  });
-  document.addEventListener("visibilitychange", poll);
-  setInterval(poll, POLL_MS);
-})();
+// Thread pages keep drafts and unsent messages in the tab under their person (static/js/thread/): whatever
+// another account left here goes (logging out asks the browser to clear it; this covers browsers that do not).
+function forgetOthers() {
+  var head = document.querySelector("[data-owner]");
+  storage.forgetOthers(head && head.dataset.owner);
+}
+
+// The swapped-in list is new content (htmx:load); comparing with the last counts makes a repeat harmless.
+document.addEventListener("htmx:load", function (event) {
+  if (event.target && event.target.id === "inbox") refreshed();
+});
+document.addEventListener("DOMContentLoaded", function () {
+  forgetOthers();
+  refreshed();
+  offerNotifications();
+});
+document.addEventListener("visibilitychange", poll);
+setInterval(poll, POLL_MS);

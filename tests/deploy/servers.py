@@ -2,6 +2,7 @@
 site in production mode on PostgreSQL and Redis."""
 
 import contextlib
+import os
 import queue
 import re
 import subprocess
@@ -15,7 +16,8 @@ import requests
 from .conftest import BASE_DIR, clean_env, free_port, manage
 
 POSTGRES_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
-REDIS_URL = "redis://127.0.0.1:6379/14"
+# Flushed by these tests: a machine where several test runs share one Redis gives each its own db.
+REDIS_URL = os.environ.get("CHATSITE_DEPLOY_REDIS_URL", "redis://127.0.0.1:6379/14")
 ASSIGNMENT = re.compile(r"^(ACS_CONNECTION_STRING|ACS_CA_CERT)=(\S+)$")
 # Who served a request: gunicorn logs the worker's pid with the request's X-Probe header.
 ACCESS_LOG_FORMAT = "%(p)s %({x-probe}i)s %(s)s"

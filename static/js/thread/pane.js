@@ -1,0 +1,160 @@
+// The message pane: the newest message in view, "New messages" while reading older ones, "Load older messages"
+// that keeps the message being read in place, "Seen by" under its message, and live updates that never replace
+// what the person is using.
+
+var STICK_SLACK = 40;   // px from the bottom that still counts as "at the newest message"
+
+var pane = null;
+var stick = true;   // the reader is at the newest message, and stays there as the pane changes
+var lastId = "";
+var changed = [];   // called after whatever changed in the pane (the outbox drops rows the poll brought)
+
+function atBottom() {
+  return pane.scrollHeight - pane.scrollTop - pane.clientHeight <= STICK_SLACK;
+}
+
+export function scrollToBottom() {
+  if (!pane) return;
+  pane.scrollTop = pane.scrollHeight;
+  stick = true;
+  var button = document.getElementById("new-messages");
+  if (button) button.hidden = true;
+}
+
+// What to do after the pane changed.
+export function whenChanged(callback) {
+  changed.push(callback);
+}
+
+function newestId() {
+  var messages = document.querySelectorAll("#message-list > li.message");
+  return messages.length ? messages[messages.length - 1].id : "";
+}
+
+// Whatever changed in the pane (a poll, "seen by", a sending row, the composer growing): stay at the bottom if
+// the reader was there; otherwise offer the new messages rather than jump.
+function paneChanged() {
+  if (!pane) return;
+  var paging = document.getElementById("paging-area");
+  if (anchor && !(paging && paging.contains(anchor.button))) restoreAnchor();
+  var newest = newestId();
+  var arrived = newest !== lastId;
+  lastId = newest;
+  if (stick) {
+    pane.scrollTop = pane.scrollHeight;
+  } else if (arrived) {
+    var button = document.getElementById("new-messages");
+    if (button) button.hidden = false;
+  }
+  changed.forEach(function (callback) { callback(); });
+}
+
+// "Load older messages": keep the message being read where it was.
+var anchor = null;
+function restoreAnchor() {
+  var kept = anchor;
+  anchor = null;
+  if (kept.element.isConnected) {
+    pane.scrollTop += kept.element.getBoundingClientRect().top - pane.getBoundingClientRect().top - kept.offset;
+  }
+  stick = atBottom();
+  var more = document.querySelector("#paging-area button");
+  (more || pane).focus({preventScroll: true});
+}
+
+// The poll sends "seen by" as a hidden paragraph naming the message it is about; show it under that
+// message, where it moves as newer messages of one's own arrive.
+export function placeSeenBy() {
+  var source = document.getElementById("seen-by-source");
+  var shown = document.getElementById("seen-by");
+  var after = source && source.textContent && document.getElementById(source.dataset.after);
+  if (!after) {
+    if (shown) shown.remove();
+    return;
+  }
+  if (!shown) {
+    shown = document.createElement("li");
+    shown.id = "seen-by";
+    shown.className = "seen-by";
+  }
+  shown.textContent = source.textContent;
+  if (after.nextElementSibling !== shown) after.after(shown);
+}
+
+var refocus = null;
+
+export function listen() {
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    if (!pane || !event.detail.target || event.detail.target.id !== "paging-area") return;
+    var top = pane.getBoundingClientRect().top;
+    var items = pane.querySelectorAll("#message-list > li.message");  // day headings may move up
+    for (var i = 0; i < items.length; i++) {
+      var box = items[i].getBoundingClientRect();
+      if (box.bottom > top) {
+        anchor = {element: items[i], offset: box.top - top, button: document.querySelector("#paging-area button")};
+        break;
+      }
+    }
+  });
+
+  // Live updates never replace what the person is typing.
+  document.addEventListener("htmx:oobBeforeSwap", function (event) {
+    var target = event.detail.target;
+    if (!target) return;
+    // A message being edited stays as it is; Save or Cancel brings its current state.
+    if (target.classList.contains("message--editing")) {
+      event.preventDefault();
+      return;
+    }
+    // The panel while people are being added; Add or Cancel renders it fresh.
+    if (target.id === "participants" && target.querySelector("form.add-people")) {
+      event.preventDefault();
+      return;
+    }
+    // The topic while it is edited (the form holds the page's h1 then).
+    if (target.closest(".topic--editing")) {
+      event.preventDefault();
+      return;
+    }
+    // The whole newest page (a resync): edits in progress move into it as they are.
+    if (target.id === "message-list" && event.detail.fragment) {
+      var fragment = event.detail.fragment;
+      target.querySelectorAll("li.message--editing").forEach(function (editing) {
+        var incoming = fragment.querySelector("#" + CSS.escape(editing.id));
+        if (incoming) incoming.replaceWith(editing);
+      });
+    }
+    // Whatever is replaced, the keyboard stays where it was (the same control in the new copy).
+    var active = document.activeElement;
+    if (active && active.id && target.contains(active)) {
+      refocus = {id: active.id, start: active.selectionStart, end: active.selectionEnd};
+    }
+  });
+  document.addEventListener("htmx:oobAfterSwap", function () {
+    if (!refocus) return;
+    var again = document.getElementById(refocus.id);
+    var kept = refocus;
+    refocus = null;
+    if (!again) return;
+    again.focus({preventScroll: true});
+    if (typeof kept.start === "number" && again.setSelectionRange) again.setSelectionRange(kept.start, kept.end);
+  });
+}
+
+export function start() {
+  pane = document.getElementById("messages-pane");
+  if (!pane) return;
+  lastId = newestId();
+  scrollToBottom();
+  pane.addEventListener("scroll", function () {
+    stick = atBottom();
+    if (stick) document.getElementById("new-messages").hidden = true;
+  }, {passive: true});
+  new MutationObserver(paneChanged).observe(pane, {childList: true, subtree: true, characterData: true});
+  if (window.ResizeObserver) new ResizeObserver(function () { if (stick) pane.scrollTop = pane.scrollHeight; }).observe(pane);
+  document.getElementById("new-messages").addEventListener("click", function () {
+    scrollToBottom();
+    var composer = document.getElementById("composer-content");
+    if (composer) composer.focus({preventScroll: true});
+  });
+}

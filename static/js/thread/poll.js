@@ -1,0 +1,120 @@
+// The connection: the page's one poll on a beat, backing off while the site cannot be reached, and saying what the
+// person read.
+import * as page from "./page.js";
+
+var POLL_MS = 2000;
+var MAX_BACKOFF_MS = 30000;
+
+var failures = 0;
+var timer = null;
+var back = [];  // called when the site answers again after failing
+
+function messageId(item) {
+  return item ? item.id.replace(/^m-/, "") : "";
+}
+
+function visible() {
+  return document.visibilityState === "visible" && window.htmx;
+}
+
+function schedule() {
+  clearTimeout(timer);
+  var wait = failures ? Math.min(POLL_MS * Math.pow(2, failures - 1), MAX_BACKOFF_MS) : POLL_MS;
+  timer = setTimeout(beat, wait);
+}
+
+function beat() {
+  schedule();
+  if (!visible()) return;
+  poll();
+}
+
+// Whether the site answered the last request; while it does not, the outbox keeps its messages.
+export function reachable() {
+  return failures === 0;
+}
+
+// What to do once the site answers again (the outbox sends what waited).
+export function whenBack(callback) {
+  back.push(callback);
+}
+
+export function offline() {
+  failures += 1;
+  var banner = document.getElementById("connection");
+  if (banner && !banner.textContent) banner.textContent = page.text("Reconnecting");
+  schedule();
+}
+
+export function online() {
+  var was = failures;
+  failures = 0;
+  var banner = document.getElementById("connection");
+  if (banner && banner.textContent) banner.textContent = "";
+  if (was) {
+    schedule();
+    back.forEach(function (callback) { callback(); });
+  }
+}
+
+// The page's one poll (views/messages.thread_poll): new, edited and deleted messages, typing, "seen by", panel
+// changes, the end of one's part. Its URL carries what the page shows; 204 when none of it changed.
+export function poll() {
+  var poller = document.getElementById("poller");
+  if (poller) window.htmx.trigger(poller, "chat:poll");
+}
+
+// What the person read goes by POST (views/presence.thread_read: the unread count, a read receipt), once per
+// newest message; the poll is a GET and changes nothing.
+var readDone = "";  // the newest message the site marked read for this page, or refused to
+var reading = false;
+
+function markRead() {
+  var messages = document.querySelectorAll("#message-list > li.message");
+  var newest = messageId(messages[messages.length - 1]);
+  var form = page.composerForm();
+  if (!newest || newest === readDone || reading || !form || !window.fetch) return;
+  var data = new FormData();
+  data.append("message", newest);
+  reading = true;
+  fetch(page.readUrl(), {
+    method: "POST", body: data, credentials: "same-origin",
+    headers: {"X-CSRFToken": form.elements.csrfmiddlewaretoken.value},
+  }).then(function (response) {
+    reading = false;
+    // 204: done. 202: the read receipt waits for ACS's budget, so the next beat asks again; so does a busy or
+    // unreachable site (429, 5xx). Another refusal (4xx) would not change by asking again.
+    var refused = response.status >= 400 && response.status < 500 && response.status !== 429;
+    if (response.status === 204 || refused) readDone = newest;
+  }, function () {
+    reading = false;
+  });
+}
+
+export function listen() {
+  // While the page is in view, their own newest message is the one "Seen by …" is about, and the newest message
+  // shown is what this person has seen: the page says so as it polls.
+  document.addEventListener("htmx:configRequest", function (event) {
+    if (event.detail.elt.id !== "poller" || !visible()) return;
+    var own = document.querySelectorAll("#message-list > li.message--own");
+    event.detail.parameters.own = messageId(own[own.length - 1]);
+    markRead();
+  });
+
+  document.addEventListener("htmx:sendError", function (event) {
+    var elt = event.detail.elt;
+    if (elt && elt.id === "poller") offline();
+  });
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var xhr = event.detail.xhr;
+    if (xhr && xhr.status > 0 && event.detail.elt && event.detail.elt.id === "poller") online();
+  });
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "visible") beat();
+  });
+}
+
+// The beat starts; the poller polls once by itself as htmx loads it (hx-trigger "load").
+export function start() {
+  schedule();
+}
