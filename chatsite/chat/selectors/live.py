@@ -13,8 +13,8 @@ import dataclasses
 from django.core.cache import cache
 
 from ..actors import Actor
-from ..live import snapshot
-from ..live.cache import TYPING, key
+from ..live import keys, snapshot
+from ..live.cache import TYPING
 from .membership import RECEIPTS_LIMIT, access
 from .messages import PollResult, background_reads, messages_poll
 from .presence import receipts_listing, receipts_listing_now, seen_text, typing_names
@@ -54,7 +54,7 @@ def thread_live(*, actor: Actor, thread_id: str, page: PageState) -> LiveUpdate 
     viewer = access(actor=actor, thread_id=thread_id, seen=seen)
     if viewer.ended is not None:
         return LiveUpdate(ended=viewer.ended)
-    supported = len(viewer.read["ids"]) <= RECEIPTS_LIMIT
+    supported = len(viewer.read.members) <= RECEIPTS_LIMIT
     status_idle = (
         page.roster == str(seen.roster_version)
         and page.typing == str(seen.typing_version)
@@ -88,11 +88,7 @@ def thread_live(*, actor: Actor, thread_id: str, page: PageState) -> LiveUpdate 
 def newest_shown(*, thread_id: str, user_pk: int) -> int | None:
     """The newest message id the site showed this person in this thread (services.presence.messages_shown), or
     None when it remembers none: how far their page may mark the thread read."""
-    return cache.get(shown_key(thread_id, user_pk))
-
-
-def shown_key(thread_id: str, user_pk: int) -> str:
-    return key("shown", thread_id, user_pk)
+    return cache.get(keys.shown(thread_id, user_pk))
 
 
 def _status(actor, thread_id, page, viewer, supported, following) -> Status:
