@@ -19,6 +19,7 @@ from ..actors import Actor
 from ..live import keys
 from ..live.cache import INBOX
 from ..live.keys import InboxListed, ListedThread
+from ..live.page import ListState
 from ..models import InboxEntry, Thread
 from ..presentation import Message
 from ..timeline import when_label
@@ -53,6 +54,11 @@ class Inbox:
     @property
     def unread(self) -> int:
         return sum(row.unread for row in self.rows)
+
+    @property
+    def poll(self) -> ListState:
+        """What the list's poller says it shows."""
+        return ListState(version=str(self.version))
 
 
 def inbox_page(*, actor: Actor) -> Inbox:

@@ -5,10 +5,10 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import reswap, retarget, trigger_client_event
 
-from ..forms import AddPeopleForm, ParticipantForm
+from ..forms import AddPeopleForm, ParticipantForm, parsed
 from ..selectors.membership import member_roster, panel_context
 from ..services import membership
-from .policy import acs_error_policy, actor, htmx_redirect, login_required, parsed
+from .policy import acs_error_policy, actor, htmx_redirect, login_required
 from .templates import partial
 
 

@@ -6,15 +6,16 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import reswap, trigger_client_event
 
-from ..forms import MessageForm, PollForm, owner_mark
+from ..forms import MessageForm, owner_mark
+from ..live.page import PageState
 from ..selectors.inbox import thread_header
-from ..selectors.live import PageState, thread_live
+from ..selectors.live import thread_live
 from ..selectors.membership import gone_text, member_roster, panel_context
 from ..selectors.messages import message_get, own_message_get
 from ..services import messages
 from ..services.presence import messages_shown
 from ..timeline import day_of, poll_changes, poll_state, rows
-from .policy import acs_error_policy, actor, login_required, parsed
+from .policy import acs_error_policy, actor, login_required
 from .templates import partial
 
 
@@ -24,23 +25,14 @@ from .templates import partial
 def thread_poll(request, thread_id):
     """The page's one poll, every few seconds while it is in view: 204 from the cache when nothing changed.
     A GET, so it changes nothing: reading is marked by the page's POST (views.presence.thread_read)."""
-    params = parsed(PollForm, request.GET)
-    marker, seq, day = params["marker"], params["seq"], params["day"]
-    page = PageState(
-        marker=marker,
-        roster=params["v"],
-        receipts=params["r"],
-        typing=params["t"],
-        own=params["own"] or None,
-        seen_for=params["o"],
-    )
+    page = PageState.parse(request.GET)
     who = actor(request)
     live = thread_live(actor=who, thread_id=thread_id, page=page)
     if live is None:
         return HttpResponse(status=204)
     if live.ended:
         return render(request, partial("gone-update"), {"thread_id": thread_id, "gone": gone_text(live.ended)})
-    context = {"thread_id": thread_id, "poll": {"marker": marker, "seq": seq, "day": day}, "live": live.next}
+    context = {"thread_id": thread_id, "poller": live.next}
     update = live.messages
     if update is not None:
         context["messages_changed"] = True
@@ -49,11 +41,12 @@ def thread_poll(request, thread_id):
         if update.resync:
             context["page"] = update.resync
             context["rows"] = rows(update.resync.messages, viewer_id=who.acs_user_id)
-            context["poll"] = poll_state(update.marker, update.resync.messages)
+            context["poller"] = live.next.at(**poll_state(update.marker, update.resync.messages))
         else:
-            context.update(
-                poll_changes(update.messages, marker=update.marker, seq=seq, day=day, viewer_id=who.acs_user_id)
+            changes = poll_changes(
+                update.messages, marker=update.marker, seq=page.seq, day=page.day, viewer_id=who.acs_user_id
             )
+            context.update(changes, poller=live.next.at(**changes.pop("poll")))
     status = live.status
     if status is not None:
         context.update(status=True, typing=status.typing, seen=status.seen, seen_after=status.seen_after)

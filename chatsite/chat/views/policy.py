@@ -26,7 +26,7 @@ def acs_error_policy(view=None, *, quiet: bool = False):
     """Answer ACS trouble the same way everywhere; views raise AcsError and never catch it themselves.
 
     - Not found (or not one's thread): the site's 404 page.
-    - A parameter no page sends (`parsed`): an htmx request gets the banner (400) and nothing swapped, a
+    - A parameter no page sends (`forms.parsed`): an htmx request gets the banner (400) and nothing swapped, a
       background one a bare 400, a full page the site's 400 page.
     - A background request (`quiet`: typing reports): 204, the page's next poll tries again; a
       refusal (no longer part of the chat) is a bare 403.
@@ -114,16 +114,6 @@ def login_required(view):
 def htmx_redirect(request, url: str) -> HttpResponse:
     """htmx follows HX-Redirect with a full page load; a plain form post gets an ordinary redirect."""
     return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
-
-
-def parsed(form_class, data, **kwargs) -> dict:
-    """The request's parameters as `form_class` cleans them; anything it refuses is a bad request (400, answered by
-    acs_error_policy), never a server error further in. Only for what a page sends by itself (pollers, links,
-    hidden fields): what a person types is answered by the field with the form again."""
-    form = form_class(data, **kwargs)
-    if not form.is_valid():
-        raise BadRequest(form.errors.as_text())
-    return form.cleaned_data
 
 
 def actor(request) -> Actor:

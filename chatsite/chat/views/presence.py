@@ -4,11 +4,11 @@ views.messages)."""
 from django.http import HttpResponse
 from django.views.decorators.http import require_POST
 
-from ..forms import ReadForm, TypingForm
+from ..forms import ReadForm, TypingForm, parsed
 from ..selectors.live import newest_shown
 from ..selectors.membership import member_roster
 from ..services.presence import receipt_send, typing_started, typing_stopped
-from .policy import acs_error_policy, actor, login_required, parsed
+from .policy import acs_error_policy, actor, login_required
 
 
 @require_POST

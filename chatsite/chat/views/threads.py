@@ -11,7 +11,6 @@ from django_htmx.http import trigger_client_event
 from django_ratelimit.core import is_ratelimited
 
 from ..forms import (
-    InboxPollForm,
     MessageForm,
     OlderForm,
     PeopleSearchForm,
@@ -19,7 +18,9 @@ from ..forms import (
     ThreadListForm,
     TopicForm,
     owner_mark,
+    parsed,
 )
+from ..live.page import ListState, PageState
 from ..selectors.accounts import as_people, people_search
 from ..selectors.inbox import (
     direct_thread_with,
@@ -36,7 +37,7 @@ from ..selectors.threads import thread_mirror_info
 from ..services import membership, threads
 from ..services.presence import messages_shown
 from ..timeline import day_of, poll_state, rows
-from .policy import acs_error_policy, actor, htmx_redirect, login_required, parsed
+from .policy import acs_error_policy, actor, htmx_redirect, login_required
 from .templates import partial
 
 # Searches of the people picker a person may make (django-ratelimit's notation): enough to type names, too few to
@@ -60,7 +61,7 @@ def thread_list(request):
 @acs_error_policy(quiet=True)
 def thread_list_poll(request):
     """Polled every few seconds by static/js/inbox.js: 204 from one cache read unless the person's threads changed."""
-    found = inbox_poll(user=request.user, version=parsed(InboxPollForm, request.GET)["v"])
+    found = inbox_poll(user=request.user, version=ListState.parse(request.GET).version)
     if found is None:
         return HttpResponse(status=204)
     return render(request, "chat/thread_list.html#inbox", {"inbox": found})
@@ -133,20 +134,20 @@ def thread_detail(request, thread_id):
     )
     messages_shown(user_pk=request.user.pk, thread_id=thread_id, messages=page.messages)
     owner = owner_mark(request.user)
+    panel = panel_context(actor=who, thread_id=thread_id)
     context = {
         "first_unread_id": first_unread_id,
         "thread_id": thread_id,
         "thread": opened.thread,
         "page": opened.page,
         "rows": rows(opened.page.messages, viewer_id=who.acs_user_id),
-        "poll": poll_state(opened.marker, opened.page.messages),
+        # What the poll carries besides the messages' marker: the panel's roster version; typing and "seen by" are
+        # looked at on the first poll, which the page makes as it opens.
+        "poller": PageState(**poll_state(opened.marker, opened.page.messages), roster=str(panel["roster"].version)),
         "form": MessageForm(initial={"owner": owner}),
         "owner": owner,
-        **panel_context(actor=who, thread_id=thread_id),
+        **panel,
     }
-    # What the poll carries besides the marker: the panel's roster version; typing and "seen by" are looked at on
-    # the first poll, which the page makes as it opens.
-    context["live"] = {"v": context["roster"].version, "r": "", "t": "", "o": ""}
     return render(request, "chat/thread_detail.html", context)
 
 
