@@ -6,7 +6,7 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import trigger_client_event
 from django_ratelimit.core import is_ratelimited
 
@@ -31,13 +31,13 @@ from ..selectors.inbox import (
     thread_header,
     thread_title,
 )
-from ..selectors.membership import member_roster, panel_context
+from ..selectors.membership import panel_context
 from ..selectors.messages import older_messages, thread_page_opened
 from ..selectors.threads import thread_mirror_info
 from ..services import membership, threads
 from ..services.presence import messages_shown
 from ..timeline import day_of, poll_state, rows
-from .policy import acs_error_policy, actor, htmx_redirect, login_required
+from .policy import acs_error_policy, actor, htmx_redirect, login_required, thread_view
 from .templates import partial
 
 # Searches of the people picker a person may make (django-ratelimit's notation): enough to type names, too few to
@@ -104,11 +104,8 @@ def _people_picker(request, form, search: str) -> dict:
     return {"chosen": chosen, "found": found, "more": more, "refused": None}
 
 
-@require_GET
-@login_required
-@acs_error_policy
-def thread_detail(request, thread_id):
-    who = actor(request)
+@thread_view()
+def thread_detail(request, thread_id, *, who):
     params = parsed(OlderForm, request.GET)
     older = params["older"]
     if older and request.htmx:
@@ -151,20 +148,13 @@ def thread_detail(request, thread_id):
     return render(request, "chat/thread_detail.html", context)
 
 
-@require_GET
-@login_required
-@acs_error_policy
-def topic(request, thread_id):
-    member_roster(actor=actor(request), thread_id=thread_id)
+@thread_view(member=True)
+def topic(request, thread_id, *, who, roster):
     return _topic(request, thread_id)
 
 
-@require_http_methods(["GET", "POST"])
-@login_required
-@acs_error_policy
-def topic_edit(request, thread_id):
-    who = actor(request)
-    member_roster(actor=who, thread_id=thread_id)
+@thread_view(methods=("GET", "POST"), member=True)
+def topic_edit(request, thread_id, *, who, roster):
     form = TopicForm(request.POST or None, initial={"topic": thread_mirror_info(thread_id=thread_id).topic})
     if request.method == "POST" and form.is_valid():
         threads.topic_update(actor=who, thread_id=thread_id, topic=form.cleaned_data["topic"])
@@ -175,22 +165,14 @@ def topic_edit(request, thread_id):
     return render(request, partial("topic-form"), context, status=422 if form.errors else 200)
 
 
-@require_POST
-@login_required
-@acs_error_policy
-def thread_leave(request, thread_id):
-    who = actor(request)
-    member_roster(actor=who, thread_id=thread_id)
+@thread_view(methods=("POST",), member=True)
+def thread_leave(request, thread_id, *, who, roster):
     membership.thread_leave(actor=who, thread_id=thread_id)
     return htmx_redirect(request, reverse("chat:thread_detail", args=[thread_id]))
 
 
-@require_POST
-@login_required
-@acs_error_policy
-def thread_delete(request, thread_id):
-    who = actor(request)
-    member_roster(actor=who, thread_id=thread_id)
+@thread_view(methods=("POST",), member=True)
+def thread_delete(request, thread_id, *, who, roster):
     threads.thread_delete(actor=who, thread_id=thread_id)
     return htmx_redirect(request, reverse("chat:thread_list"))
 
