@@ -13,6 +13,8 @@ from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from chatsite.chat.live import keys
+
 logger = logging.getLogger(__name__)
 
 
@@ -25,7 +27,7 @@ def _database() -> None:
 def _cache() -> None:
     # A write and a read back: a Redis that accepts connections but cannot store is not healthy. The key is
     # unique so concurrent probes of several workers cannot overwrite each other's value.
-    key = f"chatsite:healthz:{secrets.token_hex(8)}"
+    key = keys.health_probe(secrets.token_hex(8))
     cache.set(key, "ok", timeout=10)
     stored = cache.get(key)
     cache.delete(key)

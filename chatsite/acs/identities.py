@@ -16,7 +16,7 @@ from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from . import clients
+from . import clients, keys
 from .errors import AcsError, acs_errors
 from .models import AcsIdentity, ServiceIdentity
 
@@ -36,16 +36,12 @@ class ChatCredentials:
     token: str = dataclasses.field(repr=False)
 
 
-def acs_user_id_key(user_pk: int) -> str:
-    return f"acs:user-id:{user_pk}"
-
-
 def acs_user_id_for(user) -> str:
     """The person's ACS user id, from the cache when known (asked on every poll), else their identity."""
-    cached = cache.get(acs_user_id_key(user.pk))
+    cached = cache.get(keys.user_id(user.pk))
     if cached is None:
         cached = identity_for(user).acs_user_id
-        cache.set(acs_user_id_key(user.pk), cached, timeout=None)
+        cache.set(keys.user_id(user.pk), cached, timeout=None)
     return cached
 
 

@@ -7,8 +7,9 @@ from django.db import transaction
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
 
+from . import keys
 from .errors import AcsError
-from .identities import acs_user_id_key, delete_acs_user
+from .identities import delete_acs_user
 from .models import AcsIdentity
 
 logger = logging.getLogger(__name__)
@@ -17,7 +18,7 @@ logger = logging.getLogger(__name__)
 @receiver(post_delete, sender=AcsIdentity)
 def delete_in_acs(sender, instance, **kwargs):
     acs_user_id = instance.acs_user_id
-    cache.delete(acs_user_id_key(instance.user_id))
+    cache.delete(keys.user_id(instance.user_id))
 
     def delete():
         try:

@@ -8,10 +8,9 @@ same lifecycle as a person's (identities.py).
 from django.core.cache import cache
 from django.utils.translation import gettext as _
 
+from . import keys
 from .identities import service_identity
 from .models import ServiceIdentity
-
-_CACHE_KEY = "acs:service-identity-id"
 
 
 def display_name() -> str:
@@ -21,20 +20,20 @@ def display_name() -> str:
 
 def acs_user_id() -> str:
     """The service identity's ACS user id (created in ACS on first use), cached for every worker."""
-    cached = cache.get(_CACHE_KEY)
+    cached = cache.get(keys.service_identity_id())
     if cached is None:
         cached = service_identity().acs_user_id
-        cache.set(_CACHE_KEY, cached, timeout=None)
+        cache.set(keys.service_identity_id(), cached, timeout=None)
     return cached
 
 
 def known_id() -> str | None:
     """The service identity's ACS user id if it exists (one cache read), without creating it."""
-    service_id = cache.get(_CACHE_KEY)
+    service_id = cache.get(keys.service_identity_id())
     if service_id is None:
         service_id = ServiceIdentity.objects.filter(pk=1).values_list("acs_user_id", flat=True).first()
         if service_id is not None:
-            cache.set(_CACHE_KEY, service_id, timeout=None)
+            cache.set(keys.service_identity_id(), service_id, timeout=None)
     return service_id
 
 

@@ -4,8 +4,9 @@ import logging
 
 from django.core.cache import cache
 
+from . import keys
 from .errors import AcsError
-from .identities import acs_user_id_key, delete_acs_user, new_acs_user, revoke_tokens
+from .identities import delete_acs_user, new_acs_user, revoke_tokens
 from .models import AcsIdentity
 
 logger = logging.getLogger(__name__)
@@ -27,7 +28,7 @@ def identity_reset(*, identity: AcsIdentity) -> bool:
     AcsIdentity.objects.filter(pk=identity.pk).update(
         acs_user_id=acs_user_id, token=token, token_expires_on=expires_on
     )
-    cache.delete(acs_user_id_key(identity.user_id))
+    cache.delete(keys.user_id(identity.user_id))
     try:
         delete_acs_user(old_id)
     except AcsError:

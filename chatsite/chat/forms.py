@@ -4,6 +4,7 @@ from datetime import date, datetime, time, timedelta
 
 from django import forms
 from django.contrib.auth.forms import UserCreationForm
+from django.core.exceptions import BadRequest
 from django.db import connections
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
@@ -64,12 +65,22 @@ class DayField(forms.DateField):
             raise forms.ValidationError(_("Enter a valid date."), code="invalid")
 
 
+def parsed(form_class, data, **kwargs) -> dict:
+    """The request's parameters as `form_class` cleans them; anything it refuses is a bad request (400, answered by
+    views.policy.acs_error_policy), never a server error further in. Only for what a page sends by itself (pollers,
+    links, hidden fields): what a person types is answered by the field with the form again."""
+    form = form_class(data, **kwargs)
+    if not form.is_valid():
+        raise BadRequest(form.errors.as_text())
+    return form.cleaned_data
+
+
 def _version(value: int | None) -> str:
     return "" if value is None else str(value)
 
 
 class PollForm(forms.Form):
-    """What the thread page's poll says it shows (views.messages.thread_poll, selectors.live.PageState)."""
+    """What the thread page's poll says it shows; parsed only by live.page.PageState."""
 
     marker = NumberField()
     seq = NumberField(required=False)
@@ -91,7 +102,7 @@ class PollForm(forms.Form):
 
 
 class InboxPollForm(forms.Form):
-    """The thread list's poll: the list marker it shows."""
+    """The thread list's poll: the list marker it shows; parsed only by live.page.ListState."""
 
     v = NumberField(required=False)
 

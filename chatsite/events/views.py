@@ -17,7 +17,7 @@ from django.http import HttpResponse, JsonResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
-from . import auth
+from . import auth, keys
 from .envelope import ChatEvent, Malformed, parse
 from .models import ReceivedEvent
 from .signals import chat_event
@@ -82,5 +82,5 @@ def _consent(request):
 
 
 def _purge_now_and_then() -> None:
-    if cache.add("events:purge", True, PURGE_EVERY):
+    if cache.add(keys.purge_gate(), True, PURGE_EVERY):
         ReceivedEvent.objects.filter(received_at__lt=timezone.now() - RETENTION).delete()

@@ -1,6 +1,7 @@
 """The live path shows each person only what ACS would show them now: removed and left people get their ended
 state and never a new message, whoever polls first; members miss nothing; sends and tokens survive ACS trouble."""
 
+import dataclasses
 import re
 from datetime import timedelta
 
@@ -13,7 +14,7 @@ from django.urls import reverse
 from chatsite.acs import clients
 from chatsite.acs.identities import credentials_for, identity_for
 from chatsite.acs.models import AcsIdentity
-from chatsite.chat.live import polling
+from chatsite.chat.live import keys, polling
 from chatsite.chat.models import MessageSend
 from chatsite.chat.services import messages
 
@@ -89,9 +90,9 @@ def test_removal_by_another_acs_client_ends_the_page_within_one_background_read(
     )
     clients.thread_client(credentials_for(ana.user).token, thread_id).send_message("said behind her back")
     # The background read is due (it runs at most every polling.BACKGROUND_INTERVAL per thread).
-    key = f"chat:synced:{thread_id}"
+    key = keys.synced(thread_id)
     synced = cache.get(key)
-    cache.set(key, {**synced, "at": synced["at"] - polling.BACKGROUND_INTERVAL - timedelta(seconds=1)}, None)
+    cache.set(key, dataclasses.replace(synced, at=synced.at - polling.BACKGROUND_INTERVAL - timedelta(seconds=1)), None)
 
     dora_page.poll()  # her own poll makes the background read that shows her removal
     bruno_page.poll()

@@ -2,6 +2,7 @@
 thread nothing (without Event Grid, only the bounded background read), a change one read however many pages poll
 it and however their polls interleave."""
 
+import dataclasses
 import uuid
 from datetime import timedelta
 from urllib.parse import unquote
@@ -17,7 +18,7 @@ from django.utils import timezone
 from chatsite.acs import clients
 from chatsite.acs.identities import credentials_for, identity_for
 from chatsite.chat.actors import Actor
-from chatsite.chat.live import polling
+from chatsite.chat.live import keys, polling
 from chatsite.chat.selectors import messages as message_selectors
 from chatsite.chat.services import accounts, messages, threads
 
@@ -125,8 +126,8 @@ def test_a_removed_person_polling_before_the_read_is_noted_gets_nothing_after_th
     as_ana = clients.thread_client(credentials_for(ana.user).token, thread_id)
     as_ana.remove_participant(CommunicationUserIdentifier(identity_for(dora.user).acs_user_id))
     as_ana.send_message("said behind her back")
-    synced = cache.get(f"chat:synced:{thread_id}")  # the background read is due
-    cache.set(f"chat:synced:{thread_id}", {**synced, "at": synced["at"] - polling.BACKGROUND_INTERVAL * 2}, None)
+    synced = cache.get(keys.synced(thread_id))  # the background read is due
+    cache.set(keys.synced(thread_id), dataclasses.replace(synced, at=synced.at - polling.BACKGROUND_INTERVAL * 2), None)
     note = message_selectors._note_membership
 
     def dora_polls_first(thread_id, items):

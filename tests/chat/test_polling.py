@@ -1,5 +1,6 @@
 """Live updates: idle polls cost no ACS call; a change costs one ACS read shared by every viewer."""
 
+import dataclasses
 from datetime import timedelta
 
 import pytest
@@ -7,7 +8,7 @@ from django.core.cache import cache
 from django.urls import reverse
 
 from chatsite.chat.actors import Actor
-from chatsite.chat.live import polling
+from chatsite.chat.live import keys, polling
 from chatsite.chat.services import messages
 
 from .conftest import HTMX, Page, count_cache_trips, poller_url
@@ -86,9 +87,9 @@ def test_changes_by_other_clients_found_by_a_bounded_background_read(ana, bruno,
     assert bruno.get(bruno_poll, **HTMX).status_code == 204
     assert acs_calls == []
 
-    key = f"chat:synced:{thread_id}"
+    key = keys.synced(thread_id)
     synced = cache.get(key)
-    cache.set(key, {**synced, "at": synced["at"] - polling.BACKGROUND_INTERVAL - timedelta(seconds=1)}, None)
+    cache.set(key, dataclasses.replace(synced, at=synced.at - polling.BACKGROUND_INTERVAL - timedelta(seconds=1)), None)
     html = bruno.get(bruno_poll, **HTMX).content.decode()
 
     assert "from my phone" in html

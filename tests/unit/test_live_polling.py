@@ -11,7 +11,7 @@ import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
-from chatsite.chat.live import polling
+from chatsite.chat.live import keys, polling
 from chatsite.chat.live.cache import MARKER, ROSTER, run_locked
 
 pytestmark = pytest.mark.unit
@@ -283,7 +283,7 @@ def test_a_background_read_that_finds_only_what_was_seen_changes_nothing(acs):
     # The same message edited since is a change.
     edited = [Msg("1", 1, "hello!", edited_on=timezone.now())]
     acs.changes = edited
-    cache.set(f"chat:synced:{ANA}", {**cache.get(f"chat:synced:{ANA}"), "at": read_at}, None)
+    cache.set(keys.synced(ANA), dataclasses.replace(cache.get(keys.synced(ANA)), at=read_at), None)
     update = poll(ANA, marker, acs)
     assert update == polling.Update(MARKER.current(THREAD), edited)
 
@@ -294,7 +294,7 @@ def test_a_roster_read_before_the_reads_began_is_read_again_once(roster_age, rea
     that is read again (the roster has no timer), one read just before the page's is kept."""
     version = ROSTER.current(THREAD)
     at = (timezone.now() - roster_age).timestamp()
-    cache.set(f"chat:roster-list:{THREAD}", {"version": version, "at": at, "ids": []}, None)
+    cache.set(keys.roster_read(THREAD), keys.RosterRead(version=version, at=at, members=()), None)
 
     open_page(ANA)
     open_page(BRUNO)  # the chain has begun: a second page changes nothing

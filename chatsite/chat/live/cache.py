@@ -1,6 +1,8 @@
-"""Keys, versioned counters, locks and rate gates in Django's cache, written once for the whole live path.
+"""Versioned counters, locks and rate gates in Django's cache, written once for the whole live path.
 
-With Redis (REDIS_URL) every worker process shares them; the local in-process cache serves one runserver.
+With Redis (REDIS_URL) every worker process shares them; the local in-process cache serves one runserver. Their
+keys, and every other key, are named in live/keys.py; callers pass the names (`keys.Count`, `Lock`, `Gate`,
+`Budget`) and a scope.
 """
 
 import time
@@ -8,9 +10,8 @@ from collections.abc import Callable
 
 from django.core.cache import cache
 
-
-def key(*parts) -> str:
-    return ":".join(["chat", *map(str, parts)])
+from . import keys
+from .keys import Count
 
 
 class Counter:
@@ -19,8 +20,11 @@ class Counter:
     def __init__(self, name: str):
         self.name = name
 
+    def key(self, scope) -> keys.Key[int]:
+        return keys.counter(self.name, scope)
+
     def current(self, scope) -> int:
-        counter = key("counter", self.name, scope)
+        counter = self.key(scope)
         # Start from the clock, not 0, so a cache that lost the counter never hands out a value seen before.
         cache.add(counter, time.time_ns() // 1_000_000, timeout=None)
         return cache.get(counter)
@@ -28,24 +32,22 @@ class Counter:
     def bump(self, scope) -> int:
         self.current(scope)
         try:
-            return cache.incr(key("counter", self.name, scope))
+            return cache.incr(self.key(scope))
         except ValueError:  # evicted in between: a fresh value from the clock is a change too
             return self.current(scope)
 
 
-# What open thread pages compare against: any change to the messages; the participants; the read receipts; who
-# is typing.
-MARKER = Counter("marker")
-ROSTER = Counter("roster")
-RECEIPTS = Counter("receipts")
-TYPING = Counter("typing")
-# What a person's open thread list compares against, keyed by user pk: any change to any of their threads.
-INBOX = Counter("inbox")
+# What open thread pages compare against (keys.Count says of what); INBOX is per person (user pk), the rest per thread.
+MARKER = Counter(Count.MARKER)
+ROSTER = Counter(Count.ROSTER)
+RECEIPTS = Counter(Count.RECEIPTS)
+TYPING = Counter(Count.TYPING)
+INBOX = Counter(Count.INBOX)
 
 
 def run_locked(name: str, scope, work: Callable, *, ttl: int):
     """`work()` if this caller takes the lock (one per name and scope at a time), else None."""
-    lock = key("lock", name, scope)
+    lock = keys.lock(name, scope)
     if not cache.add(lock, True, ttl):
         return None
     try:
@@ -79,12 +81,12 @@ def _found_or_made(find: Callable, make: Callable):
 
 def gate(name: str, scope, *, seconds: float) -> bool:
     """True at most once per `seconds` for this name and scope."""
-    return cache.add(key("gate", name, scope), True, seconds)
+    return cache.add(keys.gate(name, scope), True, seconds)
 
 
 def within_budget(name: str, scope, *, budget: int, window: int) -> bool:
     """True for the first `budget` calls in each `window`-second slot."""
-    slot = key("budget", name, scope, int(time.time() // window))
+    slot = keys.budget(name, scope, int(time.time() // window))
     cache.add(slot, 0, window * 2)
     try:
         return cache.incr(slot) <= budget

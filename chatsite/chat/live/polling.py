@@ -21,7 +21,9 @@ from typing import Any
 from django.core.cache import cache
 from django.utils import timezone
 
-from .cache import MARKER, ROSTER, key, run_locked
+from . import keys
+from .cache import MARKER, ROSTER, run_locked
+from .keys import Delta, Lock, Synced
 
 BACKGROUND_INTERVAL = timedelta(seconds=30)
 # Read a little before the last sync: ACS times have second precision and clocks differ. Re-seen messages are
@@ -66,7 +68,7 @@ class _Claim:
 def page_opened(*, thread_id: str, scope: str, marker: int, read_at: datetime, messages=()) -> None:
     """A page showed the latest `messages` as of `read_at`, having seen `marker` before reading. The first page of
     a scope (or the first since its sync record was lost) starts the chain of reads that deltas come from."""
-    if cache.add(key("synced", scope), _synced_record(marker, read_at, messages), timeout=None):
+    if cache.add(keys.synced(scope), _synced_record(marker, read_at, messages), timeout=None):
         _chain_started(thread_id, read_at)
 
 
@@ -80,11 +82,11 @@ def poll(*, thread_id: str, scope: str, marker: int, reader: Reader, background:
     """
     latest = MARKER.current(thread_id)
     if marker == latest:
-        if not background or not _background_due(cache.get(key("synced", scope))):
+        if not background or not _background_due(cache.get(keys.synced(scope))):
             return None
-        claim = run_locked("poll", scope, lambda: _background_sync(thread_id, scope, reader), ttl=LOCK_TTL)
-    elif cache.get(key("delta", scope, latest)) is None:
-        claim = run_locked("poll", scope, lambda: _sync(thread_id, scope, latest, reader), ttl=LOCK_TTL)
+        claim = run_locked(Lock.POLL, scope, lambda: _background_sync(thread_id, scope, reader), ttl=LOCK_TTL)
+    elif cache.get(keys.delta(scope, latest)) is None:
+        claim = run_locked(Lock.POLL, scope, lambda: _sync(thread_id, scope, latest, reader), ttl=LOCK_TTL)
     else:
         claim = _Claim(latest)
     if claim is None:
@@ -110,11 +112,11 @@ def _replay(scope: str, reader: Reader, *, since: int, latest: int) -> Update:
     chunks = []
     step = latest
     for _ in range(MAX_CHAIN):
-        delta = cache.get(key("delta", scope, step))
-        if delta is None or delta["resync"]:
+        delta = cache.get(keys.delta(scope, step))
+        if delta is None or delta.resync:
             return _resync(scope, reader)
-        chunks.append(delta["messages"])
-        step = delta["prev"]
+        chunks.append(delta.messages)
+        step = delta.prev
         if step <= since:
             break
     else:
@@ -125,52 +127,50 @@ def _replay(scope: str, reader: Reader, *, since: int, latest: int) -> Update:
 def _sync(thread_id: str, scope: str, target: int, reader: Reader) -> _Claim:
     """Under the thread's lock: read what changed up to the marker `target`, unless the poll that held the lock
     before this one already did (it may have finished between this poll's first look and its taking the lock)."""
-    if cache.get(key("delta", scope, target)) is not None:
+    if cache.get(keys.delta(scope, target)) is not None:
         return _Claim(target)
-    synced = cache.get(key("synced", scope))
-    if synced is not None and synced["marker"] >= target:
-        return _Claim(synced["marker"])  # read up to then or later (if that delta was evicted, pages reload)
+    synced = cache.get(keys.synced(scope))
+    if synced is not None and synced.marker >= target:
+        return _Claim(synced.marker)  # read up to then or later (if that delta was evicted, pages reload)
     started = timezone.now()
     if synced is None:  # nothing to read changes since: pages reload their latest messages
         _chain_started(thread_id, started)
-        delta, read = {"prev": target, "messages": [], "resync": True}, None
+        delta, read = Delta(prev=target, messages=(), resync=True), None
     else:
-        read, more = reader.changes_since(synced["at"] - OVERLAP, DELTA_LIMIT)
-        delta = {"prev": synced["marker"], "messages": read, "resync": more}
-    cache.set(key("delta", scope, target), delta, DELTA_TTL)
-    cache.set(key("synced", scope), _synced_record(target, started, read or ()), timeout=None)
+        read, more = reader.changes_since(synced.at - OVERLAP, DELTA_LIMIT)
+        delta = Delta(prev=synced.marker, messages=tuple(read), resync=more)
+    cache.set(keys.delta(scope, target), delta, DELTA_TTL)
+    cache.set(keys.synced(scope), _synced_record(target, started, read or ()), timeout=None)
     return _Claim(target, read)
 
 
 def _background_sync(thread_id: str, scope: str, reader: Reader) -> _Claim:
     """Under the thread's lock: look for changes by other ACS clients, if no poll did since BACKGROUND_INTERVAL.
     Finding only what earlier reads found (ACS's list overlaps them by OVERLAP) is finding nothing."""
-    synced = cache.get(key("synced", scope))
+    synced = cache.get(keys.synced(scope))
     if not _background_due(synced):
         return _Claim(None)  # another poller read between this one's first look and its taking the lock
     started = timezone.now()
-    messages, more = reader.changes_since(synced["at"] - OVERLAP, DELTA_LIMIT)
-    if MARKER.current(thread_id) != synced["marker"]:
+    messages, more = reader.changes_since(synced.at - OVERLAP, DELTA_LIMIT)
+    if MARKER.current(thread_id) != synced.marker:
         return _Claim(None)  # the site wrote meanwhile: that change's own sync reads everything again
-    known = set(synced.get("seen", ()))
+    known = set(synced.seen)
     if not more and all(_fingerprint(m) in known for m in messages):
-        cache.set(key("synced", scope), _synced_record(synced["marker"], started, messages), timeout=None)
+        cache.set(keys.synced(scope), _synced_record(synced.marker, started, messages), timeout=None)
         return _Claim(None)
     marker = MARKER.bump(thread_id)
-    delta = {"prev": synced["marker"], "messages": messages, "resync": more}
-    cache.set(key("delta", scope, marker), delta, DELTA_TTL)
-    cache.set(key("synced", scope), _synced_record(marker, started, messages), timeout=None)
+    delta = Delta(prev=synced.marker, messages=tuple(messages), resync=more)
+    cache.set(keys.delta(scope, marker), delta, DELTA_TTL)
+    cache.set(keys.synced(scope), _synced_record(marker, started, messages), timeout=None)
     return _Claim(marker, messages)
 
 
-def _background_due(synced: dict | None) -> bool:
-    return synced is not None and timezone.now() - synced["at"] > BACKGROUND_INTERVAL
+def _background_due(synced: Synced | None) -> bool:
+    return synced is not None and timezone.now() - synced.at > BACKGROUND_INTERVAL
 
 
-def _synced_record(marker: int, at: datetime, messages) -> dict:
-    """How far the reads reached: the marker and time of the last, and what it found (its next read, from OVERLAP
-    before, finds some of them again)."""
-    return {"marker": marker, "at": at, "seen": [_fingerprint(m) for m in messages]}
+def _synced_record(marker: int, at: datetime, messages) -> Synced:
+    return Synced(marker=marker, at=at, seen=tuple(_fingerprint(m) for m in messages))
 
 
 def _fingerprint(message) -> tuple:
@@ -180,8 +180,8 @@ def _fingerprint(message) -> tuple:
 def _chain_started(thread_id: str, at: datetime) -> None:
     """Deltas hold every change from `at` on, and none before: a roster read earlier than that may lack a change
     another ACS client made in between (its system message is in no delta), so the roster is read again, once."""
-    roster = cache.get(key("roster-list", thread_id))
-    if roster is not None and roster["at"] < (at - OVERLAP).timestamp():
+    roster = cache.get(keys.roster_read(thread_id))
+    if roster is not None and roster.at < (at - OVERLAP).timestamp():
         ROSTER.bump(thread_id)
 
 

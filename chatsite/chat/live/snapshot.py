@@ -9,9 +9,11 @@ import dataclasses
 
 from django.core.cache import cache
 
-from chatsite.acs.identities import acs_user_id_key
+from chatsite.acs import keys as acs_keys
 
-from .cache import key
+from . import keys
+from .cache import MARKER, RECEIPTS, ROSTER, TYPING
+from .keys import ReceiptsListing, RosterRead
 
 
 @dataclasses.dataclass(frozen=True)
@@ -20,28 +22,28 @@ class Snapshot:
     deleted: bool
     ended: str | None
     roster_version: int | None
-    roster: dict | None  # the cached roster read: {"version", "at", "ids": [(acs_id, name, history_from)]}
+    roster: RosterRead | None  # the cached roster read
     shared: bool | None
     acs_user_id: str | None  # the viewer's, when cached
     receipts_version: int | None = None  # live.cache.RECEIPTS
-    receipts: dict | None = None  # the cached receipts listing: {"version", "at", "read"} (selectors.presence)
+    receipts: ReceiptsListing | None = None  # the cached receipts listing (selectors.presence)
     typing_version: int | None = None  # live.cache.TYPING
 
 
 def read(*, thread_id: str, user_pk: int) -> Snapshot:
-    keys = {
-        "marker": key("counter", "marker", thread_id),
-        "deleted": key("deleted", thread_id),
-        "ended": key("state", thread_id, user_pk),
-        "roster_version": key("counter", "roster", thread_id),
-        "roster": key("roster-list", thread_id),
-        "shared": key("shared", thread_id),
-        "acs_user_id": acs_user_id_key(user_pk),
-        "receipts_version": key("counter", "receipts", thread_id),
-        "receipts": key("receipts", thread_id),
-        "typing_version": key("counter", "typing", thread_id),
+    wanted = {
+        "marker": MARKER.key(thread_id),
+        "deleted": keys.deleted(thread_id),
+        "ended": keys.ended(thread_id, user_pk),
+        "roster_version": ROSTER.key(thread_id),
+        "roster": keys.roster_read(thread_id),
+        "shared": keys.shared(thread_id),
+        "acs_user_id": acs_keys.user_id(user_pk),
+        "receipts_version": RECEIPTS.key(thread_id),
+        "receipts": keys.receipts(thread_id),
+        "typing_version": TYPING.key(thread_id),
     }
-    found = cache.get_many(keys.values())
-    values = {name: found.get(cache_key) for name, cache_key in keys.items()}
+    found = cache.get_many(wanted.values())
+    values = {name: found.get(cache_key) for name, cache_key in wanted.items()}
     values["deleted"] = bool(values["deleted"])
     return Snapshot(**values)

@@ -5,7 +5,7 @@ Open pages read this on their next poll without asking ACS.
 
 from django.core.cache import cache
 
-from .cache import key
+from . import keys
 
 LEFT = "left"
 REMOVED = "removed"
@@ -16,17 +16,17 @@ STATE_TTL = 24 * 3600
 
 def viewer_state(*, thread_id: str, user_pk: int) -> str | None:
     """LEFT, REMOVED or DELETED when the site saw this person's part in the thread end; None otherwise."""
-    if cache.get(key("deleted", thread_id)):
+    if cache.get(keys.deleted(thread_id)):
         return DELETED
-    return cache.get(key("state", thread_id, user_pk))
+    return cache.get(keys.ended(thread_id, user_pk))
 
 
 def set_viewer_state(*, thread_id: str, user_pk: int, state: str | None) -> None:
     if state is None:
-        cache.delete(key("state", thread_id, user_pk))
+        cache.delete(keys.ended(thread_id, user_pk))
     else:
-        cache.set(key("state", thread_id, user_pk), state, STATE_TTL)
+        cache.set(keys.ended(thread_id, user_pk), state, STATE_TTL)
 
 
 def set_deleted(*, thread_id: str) -> None:
-    cache.set(key("deleted", thread_id), True, STATE_TTL)
+    cache.set(keys.deleted(thread_id), True, STATE_TTL)

@@ -16,7 +16,10 @@ from django.db.models.functions import Coalesce
 from chatsite.acs.models import AcsIdentity
 
 from ..actors import Actor
-from ..live.cache import INBOX, key
+from ..live import keys
+from ..live.cache import INBOX
+from ..live.keys import InboxListed, ListedThread
+from ..live.page import ListState
 from ..models import InboxEntry, Thread
 from ..presentation import Message
 from ..timeline import when_label
@@ -52,18 +55,23 @@ class Inbox:
     def unread(self) -> int:
         return sum(row.unread for row in self.rows)
 
+    @property
+    def poll(self) -> ListState:
+        """What the list's poller says it shows."""
+        return ListState(version=str(self.version))
+
 
 def inbox_page(*, actor: Actor) -> Inbox:
     """The list as the page opens it: ACS's first page (one ACS call) and the mirror."""
     version = INBOX.current(actor.user.pk)
     listed, next_page = thread_list(actor=actor)
     hosted = _hosted_ids(listed)
-    remembered = {
-        "listed": [t.id for t in listed],
-        "foreign": [InboxRow(t.id, t.topic, t.last_message_at) for t in listed if t.id not in hosted],
-        "next": next_page,
-    }
-    cache.set(key("inbox-acs", actor.user.pk), remembered, LISTED_TTL)
+    remembered = InboxListed(
+        listed=tuple(t.id for t in listed),
+        foreign=tuple(ListedThread(t.id, t.topic, t.last_message_at) for t in listed if t.id not in hosted),
+        next=next_page,
+    )
+    cache.set(keys.inbox_listed(actor.user.pk), remembered, LISTED_TTL)
     return Inbox(_rows(actor.user, remembered), version, next_page)
 
 
@@ -71,14 +79,16 @@ def inbox_more(*, actor: Actor, page: str) -> Inbox:
     """ACS's next page: only the threads the site does not host (the hosted ones are all on the list already)."""
     listed, next_page = thread_list(actor=actor, page=page)
     hosted = _hosted_ids(listed)
-    foreign = [InboxRow(t.id, t.topic, t.last_message_at) for t in listed if t.id not in hosted]
-    remembered = cache.get(key("inbox-acs", actor.user.pk))
+    foreign = tuple(ListedThread(t.id, t.topic, t.last_message_at) for t in listed if t.id not in hosted)
+    remembered = cache.get(keys.inbox_listed(actor.user.pk))
     if remembered is not None:
-        remembered["listed"] += [t.id for t in listed]
-        remembered["foreign"] += foreign
-        remembered["next"] = next_page
-        cache.set(key("inbox-acs", actor.user.pk), remembered, LISTED_TTL)
-    return Inbox(foreign, INBOX.current(actor.user.pk), next_page)
+        remembered = InboxListed(
+            listed=(*remembered.listed, *(t.id for t in listed)),
+            foreign=(*remembered.foreign, *foreign),
+            next=next_page,
+        )
+        cache.set(keys.inbox_listed(actor.user.pk), remembered, LISTED_TTL)
+    return Inbox(_foreign_rows(foreign), INBOX.current(actor.user.pk), next_page)
 
 
 def inbox_poll(*, user, version: str | None) -> Inbox | None:
@@ -87,19 +97,19 @@ def inbox_poll(*, user, version: str | None) -> Inbox | None:
     current = INBOX.current(user.pk)
     if version == str(current):
         return None
-    remembered = cache.get(key("inbox-acs", user.pk)) or {"listed": [], "foreign": [], "next": None}
-    return Inbox(_rows(user, remembered), current, remembered["next"])
+    remembered = cache.get(keys.inbox_listed(user.pk)) or InboxListed(listed=(), foreign=(), next=None)
+    return Inbox(_rows(user, remembered), current, remembered.next)
 
 
 def _hosted_ids(listed) -> set[str]:
     return set(Thread.objects.filter(acs_thread_id__in=[t.id for t in listed]).values_list("acs_thread_id", flat=True))
 
 
-def _rows(user, remembered: dict) -> list[InboxRow]:
+def _rows(user, remembered: InboxListed) -> list[InboxRow]:
     unread = InboxEntry.objects.filter(thread=OuterRef("pk"), user=user).values("unread_count")[:1]
     threads = (
         Thread.objects.filter(deleted_at=None)
-        .filter(Q(participants=user) | Q(acs_thread_id__in=remembered["listed"]))
+        .filter(Q(participants=user) | Q(acs_thread_id__in=remembered.listed))
         .distinct()
         .annotate(unread=Coalesce(Subquery(unread), 0))
         .prefetch_related(
@@ -108,9 +118,14 @@ def _rows(user, remembered: dict) -> list[InboxRow]:
     )
     me = AcsIdentity.objects.filter(user=user).values_list("acs_user_id", flat=True).first()
     rows = [_row(thread, user, me) for thread in threads]
-    rows += remembered["foreign"]
+    rows += _foreign_rows(remembered.foreign)
     rows.sort(key=lambda row: row.at or _NEVER, reverse=True)
     return rows
+
+
+def _foreign_rows(foreign) -> list[InboxRow]:
+    """Threads the site does not host, as ACS's list names them (no preview, no unread count: the site has none)."""
+    return [InboxRow(t.id, t.topic, t.at) for t in foreign]
 
 
 def _row(thread: Thread, user, me: str | None) -> InboxRow:

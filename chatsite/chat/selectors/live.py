@@ -1,7 +1,7 @@
 """Everything live on an open thread page, in one poll: new, edited and deleted messages, who is typing, "seen
 by", the participants panel and topic, and the end of one's part (design: README, "Live updates").
 
-The page says what it shows (PageState): the message marker, and the versions its typing line, "seen by" and
+The page says what it shows (live.page.PageState): the message marker, and the versions its typing line, "seen by" and
 panel come from. When all of them are current, the poll is idle: one cache round trip (live.snapshot), no
 query, no ACS call. Otherwise only what moved is looked at again, and the answer hands the page the versions
 its next poll sends. The poll is a GET and changes nothing: what the person read is the page's POST
@@ -13,23 +13,12 @@ import dataclasses
 from django.core.cache import cache
 
 from ..actors import Actor
-from ..live import snapshot
-from ..live.cache import TYPING, key
+from ..live import keys, snapshot
+from ..live.cache import TYPING
+from ..live.page import PageState
 from .membership import RECEIPTS_LIMIT, access
 from .messages import PollResult, background_reads, messages_poll
 from .presence import receipts_listing, receipts_listing_now, seen_text, typing_names
-
-
-@dataclasses.dataclass(frozen=True)
-class PageState:
-    """What the page shows, as its poll says it."""
-
-    marker: int
-    roster: str = ""  # v: the roster version of its panel
-    receipts: str = ""  # r: the receipts listing its "seen by" comes from (presence.receipts_listing)
-    typing: str = ""  # t: the typing version of its typing line; "" while it shows someone typing (that expires)
-    own: str | None = None  # the newest of the person's own messages on the page: what "seen by" is about
-    seen_for: str = ""  # o: the own message its "seen by" was made for
 
 
 @dataclasses.dataclass(frozen=True)
@@ -45,7 +34,7 @@ class LiveUpdate:
     ended: str | None = None  # state.LEFT, REMOVED, DELETED: nothing else is sent
     messages: PollResult | None = None
     status: Status | None = None
-    next: dict = dataclasses.field(default_factory=dict)  # v, r, t, o for the next poll
+    next: PageState | None = None  # what the page shows after this answer (its messages: the caller's to move)
 
 
 def thread_live(*, actor: Actor, thread_id: str, page: PageState) -> LiveUpdate | None:
@@ -54,7 +43,7 @@ def thread_live(*, actor: Actor, thread_id: str, page: PageState) -> LiveUpdate 
     viewer = access(actor=actor, thread_id=thread_id, seen=seen)
     if viewer.ended is not None:
         return LiveUpdate(ended=viewer.ended)
-    supported = len(viewer.read["ids"]) <= RECEIPTS_LIMIT
+    supported = len(viewer.read.members) <= RECEIPTS_LIMIT
     status_idle = (
         page.roster == str(seen.roster_version)
         and page.typing == str(seen.typing_version)
@@ -76,10 +65,9 @@ def thread_live(*, actor: Actor, thread_id: str, page: PageState) -> LiveUpdate 
     )
     if update is not None and update.ended is not None:
         return LiveUpdate(ended=update.ended)
-    following = {"v": page.roster, "r": page.receipts, "t": page.typing, "o": page.seen_for}
-    status = None
+    status, following = None, page
     if not status_idle:
-        status = _status(actor, thread_id, page, viewer, supported, following)
+        status, following = _status(actor, thread_id, page, viewer, supported)
     if update is None and status is None:
         return None
     return LiveUpdate(messages=update, status=status, next=following)
@@ -88,25 +76,20 @@ def thread_live(*, actor: Actor, thread_id: str, page: PageState) -> LiveUpdate 
 def newest_shown(*, thread_id: str, user_pk: int) -> int | None:
     """The newest message id the site showed this person in this thread (services.presence.messages_shown), or
     None when it remembers none: how far their page may mark the thread read."""
-    return cache.get(shown_key(thread_id, user_pk))
+    return cache.get(keys.shown(thread_id, user_pk))
 
 
-def shown_key(thread_id: str, user_pk: int) -> str:
-    return key("shown", thread_id, user_pk)
-
-
-def _status(actor, thread_id, page, viewer, supported, following) -> Status:
-    """Typing, "seen by" and whether the panel is drawn again; `following` gets the versions the page's next
-    poll sends."""
+def _status(actor, thread_id, page: PageState, viewer, supported) -> tuple[Status, PageState]:
+    """Typing, "seen by" and whether the panel is drawn again, and the page with the versions they come from."""
     roster = viewer.roster
     typing_version = TYPING.current(thread_id)  # before the names: a change in between is seen next time
     names = typing_names(actor=actor, thread_id=thread_id)
-    following["t"] = "" if names else str(typing_version)
+    following = dataclasses.replace(page, typing="" if names else str(typing_version))
     seen = ""
     if page.own:
         seen = seen_text(actor=actor, thread_id=thread_id, message_id=page.own, roster=roster)
-        following["o"] = page.own
-        following["r"] = receipts_listing_now(thread_id=thread_id, supported=supported) or ""
+        receipts = receipts_listing_now(thread_id=thread_id, supported=supported) or ""
+        following = dataclasses.replace(following, seen_for=page.own, receipts=receipts)
     panel = page.roster != str(roster.version)
-    following["v"] = str(roster.version)
-    return Status(names, seen, page.own, panel)
+    following = dataclasses.replace(following, roster=str(roster.version))
+    return Status(names, seen, page.own, panel), following

@@ -21,8 +21,9 @@ from chatsite.acs.errors import AcsForbidden, AcsNotFound
 from chatsite.acs.service import known_id
 
 from ..actors import Actor
-from ..live import snapshot, state
-from ..live.cache import ROSTER, key, shared_once
+from ..live import keys, snapshot, state
+from ..live.cache import ROSTER, shared_once
+from ..live.keys import Listed, Lock, RosterRead
 from ..live.snapshot import Snapshot
 from .accounts import names_by_acs_id, user_pk_by_acs_id
 from .paging import thread_reads
@@ -61,7 +62,7 @@ class Access:
     """What this viewer may do in the thread now: `ended` is None for a participant."""
 
     ended: str | None  # state.LEFT, REMOVED or DELETED
-    read: dict | None = None  # the roster read the decision was made on (participants only)
+    read: RosterRead | None = None  # the roster read the decision was made on (participants only)
     history_from: datetime | None = None  # the viewer's share-history time: nothing earlier is theirs
 
     @cached_property
@@ -88,7 +89,7 @@ def roster(*, actor: Actor, thread_id: str) -> Roster:
     return _named(_roster_read(actor=actor, thread_id=thread_id))
 
 
-def _roster_read(*, actor: Actor, thread_id: str, seen: Snapshot | None = None) -> dict:
+def _roster_read(*, actor: Actor, thread_id: str, seen: Snapshot | None = None) -> RosterRead:
     """The cached roster read (ids, names as ACS has them, share-history times). It is read from ACS again only
     when it changed (the site's own writes, Event Grid's events and the membership system messages a poll's read
     finds bump live.cache.ROSTER) or was never read: never by a timer, so an idle page costs nothing. One request
@@ -96,43 +97,43 @@ def _roster_read(*, actor: Actor, thread_id: str, seen: Snapshot | None = None) 
     if seen is not None and seen.roster_version is not None:
         current, cached = seen.roster_version, seen.roster
     else:
-        current, cached = ROSTER.current(thread_id), cache.get(key("roster-list", thread_id))
-    if cached is not None and cached["version"] >= current:
+        current, cached = ROSTER.current(thread_id), cache.get(keys.roster_read(thread_id))
+    if cached is not None and cached.version >= current:
         return cached
 
-    def find() -> dict | None:
-        found = cache.get(key("roster-list", thread_id))
-        return found if found is not None and found["version"] >= current else None
+    def find() -> RosterRead | None:
+        found = cache.get(keys.roster_read(thread_id))
+        return found if found is not None and found.version >= current else None
 
-    def read() -> dict:
-        before = cache.get(key("roster-list", thread_id))
+    def read() -> RosterRead:
+        before = cache.get(keys.roster_read(thread_id))
         # Both taken before the read: a change made during it is read again next time.
         version, started = ROSTER.current(thread_id), time.time()
         members, _shared = read_for(
             actor=actor, thread_id=thread_id, read=lambda reader: reader.acs.participants_list(thread_id)
         )
-        exact = cache.get_many([key("history-from", thread_id, m.acs_user_id) for m in members])
-        fetched = {
-            "version": version,
-            "at": started,
-            "ids": [
-                (
+        exact = cache.get_many([keys.history_from(thread_id, m.acs_user_id) for m in members])
+        fetched = RosterRead(
+            version=version,
+            at=started,
+            members=tuple(
+                Listed(
                     m.acs_user_id,
                     m.display_name,
-                    _exact(m.share_history_time, exact.get(key("history-from", thread_id, m.acs_user_id))),
+                    _exact(m.share_history_time, exact.get(keys.history_from(thread_id, m.acs_user_id))),
                 )
                 for m in members
-            ],
-        }
-        cache.set(key("roster-list", thread_id), fetched, timeout=None)
+            ),
+        )
+        cache.set(keys.roster_read(thread_id), fetched, timeout=None)
         if before is not None:
             _note_removed(thread_id, before=before, after=fetched)
         return fetched
 
     if cached is not None:  # the others keep the previous list until the new one lands
-        return shared_once("roster", thread_id, find=find, make=read, ttl=LOCK_TTL) or cached
+        return shared_once(Lock.ROSTER, thread_id, find=find, make=read, ttl=LOCK_TTL) or cached
     # Never read: nobody can be let in without it, so the others wait for the one read.
-    return shared_once("roster", thread_id, find=find, make=read, ttl=LOCK_TTL, wait=LOCK_TTL + 1) or read()
+    return shared_once(Lock.ROSTER, thread_id, find=find, make=read, ttl=LOCK_TTL, wait=LOCK_TTL + 1) or read()
 
 
 def access(*, actor: Actor, thread_id: str, seen: Snapshot | None = None) -> Access:
@@ -147,7 +148,7 @@ def access(*, actor: Actor, thread_id: str, seen: Snapshot | None = None) -> Acc
         return Access(ended)
     read = _roster_read(actor=actor, thread_id=thread_id, seen=seen)
     viewer = seen.acs_user_id or actor.acs_user_id
-    history_from = {acs_id: since for acs_id, _name, since in read["ids"]}
+    history_from = {acs_id: since for acs_id, _name, since in read.members}
     if viewer not in history_from:
         raise AcsNotFound()
     return Access(None, read, history_from.get(viewer))
@@ -179,8 +180,8 @@ def panel_context(*, actor: Actor, thread_id: str) -> dict:
 
 def roster_read_at(thread_id: str) -> float | None:
     """When the cached roster was read from ACS (epoch seconds), if there is one."""
-    cached = cache.get(key("roster-list", thread_id))
-    return cached and cached["at"]
+    cached = cache.get(keys.roster_read(thread_id))
+    return cached and cached.at
 
 
 def gone_text(ended: str | None) -> str:
@@ -191,14 +192,14 @@ def gone_text(ended: str | None) -> str:
     return _("You were removed from this chat.")
 
 
-def _named(cached: dict) -> Roster:
+def _named(cached: RosterRead) -> Roster:
     service_id = known_id()
-    ids = [(acs_id, name) for acs_id, name, _since in cached["ids"] if acs_id != service_id]
+    ids = [(acs_id, name) for acs_id, name, _since in cached.members if acs_id != service_id]
     names = names_by_acs_id(acs_id for acs_id, _ in ids)
     people = [Person(acs_id, names.get(acs_id, name)) for acs_id, name in ids]
     people.sort(key=lambda p: p.name.casefold())
-    history_from = {acs_id: since for acs_id, _name, since in cached["ids"] if acs_id != service_id}
-    return Roster(cached["version"], people, len(cached["ids"]), history_from)
+    history_from = {acs_id: since for acs_id, _name, since in cached.members if acs_id != service_id}
+    return Roster(cached.version, people, len(cached.members), history_from)
 
 
 def _exact(listed: datetime | None, recorded: datetime | None) -> datetime | None:
@@ -208,9 +209,9 @@ def _exact(listed: datetime | None, recorded: datetime | None) -> datetime | Non
     return listed
 
 
-def _note_removed(thread_id: str, *, before: dict, after: dict) -> None:
+def _note_removed(thread_id: str, *, before: RosterRead, after: RosterRead) -> None:
     """People of the site who dropped out between two reads (removed by another ACS client) end their pages."""
-    gone = {acs_id for acs_id, *_ in before["ids"]} - {acs_id for acs_id, *_ in after["ids"]}
+    gone = {m.acs_user_id for m in before.members} - {m.acs_user_id for m in after.members}
     for acs_id in gone:
         user_pk = user_pk_by_acs_id(acs_id)
         if user_pk is not None and state.viewer_state(thread_id=thread_id, user_pk=user_pk) is None:

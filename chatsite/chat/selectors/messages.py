@@ -13,8 +13,9 @@ from chatsite.acs import records
 from chatsite.acs.errors import AcsForbidden, AcsNotFound
 
 from ..actors import Actor
-from ..live import polling, state
-from ..live.cache import MARKER, ROSTER, key, shared_once
+from ..live import keys, polling, state
+from ..live.cache import MARKER, ROSTER, shared_once
+from ..live.keys import LatestPage, Lock
 from ..live.snapshot import Snapshot
 from ..presentation import Message, present
 from ..services import inbox
@@ -96,20 +97,20 @@ def thread_page_opened(*, actor: Actor, thread_id: str) -> OpenedPage:
         # One request reads the page for this marker; the others wait for it rather than read ACS too, so a
         # hundred people reloading at once cost one read, however their requests interleave.
         latest = shared_once(
-            "page",
+            Lock.PAGE,
             thread_id,
-            find=lambda: cache.get(key("page", thread_id, marker)),
+            find=lambda: cache.get(keys.page(thread_id, marker)),
             make=lambda: _latest_shared(thread_id, marker),
             ttl=LOCK_TTL,
             wait=PAGE_WAIT,
         )
         if latest is not None:
             polling.page_opened(
-                thread_id=thread_id, scope=scope, marker=marker, read_at=latest["at"], messages=latest["items"]
+                thread_id=thread_id, scope=scope, marker=marker, read_at=latest.at, messages=latest.items
             )
-            items = visible_to(latest["items"], viewer=actor.acs_user_id, since=viewer.history_from)
+            items = visible_to(latest.items, viewer=actor.acs_user_id, since=viewer.history_from)
             messages = sorted(present(items), key=lambda m: m.sequence_id)
-            page = MessagePage(messages, sign(latest["link"], scope=thread_id))
+            page = MessagePage(messages, sign(latest.link, scope=thread_id))
             return OpenedPage(marker, thread_mirror_info(thread_id=thread_id), page)
     read_at = timezone.now()
     info = thread_get(actor=actor, thread_id=thread_id)
@@ -120,12 +121,12 @@ def thread_page_opened(*, actor: Actor, thread_id: str) -> OpenedPage:
     return OpenedPage(marker, info, page)
 
 
-def _latest_shared(thread_id: str, marker: int) -> dict:
+def _latest_shared(thread_id: str, marker: int) -> LatestPage:
     """The thread's latest page as the service identity reads it, cached for the marker like a delta."""
     read_at = timezone.now()
     page = Actor.service().acs.messages_page(thread_id, page_size=MESSAGES_PER_PAGE)
-    latest = {"items": page.items, "link": page.continuation, "at": read_at}
-    cache.set(key("page", thread_id, marker), latest, polling.DELTA_TTL)
+    latest = LatestPage(items=page.items, link=page.continuation, at=read_at)
+    cache.set(keys.page(thread_id, marker), latest, polling.DELTA_TTL)
     return latest
 
 
@@ -216,7 +217,7 @@ def _scope(actor: Actor, thread_id: str, seen: Snapshot | None = None) -> tuple[
     shared = seen.shared if seen is not None and seen.shared is not None else thread_is_shared(thread_id=thread_id)
     if shared:
         return True, thread_id
-    return False, f"{thread_id}:{actor.user.pk}"
+    return False, keys.person_scope(thread_id, actor.user.pk)
 
 
 def _membership_ends(items: list[records.Message]) -> dict[str, str | None]:

@@ -13,8 +13,9 @@ from django.utils.translation import gettext as _
 from chatsite.acs.errors import AcsError
 
 from ..actors import Actor
-from ..live import typing
-from ..live.cache import RECEIPTS, gate, key
+from ..live import keys, typing
+from ..live.cache import RECEIPTS, gate
+from ..live.keys import Gate, ReceiptsListing
 from .membership import Roster
 
 LIST_EVERY = 2.5  # per thread, so per person too: at most 4 per 10 s, inside ACS's 5
@@ -42,22 +43,22 @@ def seen_text(*, actor: Actor, thread_id: str, message_id: str, roster: Roster) 
     return _("Seen by %(names)s") % {"names": ", ".join(names)}
 
 
-def receipts_listing(*, receipts_version: int | None, receipts: dict | None, supported: bool) -> str | None:
+def receipts_listing(*, receipts_version: int | None, receipts: ReceiptsListing | None, supported: bool) -> str | None:
     """Which receipts listing a page's "seen by" comes from, as its next poll sends it back: the same answer
     means nothing to look at again. None while the listing is not current (a receipt was sent since, or it is
     older than REFRESH_AFTER): the page looks again on every poll, listings stay gated by LIST_EVERY."""
     if not supported:
         return "-"
-    if receipts is None or receipts["version"] != receipts_version or time.time() - receipts["at"] >= REFRESH_AFTER:
+    if receipts is None or receipts.version != receipts_version or time.time() - receipts.at >= REFRESH_AFTER:
         return None
-    return f"{receipts['version']}.{int(receipts['at'] * 1000)}"
+    return f"{receipts.version}.{int(receipts.at * 1000)}"
 
 
 def receipts_listing_now(*, thread_id: str, supported: bool) -> str | None:
     """receipts_listing as the cache has it now (after this poll's own listing, if it made one)."""
     return receipts_listing(
         receipts_version=RECEIPTS.current(thread_id),
-        receipts=cache.get(key("receipts", thread_id)),
+        receipts=cache.get(keys.receipts(thread_id)),
         supported=supported,
     )
 
@@ -69,16 +70,16 @@ def typing_names(*, actor: Actor, thread_id: str) -> list[str]:
 
 def _latest_read(actor: Actor, thread_id: str) -> dict[str, int] | None:
     version = RECEIPTS.current(thread_id)
-    cached = cache.get(key("receipts", thread_id))
-    fresh = cached is not None and cached["version"] == version and time.time() - cached["at"] < REFRESH_AFTER
-    if fresh or not gate("receipts-list", thread_id, seconds=LIST_EVERY):
-        return cached and cached["read"]
+    cached = cache.get(keys.receipts(thread_id))
+    fresh = cached is not None and cached.version == version and time.time() - cached.at < REFRESH_AFTER
+    if fresh or not gate(Gate.RECEIPTS_LIST, thread_id, seconds=LIST_EVERY):
+        return cached and cached.read
     try:
         items = actor.acs.read_receipts_list(thread_id)
     except AcsError:
-        return cached and cached["read"]
+        return cached and cached.read
     read = {}
     for item in items:
         read[item.acs_user_id] = max(read.get(item.acs_user_id, 0), int(item.message_id))
-    cache.set(key("receipts", thread_id), {"version": version, "at": time.time(), "read": read}, timeout=None)
+    cache.set(keys.receipts(thread_id), ReceiptsListing(version=version, at=time.time(), read=read), timeout=None)
     return read

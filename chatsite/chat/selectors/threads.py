@@ -8,7 +8,7 @@ from django.core.cache import cache
 from chatsite.acs import service
 
 from ..actors import Actor
-from ..live.cache import key
+from ..live import keys
 from ..models import Thread
 from ..presentation import Message, present
 from .accounts import display_name, people_by_acs_id
@@ -76,16 +76,16 @@ def thread_mirror_info(*, thread_id: str) -> ThreadInfo:
 def thread_is_shared(*, thread_id: str) -> bool:
     """Whether the site's service identity is in the thread (the site created or imported it), so that one read
     of it serves every viewer. Cached: asked on every poll."""
-    cached = cache.get(key("shared", thread_id))
+    cached = cache.get(keys.shared(thread_id))
     if cached is None:
         cached = Thread.objects.filter(acs_thread_id=thread_id, deleted_at=None).exists()
-        cache.set(key("shared", thread_id), cached, SHARED_TTL)
+        cache.set(keys.shared(thread_id), cached, SHARED_TTL)
     return cached
 
 
 def thread_unshare(*, thread_id: str) -> None:
     """The service identity can no longer read the thread (removed by another ACS client): viewers read it."""
-    cache.set(key("shared", thread_id), False, SHARED_TTL)
+    cache.set(keys.shared(thread_id), False, SHARED_TTL)
 
 
 def thread_can_delete(*, user, thread_id: str) -> bool:

@@ -12,7 +12,8 @@ import time
 from django.core.cache import cache
 from django.db.models import F, Q
 
-from ..live.cache import INBOX, key
+from ..live import keys
+from ..live.cache import INBOX
 from ..models import InboxEntry, Thread
 from ..presentation import preview_text
 from ..selectors.accounts import display_name, people_by_acs_id
@@ -62,13 +63,13 @@ def message_arrived(*, thread: Thread, message_id: str, user_pks) -> list[int]:
         return []
     counted = []
     for user_pk in user_pks:
-        if not cache.add(key("unread", thread.acs_thread_id, message_id, user_pk), True, COUNTED_TTL):
+        if not cache.add(keys.unread(thread.acs_thread_id, message_id, user_pk), True, COUNTED_TTL):
             continue  # told before, by another source
         entry, _ = InboxEntry.objects.get_or_create(thread=thread, user_id=user_pk)
         if InboxEntry.objects.filter(pk=entry.pk, last_read_message_id__lt=order).update(
             unread_count=F("unread_count") + 1
         ):
-            remembered = key("unread-ids", thread.acs_thread_id, user_pk)
+            remembered = keys.unread_ids(thread.acs_thread_id, user_pk)
             cache.set(remembered, [*(cache.get(remembered) or [])[-REMEMBERED + 1 :], order], COUNTED_TTL)
             counted.append(user_pk)
     return counted
@@ -77,7 +78,7 @@ def message_arrived(*, thread: Thread, message_id: str, user_pks) -> list[int]:
 def thread_read(*, user_pk: int, thread_id: str, message_id: str) -> None:
     """The person saw the thread up to `message_id`: what is older is read, later messages stay unread."""
     order = _number(message_id)
-    seen = key("inbox-read", thread_id, user_pk)
+    seen = keys.inbox_read(thread_id, user_pk)
     if order is None or cache.get(seen) == order:
         return  # the page asks again when its newest message changes: an unchanged answer costs no query
     thread = _hosted(thread_id).first()
@@ -85,7 +86,7 @@ def thread_read(*, user_pk: int, thread_id: str, message_id: str) -> None:
         cache.set(seen, order, COUNTED_TTL)  # a thread the site does not host has no inbox entry to keep
         return
     entry, _ = InboxEntry.objects.get_or_create(thread=thread, user_id=user_pk)
-    remembered = key("unread-ids", thread_id, user_pk)
+    remembered = keys.unread_ids(thread_id, user_pk)
     later = [n for n in cache.get(remembered) or [] if n > order]
     changed = InboxEntry.objects.filter(pk=entry.pk, last_read_message_id__lt=order).update(
         last_read_message_id=order, unread_count=len(later)

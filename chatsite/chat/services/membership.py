@@ -17,8 +17,8 @@ from chatsite.acs.identities import identity_for
 from chatsite.acs.records import Member
 
 from ..actors import Actor
-from ..live import state
-from ..live.cache import MARKER, ROSTER, key
+from ..live import keys, state
+from ..live.cache import MARKER, ROSTER
 from ..models import Thread
 from ..selectors.accounts import display_name, user_pk_by_acs_id
 from ..selectors.membership import roster
@@ -52,7 +52,7 @@ def participants_add(*, actor: Actor, thread_id: str, people, history_from: date
     if history_from is not None:
         # ACS lists share-history times to the second; the exact one lets the live path filter as ACS does.
         exact = {
-            key("history-from", thread_id, acs_id): history_from for acs_id in by_acs_id if acs_id not in refused_ids
+            keys.history_from(thread_id, acs_id): history_from for acs_id in by_acs_id if acs_id not in refused_ids
         }
         cache.set_many(exact, timeout=None)
     if added:

@@ -12,7 +12,9 @@ from chatsite.acs.errors import AcsError, AcsThrottled, AcsUnauthorized, AcsUnav
 from chatsite.acs.models import AcsIdentity
 
 from ..actors import Actor
+from ..live import keys
 from ..live.cache import MARKER, gate
+from ..live.keys import Gate
 from ..live.typing import typing_stopped
 from ..models import MessageSend, Thread
 from ..presentation import preview_text
@@ -159,7 +161,7 @@ def message_stored(*, thread_id: str, sender_id: str, message_id: str, metadata:
 
 
 def _purge_now_and_then() -> None:
-    if gate("purge", "message-sends", seconds=PURGE_EVERY):
+    if gate(Gate.PURGE, keys.SENDS, seconds=PURGE_EVERY):
         MessageSend.objects.filter(created_at__lt=timezone.now() - SEND_RETENTION).delete()
 
 

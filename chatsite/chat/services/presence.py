@@ -8,16 +8,17 @@ per person and TYPING_BUDGET per 10 s per thread (ACS: 15 and 30 a minute).
 """
 
 import contextlib
+import dataclasses
 
 from django.core.cache import cache
 
 from chatsite.acs.errors import AcsError
 
 from ..actors import Actor
-from ..live import typing
-from ..live.cache import RECEIPTS, gate, key, within_budget
+from ..live import keys, typing
+from ..live.cache import RECEIPTS, gate, within_budget
+from ..live.keys import Budget, Gate
 from ..presentation import Message
-from ..selectors.live import shown_key
 from ..selectors.membership import Roster
 from . import inbox
 
@@ -36,7 +37,7 @@ def messages_shown(*, user_pk: int, thread_id: str, messages: list[Message]) -> 
     ids = [int(m.id) for m in messages if m.id.isdigit()]
     if not ids:
         return
-    shown = shown_key(thread_id, user_pk)
+    shown = keys.shown(thread_id, user_pk)
     # Two requests of one person at once may both read the old value: the lower one then wins until the next
     # message shown, and a page's "read" may be refused meanwhile; nothing is ever marked beyond what was shown.
     if (cache.get(shown) or 0) < max(ids):
@@ -51,10 +52,10 @@ def receipt_send(*, actor: Actor, thread_id: str, message_id: str, roster: Roste
     inbox.thread_read(user_pk=actor.user.pk, thread_id=thread_id, message_id=message_id)
     if not roster.receipts_supported:
         return True
-    sent_key = key("receipt-sent", thread_id, actor.user.pk)
+    sent_key = keys.receipt_sent(thread_id, actor.user.pk)
     if cache.get(sent_key) == message_id:
         return True
-    if not gate("receipt", f"{thread_id}:{actor.user.pk}", seconds=RECEIPT_EVERY):
+    if not gate(Gate.RECEIPT, keys.person_scope(thread_id, actor.user.pk), seconds=RECEIPT_EVERY):
         return False  # the page asks again on its next beat
     try:
         actor.acs.read_receipt_send(thread_id, message_id)
@@ -71,19 +72,20 @@ def _listing_noted(actor: Actor, thread_id: str, message_id: str, *, before: int
     """The site's own receipt, written into the receipts listing it holds (selectors.presence) when that listing
     is current up to just before it: open pages show it with no new listing of ACS's receipts. Anything else
     (another receipt in between, no listing) leaves the listing out of date, to be listed again."""
-    listing = cache.get(key("receipts", thread_id))
-    if after != before + 1 or listing is None or listing["version"] != before:
+    listing = cache.get(keys.receipts(thread_id))
+    if after != before + 1 or listing is None or listing.version != before:
         return
-    read = {**listing["read"]}
+    read = {**listing.read}
     read[actor.acs_user_id] = max(read.get(actor.acs_user_id, 0), int(message_id))
-    cache.set(key("receipts", thread_id), {**listing, "version": after, "read": read}, timeout=None)
+    cache.set(keys.receipts(thread_id), dataclasses.replace(listing, version=after, read=read), timeout=None)
 
 
 def typing_started(*, actor: Actor, thread_id: str, roster: Roster) -> None:
     typing.typing_record(thread_id=thread_id, user_pk=actor.user.pk, name=actor.display_name)
-    if not roster.receipts_supported or not gate("typing", f"{thread_id}:{actor.user.pk}", seconds=TYPING_EVERY):
+    scope = keys.person_scope(thread_id, actor.user.pk)
+    if not roster.receipts_supported or not gate(Gate.TYPING, scope, seconds=TYPING_EVERY):
         return
-    if not within_budget("typing", thread_id, budget=TYPING_BUDGET, window=TYPING_WINDOW):
+    if not within_budget(Budget.TYPING, thread_id, budget=TYPING_BUDGET, window=TYPING_WINDOW):
         return
     # Typing is a hint: when ACS refuses, the site's own record above still shows it.
     with contextlib.suppress(AcsError):

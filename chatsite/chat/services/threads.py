@@ -13,8 +13,8 @@ from chatsite.acs.models import AcsIdentity
 from chatsite.acs.records import Member
 
 from ..actors import Actor
-from ..live import state
-from ..live.cache import MARKER, ROSTER, key
+from ..live import keys, state
+from ..live.cache import MARKER, ROSTER
 from ..models import Thread
 from ..selectors.accounts import display_name
 from ..selectors.threads import LiveThread, thread_live
@@ -66,7 +66,7 @@ def thread_import(*, acs_thread_id: str) -> Thread:
         acs_thread_id=acs_thread_id, topic=live.topic, created_by=creator.user if creator else None
     )
     _mirror(thread, live)
-    cache.delete(key("shared", acs_thread_id))  # from now on one read serves every viewer
+    cache.delete(keys.shared(acs_thread_id))  # from now on one read serves every viewer
     inbox.thread_changed(thread_id=acs_thread_id)
     return thread
 

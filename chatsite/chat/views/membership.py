@@ -2,32 +2,24 @@
 
 from django.shortcuts import render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import reswap, retarget, trigger_client_event
 
-from ..forms import AddPeopleForm, ParticipantForm
-from ..selectors.membership import member_roster, panel_context
+from ..forms import AddPeopleForm, ParticipantForm, parsed
+from ..selectors.membership import panel_context
 from ..services import membership
-from .policy import acs_error_policy, actor, htmx_redirect, login_required, parsed
+from .policy import htmx_redirect, thread_view
 from .templates import partial
 
 
-@require_GET
-@login_required
-@acs_error_policy
-def participants(request, thread_id):
-    member_roster(actor=actor(request), thread_id=thread_id)
-    return _panel(request, thread_id)
+@thread_view(member=True)
+def participants(request, thread_id, *, who, roster):
+    return _panel(request, who, thread_id)
 
 
-@require_http_methods(["GET", "POST"])
-@login_required
-@acs_error_policy
-def participants_add(request, thread_id):
-    who = actor(request)
-    current = member_roster(actor=who, thread_id=thread_id)
+@thread_view(methods=("GET", "POST"), member=True)
+def participants_add(request, thread_id, *, who, roster):
     form = AddPeopleForm(
-        request.POST or None, user=request.user, exclude_acs_ids=[p.acs_user_id for p in current.people]
+        request.POST or None, user=request.user, exclude_acs_ids=[p.acs_user_id for p in roster.people]
     )
     if request.method == "POST" and form.is_valid():
         refusals = membership.participants_add(
@@ -36,27 +28,23 @@ def participants_add(request, thread_id):
         if not request.htmx:
             return htmx_redirect(request, reverse("chat:thread_detail", args=[thread_id]))
         # The form sits inside the panel: the answer replaces the whole panel, never nests one in it.
-        panel = reswap(retarget(_panel(request, thread_id, refusals=refusals), "#participants"), "outerHTML")
+        panel = reswap(retarget(_panel(request, who, thread_id, refusals=refusals), "#participants"), "outerHTML")
         return trigger_client_event(panel, "chat:changed")
     context = {"thread_id": thread_id, "form": form}
     return render(request, partial("add-form"), context, status=422 if form.errors else 200)
 
 
-@require_POST
-@login_required
-@acs_error_policy
-def participant_remove(request, thread_id):
-    who = actor(request)
-    member_roster(actor=who, thread_id=thread_id)
+@thread_view(methods=("POST",), member=True)
+def participant_remove(request, thread_id, *, who, roster):
     someone = parsed(ParticipantForm, request.POST)["participant"]
     membership.participant_remove(actor=who, thread_id=thread_id, acs_user_id=someone)
     if not request.htmx:
         return htmx_redirect(request, reverse("chat:thread_detail", args=[thread_id]))
-    return trigger_client_event(_panel(request, thread_id), "chat:changed")
+    return trigger_client_event(_panel(request, who, thread_id), "chat:changed")
 
 
-def _panel(request, thread_id, *, refusals=()):
+def _panel(request, who, thread_id, *, refusals=()):
     """The panel after the person's own action there; focus goes to its heading (the control used is gone)."""
-    context = panel_context(actor=actor(request), thread_id=thread_id)
+    context = panel_context(actor=who, thread_id=thread_id)
     context.update(thread_id=thread_id, refusals=refusals, focus=True)
     return render(request, partial("participants"), context)

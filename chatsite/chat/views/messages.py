@@ -3,44 +3,32 @@ send, one message, edit, delete."""
 
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import reswap, trigger_client_event
 
-from ..forms import MessageForm, PollForm, owner_mark
+from ..forms import MessageForm, owner_mark
+from ..live.page import PageState
 from ..selectors.inbox import thread_header
-from ..selectors.live import PageState, thread_live
-from ..selectors.membership import gone_text, member_roster, panel_context
+from ..selectors.live import thread_live
+from ..selectors.membership import gone_text, panel_context
 from ..selectors.messages import message_get, own_message_get
 from ..services import messages
 from ..services.presence import messages_shown
 from ..timeline import day_of, poll_changes, poll_state, rows
-from .policy import acs_error_policy, actor, login_required, parsed
+from .policy import thread_view
 from .templates import partial
 
 
-@require_GET
-@login_required
-@acs_error_policy
-def thread_poll(request, thread_id):
+@thread_view()
+def thread_poll(request, thread_id, *, who):
     """The page's one poll, every few seconds while it is in view: 204 from the cache when nothing changed.
     A GET, so it changes nothing: reading is marked by the page's POST (views.presence.thread_read)."""
-    params = parsed(PollForm, request.GET)
-    marker, seq, day = params["marker"], params["seq"], params["day"]
-    page = PageState(
-        marker=marker,
-        roster=params["v"],
-        receipts=params["r"],
-        typing=params["t"],
-        own=params["own"] or None,
-        seen_for=params["o"],
-    )
-    who = actor(request)
+    page = PageState.parse(request.GET)
     live = thread_live(actor=who, thread_id=thread_id, page=page)
     if live is None:
         return HttpResponse(status=204)
     if live.ended:
         return render(request, partial("gone-update"), {"thread_id": thread_id, "gone": gone_text(live.ended)})
-    context = {"thread_id": thread_id, "poll": {"marker": marker, "seq": seq, "day": day}, "live": live.next}
+    context = {"thread_id": thread_id, "poller": live.next}
     update = live.messages
     if update is not None:
         context["messages_changed"] = True
@@ -49,11 +37,12 @@ def thread_poll(request, thread_id):
         if update.resync:
             context["page"] = update.resync
             context["rows"] = rows(update.resync.messages, viewer_id=who.acs_user_id)
-            context["poll"] = poll_state(update.marker, update.resync.messages)
+            context["poller"] = live.next.at(**poll_state(update.marker, update.resync.messages))
         else:
-            context.update(
-                poll_changes(update.messages, marker=update.marker, seq=seq, day=day, viewer_id=who.acs_user_id)
+            changes = poll_changes(
+                update.messages, marker=update.marker, seq=page.seq, day=page.day, viewer_id=who.acs_user_id
             )
+            context.update(changes, poller=live.next.at(**changes.pop("poll")))
     status = live.status
     if status is not None:
         context.update(status=True, typing=status.typing, seen=status.seen, seen_after=status.seen_after)
@@ -63,12 +52,8 @@ def thread_poll(request, thread_id):
     return render(request, partial("live-update"), context)
 
 
-@require_POST
-@login_required
-@acs_error_policy
-def message_send(request, thread_id):
-    who = actor(request)
-    member_roster(actor=who, thread_id=thread_id)
+@thread_view(methods=("POST",), member=True)
+def message_send(request, thread_id, *, who, roster):
     form = MessageForm(request.POST, owner=owner_mark(request.user))
     if form.written_by_someone_else():
         return _not_theirs(request, form)
@@ -87,26 +72,19 @@ def message_send(request, thread_id):
     return trigger_client_event(response, "chat:changed")
 
 
-@require_GET
-@login_required
-@acs_error_policy
-def message_detail(request, thread_id, message_id):
-    member_roster(actor=actor(request), thread_id=thread_id)
-    return _message(request, thread_id, message_id, focus=True)  # an edit cancelled: back on its menu button
+@thread_view(member=True)
+def message_detail(request, thread_id, message_id, *, who, roster):
+    return _message(request, who, thread_id, message_id, focus=True)  # an edit cancelled: back on its menu button
 
 
-@require_http_methods(["GET", "POST"])
-@login_required
-@acs_error_policy
-def message_edit(request, thread_id, message_id):
-    who = actor(request)
-    member_roster(actor=who, thread_id=thread_id)
+@thread_view(methods=("GET", "POST"), member=True)
+def message_edit(request, thread_id, message_id, *, who, roster):
     form = MessageForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         messages.message_edit(
             actor=who, thread_id=thread_id, message_id=message_id, content=form.cleaned_data["content"]
         )
-        return _message(request, thread_id, message_id, focus=True)
+        return _message(request, who, thread_id, message_id, focus=True)
     if request.method == "GET":
         message = own_message_get(actor=who, thread_id=thread_id, message_id=message_id)
         form = MessageForm(initial={"content": message.content})
@@ -114,20 +92,15 @@ def message_edit(request, thread_id, message_id):
     return render(request, partial("edit-form"), context, status=422 if form.errors else 200)
 
 
-@require_POST
-@login_required
-@acs_error_policy
-def message_delete(request, thread_id, message_id):
-    who = actor(request)
-    member_roster(actor=who, thread_id=thread_id)
+@thread_view(methods=("POST",), member=True)
+def message_delete(request, thread_id, message_id, *, who, roster):
     messages.message_delete(actor=who, thread_id=thread_id, message_id=message_id)
-    return _message(request, thread_id, message_id, focus_composer=True)  # nothing left to focus in the row
+    return _message(request, who, thread_id, message_id, focus_composer=True)  # nothing left to focus in the row
 
 
-def _message(request, thread_id, message_id, *, focus=False, focus_composer=False):
+def _message(request, who, thread_id, message_id, *, focus=False, focus_composer=False):
     """One message; `focus` puts the keyboard back on it (its menu button) after the person's own edit,
     `focus_composer` on the composer (static/js/thread.js) after a deletion."""
-    who = actor(request)
     message = message_get(actor=who, thread_id=thread_id, message_id=message_id)
     [row] = rows([message], viewer_id=who.acs_user_id, previous_day=day_of(message))
     context = {"thread_id": thread_id, "row": row, "focus": focus, "focus_composer": focus_composer}

@@ -1,5 +1,7 @@
-"""The one error policy for every chat view, and the one htmx-aware redirect."""
+"""The one error policy for every chat view, what every thread URL repeats (thread_view), and the one htmx-aware
+redirect."""
 
+import dataclasses
 import functools
 import logging
 
@@ -10,11 +12,13 @@ from django.core.exceptions import BadRequest
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render, resolve_url
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
 from django_htmx.http import HttpResponseClientRedirect, reswap
 
 from chatsite.acs.errors import AcsError, AcsForbidden, AcsNotFound, AcsThrottled
 
 from ..actors import Actor
+from ..selectors.membership import member_roster
 from .templates import partial
 
 logger = logging.getLogger(__name__)
@@ -26,7 +30,7 @@ def acs_error_policy(view=None, *, quiet: bool = False):
     """Answer ACS trouble the same way everywhere; views raise AcsError and never catch it themselves.
 
     - Not found (or not one's thread): the site's 404 page.
-    - A parameter no page sends (`parsed`): an htmx request gets the banner (400) and nothing swapped, a
+    - A parameter no page sends (`forms.parsed`): an htmx request gets the banner (400) and nothing swapped, a
       background one a bare 400, a full page the site's 400 page.
     - A background request (`quiet`: typing reports): 204, the page's next poll tries again; a
       refusal (no longer part of the chat) is a bare 403.
@@ -111,19 +115,46 @@ def login_required(view):
     return wrapper
 
 
+@dataclasses.dataclass(frozen=True)
+class ThreadView:
+    """How a view under threads/<id>/ is served (thread_view's arguments)."""
+
+    methods: tuple[str, ...]
+    member: bool
+    quiet: bool
+
+
+def thread_view(*, methods: tuple[str, ...] = ("GET",), member: bool = False, quiet: bool = False):
+    """What every view under threads/<id>/ repeats, in one place, in this order: the methods it allows (405 for
+    any other), login (`login_required`), the error policy (`acs_error_policy`; `quiet` for background requests),
+    and with `member` the membership check (selectors.membership.member_roster): a current participant goes on,
+    someone whose part ended is told they are no longer part of the chat (403), anyone else gets the 404 of a
+    thread that does not exist.
+
+    The view is called with the actor (`who`) and, with `member`, the roster the check was made on (`roster`).
+    Without `member` the view's selector decides where that costs less: the poll within the one cache round trip
+    of its snapshot (selectors.live), the page by asking ACS about someone the cached roster does not have yet
+    (selectors.messages).
+    """
+
+    def decorate(view):
+        @functools.wraps(view)
+        def checked(request, *args, **kwargs):
+            who = actor(request)
+            if member:
+                kwargs["roster"] = member_roster(actor=who, thread_id=kwargs["thread_id"])
+            return view(request, *args, who=who, **kwargs)
+
+        served = require_http_methods(list(methods))(login_required(acs_error_policy(checked, quiet=quiet)))
+        served.thread_view = ThreadView(tuple(methods), member, quiet)
+        return served
+
+    return decorate
+
+
 def htmx_redirect(request, url: str) -> HttpResponse:
     """htmx follows HX-Redirect with a full page load; a plain form post gets an ordinary redirect."""
     return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
-
-
-def parsed(form_class, data, **kwargs) -> dict:
-    """The request's parameters as `form_class` cleans them; anything it refuses is a bad request (400, answered by
-    acs_error_policy), never a server error further in. Only for what a page sends by itself (pollers, links,
-    hidden fields): what a person types is answered by the field with the form again."""
-    form = form_class(data, **kwargs)
-    if not form.is_valid():
-        raise BadRequest(form.errors.as_text())
-    return form.cleaned_data
 
 
 def actor(request) -> Actor:

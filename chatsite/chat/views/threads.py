@@ -6,12 +6,11 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import trigger_client_event
 from django_ratelimit.core import is_ratelimited
 
 from ..forms import (
-    InboxPollForm,
     MessageForm,
     OlderForm,
     PeopleSearchForm,
@@ -19,7 +18,9 @@ from ..forms import (
     ThreadListForm,
     TopicForm,
     owner_mark,
+    parsed,
 )
+from ..live.page import ListState, PageState
 from ..selectors.accounts import as_people, people_search
 from ..selectors.inbox import (
     direct_thread_with,
@@ -30,13 +31,13 @@ from ..selectors.inbox import (
     thread_header,
     thread_title,
 )
-from ..selectors.membership import member_roster, panel_context
+from ..selectors.membership import panel_context
 from ..selectors.messages import older_messages, thread_page_opened
 from ..selectors.threads import thread_mirror_info
 from ..services import membership, threads
 from ..services.presence import messages_shown
 from ..timeline import day_of, poll_state, rows
-from .policy import acs_error_policy, actor, htmx_redirect, login_required, parsed
+from .policy import acs_error_policy, actor, htmx_redirect, login_required, thread_view
 from .templates import partial
 
 # Searches of the people picker a person may make (django-ratelimit's notation): enough to type names, too few to
@@ -60,7 +61,7 @@ def thread_list(request):
 @acs_error_policy(quiet=True)
 def thread_list_poll(request):
     """Polled every few seconds by static/js/inbox.js: 204 from one cache read unless the person's threads changed."""
-    found = inbox_poll(user=request.user, version=parsed(InboxPollForm, request.GET)["v"])
+    found = inbox_poll(user=request.user, version=ListState.parse(request.GET).version)
     if found is None:
         return HttpResponse(status=204)
     return render(request, "chat/thread_list.html#inbox", {"inbox": found})
@@ -103,11 +104,8 @@ def _people_picker(request, form, search: str) -> dict:
     return {"chosen": chosen, "found": found, "more": more, "refused": None}
 
 
-@require_GET
-@login_required
-@acs_error_policy
-def thread_detail(request, thread_id):
-    who = actor(request)
+@thread_view()
+def thread_detail(request, thread_id, *, who):
     params = parsed(OlderForm, request.GET)
     older = params["older"]
     if older and request.htmx:
@@ -133,37 +131,30 @@ def thread_detail(request, thread_id):
     )
     messages_shown(user_pk=request.user.pk, thread_id=thread_id, messages=page.messages)
     owner = owner_mark(request.user)
+    panel = panel_context(actor=who, thread_id=thread_id)
     context = {
         "first_unread_id": first_unread_id,
         "thread_id": thread_id,
         "thread": opened.thread,
         "page": opened.page,
         "rows": rows(opened.page.messages, viewer_id=who.acs_user_id),
-        "poll": poll_state(opened.marker, opened.page.messages),
+        # What the poll carries besides the messages' marker: the panel's roster version; typing and "seen by" are
+        # looked at on the first poll, which the page makes as it opens.
+        "poller": PageState(**poll_state(opened.marker, opened.page.messages), roster=str(panel["roster"].version)),
         "form": MessageForm(initial={"owner": owner}),
         "owner": owner,
-        **panel_context(actor=who, thread_id=thread_id),
+        **panel,
     }
-    # What the poll carries besides the marker: the panel's roster version; typing and "seen by" are looked at on
-    # the first poll, which the page makes as it opens.
-    context["live"] = {"v": context["roster"].version, "r": "", "t": "", "o": ""}
     return render(request, "chat/thread_detail.html", context)
 
 
-@require_GET
-@login_required
-@acs_error_policy
-def topic(request, thread_id):
-    member_roster(actor=actor(request), thread_id=thread_id)
+@thread_view(member=True)
+def topic(request, thread_id, *, who, roster):
     return _topic(request, thread_id)
 
 
-@require_http_methods(["GET", "POST"])
-@login_required
-@acs_error_policy
-def topic_edit(request, thread_id):
-    who = actor(request)
-    member_roster(actor=who, thread_id=thread_id)
+@thread_view(methods=("GET", "POST"), member=True)
+def topic_edit(request, thread_id, *, who, roster):
     form = TopicForm(request.POST or None, initial={"topic": thread_mirror_info(thread_id=thread_id).topic})
     if request.method == "POST" and form.is_valid():
         threads.topic_update(actor=who, thread_id=thread_id, topic=form.cleaned_data["topic"])
@@ -174,22 +165,14 @@ def topic_edit(request, thread_id):
     return render(request, partial("topic-form"), context, status=422 if form.errors else 200)
 
 
-@require_POST
-@login_required
-@acs_error_policy
-def thread_leave(request, thread_id):
-    who = actor(request)
-    member_roster(actor=who, thread_id=thread_id)
+@thread_view(methods=("POST",), member=True)
+def thread_leave(request, thread_id, *, who, roster):
     membership.thread_leave(actor=who, thread_id=thread_id)
     return htmx_redirect(request, reverse("chat:thread_detail", args=[thread_id]))
 
 
-@require_POST
-@login_required
-@acs_error_policy
-def thread_delete(request, thread_id):
-    who = actor(request)
-    member_roster(actor=who, thread_id=thread_id)
+@thread_view(methods=("POST",), member=True)
+def thread_delete(request, thread_id, *, who, roster):
     threads.thread_delete(actor=who, thread_id=thread_id)
     return htmx_redirect(request, reverse("chat:thread_list"))
 
