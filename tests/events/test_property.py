@@ -19,7 +19,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from chatsite.acs.models import AcsIdentity
-
 from chatsite.events.signals import chat_event
 
 from .support import SECRET
