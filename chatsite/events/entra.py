@@ -1,6 +1,7 @@
 """Event Grid's Microsoft Entra ID token: a subscription created with `--azure-active-directory-tenant-id` and
-`--azure-active-directory-application-id-or-uri` sends `Authorization: Bearer <JWT>` on every request, handshakes
-included (EVENT_GRID.md §7; README "Events from ACS" for the setup).
+`--azure-active-directory-application-id-or-uri` sends `Authorization: Bearer <JWT>` "in every message" (Microsoft's
+words), so handshakes need one too, as they need the secret (GUESS for the CloudEvents OPTIONS: no source says);
+EVENT_GRID.md §7, README "Events from ACS" for the setup.
 
 A token passes when it is signed (RS256 only) by one of the tenant's published keys, unexpired, issued by the
 tenant (EVENTGRID_ENTRA_ISSUER: v1 and v2 token issuers by default; Event Grid's tokens are v1), for the webhook's

@@ -27,5 +27,6 @@ def test_the_site_subscribes_to_events_the_emulator_publishes():
 
 def test_the_readme_subscribes_a_deployment_to_the_sites_list():
     text = README.read_text()
-    command = text[text.index("--included-event-types") : text.index("--max-delivery-attempts")]
-    assert set(re.findall(r"Microsoft\.Communication\.\w+", command)) == set(types.SUBSCRIBED)
+    (listed,) = re.findall(r'EVENT_TYPES="([^"]*)"', text)
+    assert set(re.findall(r"Microsoft\.Communication\.\w+", listed)) == set(types.SUBSCRIBED)
+    assert text.count("--included-event-types $EVENT_TYPES") == 2  # both subscriptions, secret and Entra ID
