@@ -133,7 +133,7 @@ def parse(body: bytes) -> Delivery:
         if envelope.type == types.VALIDATION:
             validation_code = _validation_code(envelope.data)
         elif envelope.type in types.CHAT:
-            events.append(_chat_event(envelope))
+            events.append(_chat_event(envelope, f"event {index}"))
         else:
             ignored += 1
     return Delivery(tuple(events), validation_code, ignored)
@@ -199,8 +199,7 @@ def _validation_code(data) -> str:
     return code
 
 
-def _chat_event(envelope: _Envelope) -> ChatEvent:
-    where = f"event {envelope.id}"
+def _chat_event(envelope: _Envelope, where: str) -> ChatEvent:
     if not isinstance(envelope.data, dict):
         raise Malformed(f"{where}: data is not an object")
     data = _Fields(envelope.data, f"{where}.data")
@@ -215,7 +214,9 @@ def _chat_event(envelope: _Envelope) -> ChatEvent:
     participants = [data.participant(name) for name in ("participantAdded", "participantRemoved")]
     participants = data.participants("participants") or [p for p in participants if p is not None]
     properties = data.object("properties")
-    topic = _Fields(properties, f"{where}.data.properties").text("topic") if "topic" in properties else None
+    topic = (
+        _Fields(properties, f"{where}.data.properties").text("topic") if properties.get("topic") is not None else None
+    )
     return ChatEvent(
         id=envelope.id,
         type=types.short(envelope.type),

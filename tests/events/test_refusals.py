@@ -100,13 +100,13 @@ def test_input_the_webhook_cannot_use_is_refused_with_400_and_nothing_of_it_is_h
 
 
 def test_a_body_over_two_mebibytes_is_refused_with_413_before_it_is_read(webhook, message, handled):
-    batch = [message(messageBody="x" * 1000) for _ in range(2200)]  # every event well formed
+    batch = [message(messageBody="x" * 28_000) for _ in range(80)]  # every event well formed
     assert len(json.dumps(batch)) > 2 * 1024 * 1024
 
     assert post(webhook, batch).status_code == 413
     assert handled == []
-    assert post(webhook, batch[:1000]).status_code == 200
-    assert len(handled) == 1000
+    assert post(webhook, batch[:5]).status_code == 200
+    assert len(handled) == 5
 
 
 def test_an_offset_of_a_whole_day_is_a_time_like_any_other(webhook, message, handled):
