@@ -196,6 +196,7 @@ def test_ids_times_and_numbers_at_their_limits_are_accepted():
     ).encode()
     (event,) = parse(body).events
     assert (event.message_id, event.version, event.sender) == (str(2**63 - 1), 2**63 - 1, "4:+14255550123")
+    assert parse(with_data(unknownField=nested(61))).events  # 64 levels, with the array, the event and its data
     assert event.time == datetime(2024, 4, 30, 10, 1, tzinfo=UTC)
 
 
