@@ -8,6 +8,7 @@ Two modes, chosen by CHATSITE_ENV:
 """
 
 import os
+import uuid
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -377,13 +378,18 @@ ACS_TIMEOUT = env.whole_number("ACS_TIMEOUT", 10, minimum=1)
 # How the site learns of changes other ACS clients make: "eventgrid" (an Event Grid subscription delivers them to
 # /events/acs/; the embedded emulator subscribes the site by itself) or "poll" (open pages read ACS now and then).
 ACS_EVENTS = env.choice("ACS_EVENTS", "poll" if ACS_CONNECTION_STRING else "eventgrid", ("eventgrid", "poll"))
+# How Event Grid deliveries authenticate (events/auth.py): "secret" (EVENTGRID_SECRET), "entra" (a Microsoft Entra
+# ID token from Event Grid, events/entra.py) or "both" (either, while a subscription moves from one to the other).
+EVENTGRID_AUTH = env.choice("EVENTGRID_AUTH", "secret", ("secret", "entra", "both"))
+_SECRET_AUTH = EVENTGRID_AUTH in ("secret", "both")
+_ENTRA_AUTH = EVENTGRID_AUTH in ("entra", "both")
 # Secret(s) Event Grid deliveries must carry (?secret=… in the subscription's URL); comma-separated to rotate.
-# Required in production with ACS_EVENTS=eventgrid (32+ random characters). Unset locally with Event Grid: random,
-# made once and kept in VAR_DIR like SECRET_KEY (the embedded emulator's subscription reads it from here, through
-# events/auth.py). Unset otherwise: none, and the webhook refuses every delivery.
+# Required in production with ACS_EVENTS=eventgrid and EVENTGRID_AUTH secret or both (32+ random characters).
+# Unset locally with Event Grid: random, made once and kept in VAR_DIR like SECRET_KEY (the embedded emulator's
+# subscription reads it from here, through events/auth.py). Unset otherwise: none, and every secret is refused.
 EVENTGRID_SECRET = env.str(
     "EVENTGRID_SECRET",
-    required_in_production(None) if ACS_EVENTS == "eventgrid" else None,
+    required_in_production(None) if ACS_EVENTS == "eventgrid" and _SECRET_AUTH else None,
     validate=rule(
         lambda value: all(len(part.strip()) >= 32 for part in value.split(",")),
         "must be random values of at least 32 characters each",
@@ -391,6 +397,53 @@ EVENTGRID_SECRET = env.str(
 )
 if not EVENTGRID_SECRET and ACS_EVENTS == "eventgrid" and not PRODUCTION:
     EVENTGRID_SECRET = local_secrets.kept_secret(VAR_DIR, "eventgrid_secret", variable="EVENTGRID_SECRET")
+
+
+def is_guid(value):
+    try:
+        return str(uuid.UUID(value)) == value.lower()
+    except ValueError:
+        return False
+
+
+def is_https_url(value):
+    # Plain http only locally (the tests' loopback key server).
+    parts = urlsplit(value)
+    return bool(parts.netloc) and parts.scheme in (("https",) if PRODUCTION else ("https", "http"))
+
+
+# Entra ID (EVENTGRID_AUTH entra or both): required then, in every mode, since nothing local could stand in.
+# The tenant of the webhook's app registration, and the audiences its tokens name: the app id and/or the app id
+# URI given to the subscription as --azure-active-directory-application-id-or-uri.
+EVENTGRID_ENTRA_TENANT_ID = (
+    env.str(
+        "EVENTGRID_ENTRA_TENANT_ID",
+        ... if _ENTRA_AUTH else None,
+        validate=rule(is_guid, "must be the tenant id, a GUID such as 00000000-0000-0000-0000-000000000000"),
+    )
+    or ""
+).lower()  # as the tokens' issuers spell it
+EVENTGRID_ENTRA_AUDIENCE = env.csv(
+    "EVENTGRID_ENTRA_AUDIENCE",
+    ... if _ENTRA_AUTH else [],
+    validate=rule(
+        lambda values: values and all(is_guid(v) or urlsplit(v).scheme in ("api", "https") for v in values),
+        "must be the app registration's application id (a GUID) and/or application id URI (api://…), comma-separated",
+    ),
+)
+# Where the tenant publishes its signing keys, and the issuers its tokens name (v1 tokens, which Event Grid gets by
+# default, and v2). Set both for a sovereign cloud (e.g. login.microsoftonline.us); tests point them at loopback.
+_TENANT = EVENTGRID_ENTRA_TENANT_ID
+EVENTGRID_ENTRA_JWKS_URL = env.str(
+    "EVENTGRID_ENTRA_JWKS_URL",
+    f"https://login.microsoftonline.com/{_TENANT}/discovery/v2.0/keys" if _TENANT else None,
+    validate=rule(is_https_url, "must be an https:// URL, not {value}"),
+)
+EVENTGRID_ENTRA_ISSUER = env.csv(
+    "EVENTGRID_ENTRA_ISSUER",
+    [f"https://sts.windows.net/{_TENANT}/", f"https://login.microsoftonline.com/{_TENANT}/v2.0"] if _TENANT else [],
+    validate=rule(bool, "must name at least one issuer"),
+)
 
 # --- The embedded emulator ----------------------------------------------------------------------------
 # ACS's rate limits (LIMITS.md) are enforced by default so the site is built against them.

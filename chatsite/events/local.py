@@ -12,26 +12,11 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.urls import reverse
 
-from . import auth
+from . import auth, types
 
 logger = logging.getLogger(__name__)
 
 SUBSCRIPTION = "chatsite"
-# What the site reacts to: every thread-level event, and the per-person "message received" for unread counts.
-EVENT_TYPES = [
-    "Microsoft.Communication." + name
-    for name in (
-        "ChatThreadCreated",
-        "ChatThreadDeleted",
-        "ChatThreadPropertiesUpdated",
-        "ChatThreadParticipantAdded",
-        "ChatThreadParticipantRemoved",
-        "ChatMessageReceivedInThread",
-        "ChatMessageEditedInThread",
-        "ChatMessageDeletedInThread",
-        "ChatMessageReceived",
-    )
-]
 
 # A message in a thread of N people brings N-1 per-person events: delivered together, not one request each.
 BATCH = 100
@@ -71,7 +56,7 @@ def _subscribe() -> None:
 
     endpoint = f"inprocess:{reverse('events:acs')}?{urlencode({auth.QUERY_PARAMETER: auth.secrets()[0]})}"
     current = EventSubscription.objects.filter(name=SUBSCRIPTION).first()
-    wanted = {"endpoint": endpoint, "event_types": EVENT_TYPES, "max_events_per_batch": BATCH}
+    wanted = {"endpoint": endpoint, "event_types": list(types.SUBSCRIBED), "max_events_per_batch": BATCH}
     if current is not None and all(getattr(current, key) == value for key, value in wanted.items()):
         return
     # The handshake calls this site's handler: from a thread of its own, so it cannot disturb the request (and

@@ -1,11 +1,12 @@
 """The webhook Event Grid delivers ACS chat events to (EVENT_GRID.md §3–8).
 
-Every request must carry the secret (auth.py): deliveries, the SubscriptionValidationEvent handshake (Event Grid
-schema) and the OPTIONS abuse-protection handshake (CloudEvents 1.0). A delivery of several events (batching) is
-handled event by event; an event id seen before is skipped. Answers: 200 when every event is handled (unknown
-types included, so they are not retried), 400 for a body that is not a delivery (not retried), 401/403 without
-the right secret (not retried), 503 when handling failed (Event Grid retries later; handled events are not
-handled again).
+Every request must be authenticated (auth.py: the secret, an Entra ID token, or either): deliveries, the
+SubscriptionValidationEvent handshake (Event Grid schema) and the OPTIONS abuse-protection handshake (CloudEvents
+1.0). A delivery is read whole before anything is handled (envelope.py), then event by event; an event id seen
+before is skipped. Answers: 200 when every event is handled (unknown types included, so they are not retried);
+400 for a body the webhook cannot use, 413 for one over MAX_BODY_BYTES, 401/403 without the right credential
+(none of these is retried, and nothing of such a delivery was handled); 503 when handling failed or the tenant's
+keys could not be fetched (Event Grid retries later; handled events are not handled again).
 """
 
 import logging
@@ -26,6 +27,8 @@ logger = logging.getLogger(__name__)
 
 RETENTION = timedelta(days=2)
 PURGE_EVERY = 3600
+# Event Grid's batches stay under 1,024 KB and an event under 1 MB: twice that is never a real delivery.
+MAX_BODY_BYTES = 2 * 1024 * 1024
 
 
 @csrf_exempt
@@ -40,6 +43,9 @@ def acs_events(request):
         return HttpResponse(status=denied)
     if request.method == "OPTIONS":
         return _consent(request)
+    if _content_length(request) > MAX_BODY_BYTES:
+        logger.warning("Event delivery refused: a body over %s bytes", MAX_BODY_BYTES)
+        return HttpResponse(status=413)
     try:
         delivery = parse(request.body)
     except Malformed as exc:
@@ -67,6 +73,15 @@ def accept(event: ChatEvent) -> bool:
             return False
         chat_event.send(sender=ChatEvent, event=event)
     return True
+
+
+def _content_length(request) -> int:
+    # Read before the body is: Django would read up to its own limit first. A missing or garbled length reads
+    # as no body (the WSGI server hands over none).
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 0
 
 
 def _consent(request):

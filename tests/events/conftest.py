@@ -1,7 +1,7 @@
 import pytest
 
 from chatsite.emulator.events import subscriptions
-from chatsite.events import local
+from chatsite.events import types
 from tests.acs.conftest import acs_calls  # noqa: F401 - shared fixtures
 from tests.chat.conftest import ana, bruno, make_person, thread_id  # noqa: F401
 from tests.emulator.conftest import identity_client  # noqa: F401
@@ -17,7 +17,7 @@ def site(emulator, settings):
     settings.ACS_EMULATOR_EVENTS_TIME_SCALE = 0.01
     server = SiteServer()
     subscriptions.create(
-        name="site", endpoint=f"{server.url}/events/acs/?secret={SECRET}", event_types=local.EVENT_TYPES
+        name="site", endpoint=f"{server.url}/events/acs/?secret={SECRET}", event_types=list(types.SUBSCRIBED)
     )
     yield server
     server.stop()

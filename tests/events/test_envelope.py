@@ -1,6 +1,7 @@
 """Parsing Event Grid deliveries into ChatEvents: both schemas and the variations the docs show (EVENT_GRID.md)."""
 
 import json
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -89,10 +90,26 @@ def test_participants_topic_and_recipient_are_read_from_their_events():
     assert event.user_level
 
 
-@pytest.mark.parametrize("metadata", [None, "k=v", ["k"], {"k": 1, "n": None, "ok": "v"}])
-def test_metadata_keeps_only_text_values(metadata):
-    event = parse(json.dumps({**EXAMPLE, "data": {**EXAMPLE["data"], "metadata": metadata}}).encode()).events[0]
-    assert event.metadata == ({"ok": "v"} if isinstance(metadata, dict) else {})
+def with_data(**data) -> bytes:
+    return json.dumps([{**EXAMPLE, "data": {**EXAMPLE["data"], **data}}]).encode()
+
+
+def with_envelope(**fields) -> bytes:
+    return json.dumps([{**EXAMPLE, **fields}]).encode()
+
+
+def nested(depth: int):
+    value = []
+    for _ in range(depth - 1):
+        value = [value]
+    return value
+
+
+def test_metadata_is_a_map_of_strings_or_the_event_is_refused():
+    assert parse(with_data(metadata=None)).events[0].metadata == {}
+    for metadata in ["k=v", ["k"], {"k": 1, "ok": "v"}, {"n": None}]:
+        with pytest.raises(Malformed, match="data.metadata"):
+            parse(with_data(metadata=metadata))
 
 
 def test_validation_events_and_other_event_types():
@@ -112,3 +129,89 @@ def test_validation_events_and_other_event_types():
 def test_what_is_not_a_delivery_is_malformed(body):
     with pytest.raises(Malformed):
         parse(body)
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        # What made the webhook answer 500 or 503 (which Event Grid retries for a day), or store what no column holds.
+        (b"[" * 100_000 + b"]" * 100_000, "nested deeper"),
+        (with_data(transactionId=nested(62)), "nested deeper"),  # 65 levels with the array, event and data
+        (with_data(messageId="1" * 40), "data.messageId"),
+        (with_data(messageId=str(2**63)), "data.messageId"),
+        (with_data(messageId="²"), "data.messageId"),
+        (with_data(version=10**30), "data.version"),
+        (with_data(version=-1), "data.version"),
+        (with_data(version="1" * 40), "data.version"),
+        (with_data(version="１２"), "data.version"),  # noqa: RUF001 - full-width digits: str.isdigit() takes them
+        (with_data(version=1.5), "data.version"),
+        (with_data(version=True), "data.version"),
+        (with_envelope(eventTime="0001-01-01T00:00:00+23:59"), "eventTime"),
+        (with_envelope(eventTime="9999-12-31T23:59:59-23:59"), "eventTime"),
+        (with_envelope(eventTime="1999-12-31T23:59:59Z"), "eventTime"),
+        (with_data(composeTime="9999-12-31T23:59:59-23:59"), "data.composeTime"),
+        (with_envelope(id="e" * 5000), ".id"),
+        (with_envelope(id="has space"), ".id"),
+        (with_envelope(id=12), ".id"),
+        (with_data(threadId="19:" + "a" * 5000 + "@thread.v2"), "data.threadId"),
+        (with_data(threadId="not a thread"), "data.threadId"),
+        (with_data(threadId=["19:a@thread.v2"]), "data.threadId"),
+        (with_data(senderCommunicationIdentifier={"rawId": "8:acs:" + "a" * 5000}), "senderCommunicationIdentifier"),
+        (with_data(senderCommunicationIdentifier={"rawId": "8:acs:a", "communicationUser": {"id": "x y"}}), "id"),
+        (with_data(senderCommunicationIdentifier="8:acs:a"), "senderCommunicationIdentifier"),
+        (with_data(messageBody={"text": "hi"}), "data.messageBody"),
+        (with_data(senderDisplayName=7), "data.senderDisplayName"),
+        (with_data(properties={"topic": 5}), "properties.topic"),
+        (with_data(participants=[{"participantCommunicationIdentifier": {"rawId": "8:acs:a" * 100}}]), "rawId"),
+        (json.dumps([EXAMPLE] * 5001).encode(), "more than 5000"),
+    ],
+)
+def test_what_the_webhook_cannot_use_is_refused_naming_the_field(body, field):
+    with pytest.raises(Malformed, match=re.escape(field)):
+        parse(body)
+
+
+def test_a_refusal_names_the_field_but_never_echoes_its_value():
+    with pytest.raises(Malformed) as refused:
+        parse(with_data(messageId="<script>" + "9" * 40))
+    assert "<script>" not in str(refused.value) and "999" not in str(refused.value)
+
+
+def test_ids_times_and_numbers_at_their_limits_are_accepted():
+    body = json.dumps(
+        [
+            {
+                **EXAMPLE,
+                "id": "i" * 64,
+                "eventTime": "2024-05-01T10:00:00+23:59",  # RFC 3339 allows the whole day's offsets
+                "data": {
+                    **EXAMPLE["data"],
+                    "messageId": str(2**63 - 1),
+                    "version": 2**63 - 1,
+                    "threadId": "19:meeting_" + "M" * 100 + "@thread.v2",
+                    "senderCommunicationIdentifier": {"rawId": "4:+14255550123", "phoneNumber": {"value": "+1"}},
+                },
+            }
+        ]
+    ).encode()
+    (event,) = parse(body).events
+    assert (event.message_id, event.version, event.sender) == (str(2**63 - 1), 2**63 - 1, "4:+14255550123")
+    assert parse(with_data(unknownField=nested(61))).events  # 64 levels, with the array, the event and its data
+    assert event.time == datetime(2024, 4, 30, 10, 1, tzinfo=UTC)
+
+
+def test_a_cloudevents_time_keeps_its_offset_whatever_its_hours():
+    # azure-core's CloudEvent.from_dict reads only the first digit of an offset's hours (-08:00 would be UTC).
+    cloud = {"specversion": "1.0", "id": "1", "source": "s", "type": EXAMPLE["eventType"], "data": EXAMPLE["data"]}
+    for time, utc in [("2024-05-01T02:00:00-08:00", 10), ("2024-05-01T23:00:00+13:00", 10)]:
+        (event,) = parse(json.dumps({**cloud, "time": time}).encode()).events
+        assert event.time == datetime(2024, 5, 1, utc, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("envelope", [{"specversion": "1.0", "source": "s", "type": EXAMPLE["eventType"]}, {}])
+def test_an_event_without_an_id_is_refused_rather_than_given_a_random_one(envelope):
+    # Both SDK models make up an id when there is none: such an event would never be deduplicated.
+    event = {**EXAMPLE, **envelope}
+    del event["id"]
+    with pytest.raises(Malformed, match="no id"):
+        parse(json.dumps([event]).encode())

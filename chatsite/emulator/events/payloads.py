@@ -11,33 +11,37 @@ import secrets
 import uuid
 from datetime import UTC, datetime
 
+from azure.eventgrid import SystemEventNames as Names
+
 from .. import config, wire
 from ..models import Message, Participant, Thread
 
 PREFIX = "Microsoft.Communication."
-# Every documented chat event type. The spec-only typing and bot-command events are not published: ACS's event
-# docs list these 16 and no other, and typing reaches ACS clients through real-time notifications.
-THREAD_LEVEL = [
-    "ChatThreadCreated",
-    "ChatThreadDeleted",
-    "ChatThreadPropertiesUpdated",
-    "ChatThreadParticipantAdded",
-    "ChatThreadParticipantRemoved",
-    "ChatMessageReceivedInThread",
-    "ChatMessageEditedInThread",
-    "ChatMessageDeletedInThread",
-]
-USER_LEVEL = [
-    "ChatThreadCreatedWithUser",
-    "ChatThreadWithUserDeleted",
-    "ChatThreadPropertiesUpdatedPerUser",
-    "ChatParticipantAddedToThreadWithUser",
-    "ChatParticipantRemovedFromThreadWithUser",
-    "ChatMessageReceived",
-    "ChatMessageEdited",
-    "ChatMessageDeleted",
-]
-ALL_TYPES = [PREFIX + name for name in THREAD_LEVEL + USER_LEVEL]
+# What each change of the chat store publishes: its thread-level event and the per-participant copies, named by
+# the Azure SDK (azure-eventgrid is an ACS-side package; the site's webhook reads the same names). These are the
+# 16 documented chat events; the spec-only typing and bot-command events are not published: ACS's event docs list
+# these and no other, and typing reaches ACS clients through real-time notifications.
+TYPES = {
+    "thread_created": (Names.AcsChatThreadCreatedEventName, Names.AcsChatThreadCreatedWithUserEventName),
+    "thread_deleted": (Names.AcsChatThreadDeletedEventName, Names.AcsChatThreadWithUserDeletedEventName),
+    "properties_updated": (
+        Names.AcsChatThreadPropertiesUpdatedEventName,
+        Names.AcsChatThreadPropertiesUpdatedPerUserEventName,
+    ),
+    "participants_added": (
+        Names.AcsChatThreadParticipantAddedEventName,
+        Names.AcsChatParticipantAddedToThreadWithUserEventName,
+    ),
+    "participant_removed": (
+        Names.AcsChatThreadParticipantRemovedEventName,
+        Names.AcsChatParticipantRemovedFromThreadWithUserEventName,
+    ),
+    "message_received": (Names.AcsChatMessageReceivedInThreadEventName, Names.AcsChatMessageReceivedEventName),
+    "message_edited": (Names.AcsChatMessageEditedInThreadEventName, Names.AcsChatMessageEditedEventName),
+    "message_deleted": (Names.AcsChatMessageDeletedInThreadEventName, Names.AcsChatMessageDeletedEventName),
+}
+TYPES = {kind: (thread_level.value, user_level.value) for kind, (thread_level, user_level) in TYPES.items()}
+ALL_TYPES = [name for pair in TYPES.values() for name in pair]
 # The wire's message types, as the events spell them (the docs show "Text").
 MESSAGE_TYPES = {"text": "Text", "html": "Html"}
 
@@ -46,7 +50,7 @@ MESSAGE_TYPES = {"text": "Text", "html": "Html"}
 class Event:
     """An event in the Event Grid schema (EVENT_GRID.md §3)."""
 
-    type: str  # without the Microsoft.Communication. prefix
+    type: str  # e.g. Microsoft.Communication.ChatMessageReceivedInThread
     subject: str
     time: datetime
     data: dict
@@ -56,7 +60,7 @@ class Event:
             "id": str(uuid.uuid4()),
             "topic": topic(),
             "subject": self.subject,
-            "eventType": PREFIX + self.type,
+            "eventType": self.type,
             "eventTime": timestamp(self.time),
             "dataVersion": "1.0",
             "metadataVersion": "1",
@@ -108,10 +112,9 @@ def _participant(p: Participant) -> dict:
     return data
 
 
-def _per_user(
-    thread_level: str, user_level: str, base: dict, subject: str, when: datetime, recipients: list[str]
-) -> list[Event]:
+def _per_user(kind: str, base: dict, subject: str, when: datetime, recipients: list[str]) -> list[Event]:
     """The thread-level event and the user-level copies, which add the recipient."""
+    thread_level, user_level = TYPES[kind]
     events = [Event(thread_level, subject, when, base)]
     for recipient in recipients:
         data = {**base, "recipientCommunicationIdentifier": wire.identifier(recipient)}
@@ -136,7 +139,7 @@ def thread_created(*, thread: Thread) -> list[Event]:
     }
     subject = f"thread/{thread.id}/createdBy/{thread.created_by}"
     recipients = [p.user_id for p in members]
-    return _per_user("ChatThreadCreated", "ChatThreadCreatedWithUser", base, subject, thread.created_on, recipients)
+    return _per_user("thread_created", base, subject, thread.created_on, recipients)
 
 
 def thread_deleted(*, thread: Thread, by: str) -> list[Event]:
@@ -150,7 +153,7 @@ def thread_deleted(*, thread: Thread, by: str) -> list[Event]:
     }
     subject = f"thread/{thread.id}/deletedBy/{by}"
     recipients = [p.user_id for p in _active(thread)]
-    return _per_user("ChatThreadDeleted", "ChatThreadWithUserDeleted", base, subject, thread.deleted_on, recipients)
+    return _per_user("thread_deleted", base, subject, thread.deleted_on, recipients)
 
 
 def properties_updated(*, thread: Thread, by: str, version: int) -> list[Event]:
@@ -169,9 +172,7 @@ def properties_updated(*, thread: Thread, by: str, version: int) -> list[Event]:
     }
     subject = f"thread/{thread.id}/editedBy/{by}"
     recipients = [p.user_id for p in _active(thread)]
-    return _per_user(
-        "ChatThreadPropertiesUpdated", "ChatThreadPropertiesUpdatedPerUser", base, subject, edited, recipients
-    )
+    return _per_user("properties_updated", base, subject, edited, recipients)
 
 
 # --- participants ---------------------------------------------------------------------------------------------
@@ -181,6 +182,7 @@ def participants_added(*, thread: Thread, by: str, user_ids: list[str]) -> list[
     """One event per participant added (the event names a single participantAdded)."""
     when = wire.from_epoch_ms(thread.last_message_id)
     members = _active(thread)
+    thread_level_type, user_level_type = TYPES["participants_added"]
     events = []
     for p in (m for m in members if m.user_id in set(user_ids)):
         base = {
@@ -191,15 +193,13 @@ def participants_added(*, thread: Thread, by: str, user_ids: list[str]) -> list[
             "addedByCommunicationIdentifier": wire.identifier(by),
             "participantAdded": _participant(p),
         }
-        thread_level = Event(
-            "ChatThreadParticipantAdded", f"thread/{thread.id}/participantadded/{p.user_id}", when, base
-        )
+        thread_level = Event(thread_level_type, f"thread/{thread.id}/participantadded/{p.user_id}", when, base)
         events.append(thread_level)
         user_base = {**base, "createTime": timestamp(thread.created_on)}
         for recipient in members:
             data = {**user_base, "recipientCommunicationIdentifier": wire.identifier(recipient.user_id)}
             subject = f"thread/{thread.id}/participantAdded/{p.user_id}/recipient/{recipient.user_id}"
-            events.append(Event("ChatParticipantAddedToThreadWithUser", subject, when, data))
+            events.append(Event(user_level_type, subject, when, data))
     return events
 
 
@@ -213,17 +213,14 @@ def participant_removed(*, thread: Thread, by: str, participant: Participant) ->
         "removedByCommunicationIdentifier": wire.identifier(by),
         "participantRemoved": _participant(participant),
     }
-    events = [
-        Event(
-            "ChatThreadParticipantRemoved", f"thread/{thread.id}/participantremoved/{participant.user_id}", when, base
-        )
-    ]
+    thread_level_type, user_level_type = TYPES["participant_removed"]
+    events = [Event(thread_level_type, f"thread/{thread.id}/participantremoved/{participant.user_id}", when, base)]
     user_base = {**base, "createTime": timestamp(thread.created_on)}
     # The removed participant hears of it too.
     for recipient in [p.user_id for p in _active(thread)] + [participant.user_id]:
         data = {**user_base, "recipientCommunicationIdentifier": wire.identifier(recipient)}
         subject = f"thread/{thread.id}/participantRemoved/{participant.user_id}/recipient/{recipient}"
-        events.append(Event("ChatParticipantRemovedFromThreadWithUser", subject, when, data))
+        events.append(Event(user_level_type, subject, when, data))
     return events
 
 
@@ -247,12 +244,12 @@ def _message_events(kind: str, message: Message, own: dict, when: datetime) -> l
     base = {**_message_base(message), **own}
     subject = f"thread/{message.thread_id}/sender/{message.sender_id}"
     recipients = [p.user_id for p in _active(message.thread) if p.user_id != message.sender_id]
-    return _per_user(f"{kind}InThread", kind, base, subject, when, recipients)
+    return _per_user(kind, base, subject, when, recipients)
 
 
 def message_received(*, message: Message) -> list[Event]:
     own = {"messageBody": message.content.get("message", ""), "metadata": message.metadata or {}}
-    return _message_events("ChatMessageReceived", message, own, message.created_on)
+    return _message_events("message_received", message, own, message.created_on)
 
 
 def message_edited(*, message: Message) -> list[Event]:
@@ -261,12 +258,12 @@ def message_edited(*, message: Message) -> list[Event]:
         "metadata": message.metadata or {},
         "editTime": timestamp(message.edited_on),
     }
-    return _message_events("ChatMessageEdited", message, own, message.edited_on)
+    return _message_events("message_edited", message, own, message.edited_on)
 
 
 def message_deleted(*, message: Message) -> list[Event]:
     return _message_events(
-        "ChatMessageDeleted", message, {"deleteTime": timestamp(message.deleted_on)}, message.deleted_on
+        "message_deleted", message, {"deleteTime": timestamp(message.deleted_on)}, message.deleted_on
     )
 
 

@@ -13,6 +13,7 @@ import uuid
 from datetime import timedelta
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
+from azure.eventgrid import SystemEventNames
 from django.utils import timezone
 
 from . import payloads, transport
@@ -67,7 +68,7 @@ def handshake(endpoint: str, schema: str, *, name: str = "", emulator_url: str =
         "id": str(uuid.uuid4()),
         "topic": payloads.topic(),
         "subject": "",
-        "eventType": "Microsoft.EventGrid.SubscriptionValidationEvent",
+        "eventType": SystemEventNames.EventGridSubscriptionValidationEventName.value,
         "eventTime": payloads.timestamp(timezone.now()),
         "dataVersion": "1",
         "metadataVersion": "1",
