@@ -1,5 +1,6 @@
 // Menus and the participants drawer, Escape, and where the keyboard goes: after a deletion, into an edit.
 import * as page from "./page.js";
+import { place, unplace } from "./place.js";
 
 function controlled(button) {
   return document.getElementById(button.getAttribute("aria-controls"));
@@ -18,7 +19,17 @@ function setOpen(button, open) {
     });
   } else {
     target.hidden = !open;
+    if (open) place(button, target);
+    else unplace(target);
   }
+}
+
+// Open menus follow their buttons as the pane scrolls or the window changes size.
+function placeOpenMenus() {
+  document.querySelectorAll('[data-disclosure="menu"][aria-expanded="true"]').forEach(function (button) {
+    var target = controlled(button);
+    if (target && !target.hidden) place(button, target);
+  });
 }
 
 function closeMenus(except) {
@@ -36,6 +47,9 @@ function closeDrawer(returnFocus) {
 }
 
 export function listen() {
+  document.addEventListener("scroll", placeOpenMenus, {capture: true, passive: true});
+  window.addEventListener("resize", placeOpenMenus);
+
   document.addEventListener("click", function (event) {
     var button = event.target.closest && event.target.closest("[data-disclosure]");
     if (button) {
