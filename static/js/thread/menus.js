@@ -96,6 +96,27 @@ export function listen() {
     closeDrawer(true);
   });
 
+  // A live update replacing a row whose menu is open: the menu stays open in the new copy.
+  var reopen = null;
+  document.addEventListener("htmx:oobBeforeSwap", function (event) {
+    var target = event.detail.target;
+    var open = target && target.querySelector && target.querySelector('[data-disclosure="menu"][aria-expanded="true"]');
+    reopen = open && open.id ? open.id : null;
+  });
+  document.addEventListener("htmx:oobAfterSwap", function () {
+    var button = reopen && document.getElementById(reopen);
+    reopen = null;
+    if (button && button.getAttribute("aria-expanded") !== "true") setOpen(button, true);
+  });
+
+  // "Add people" opened: the keyboard goes to its first field (a person using the keyboard starts there).
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var target = event.detail.target;
+    if (!target || target.id !== "add-people") return;
+    var first = target.querySelector("input:not([type=hidden]), select, textarea, button");
+    if (first) first.focus();
+  });
+
   // Deleting a message: its row has nothing left to focus, the composer takes it (the server marks the row).
   document.addEventListener("htmx:load", function (event) {
     var row = event.target;
