@@ -1,6 +1,6 @@
 // The thread page's behaviour beyond htmx attributes (the CSP allows no inline script and no eval, so it lives in
 // these files), as ES modules by concern, served as they are (no build step):
-//   thread/poll.js      the poll beat and its back-off while the site is unreachable; the read POST
+//   thread/poll.js      the poll beat, "Reconnecting…" and "Retry now" while the site is unreachable; the read POST
 //   thread/outbox.js    sending ("Sending…", "Not sent", Retry and Discard, exactly once per client id)
 //   thread/composer.js  Enter, growing, drafts, typing reports, errors that clear
 //   thread/pane.js      the newest message in view, "New messages", "Load older", "Seen by", live updates that

@@ -8,7 +8,18 @@ import re
 import pytest
 
 from . import reach
-from .test_thread_page import SIZES, chat, check, message, open_thread, person, wait_until
+from .test_thread_page import (
+    LIVE,
+    SIZES,
+    ana_texts,
+    chat,
+    check,
+    composer,
+    message,
+    open_thread,
+    person,
+    wait_until,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -107,3 +118,26 @@ def test_add_people_works_right_after_an_add_and_opens_on_its_first_field(browse
     assert page.locator("#people-count").inner_text() == "3"
     assert page.locator("#participants .count").count() == 0
 
+
+# Item 7: after an outage the page is back as soon as the site is ("Reconnecting…" clears on the first answer,
+# whatever it brings), and "Retry now" tries at once.
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_after_an_outage_retry_now_sends_what_waited(browser, live_server, emulator, size):
+    ana, bruno = person("ana"), person("bruno")
+    thread = chat(ana, "Trip", [bruno], (bruno, "Are you there?"))
+    page = open_thread(browser, live_server, "ana", thread, size)
+    banner = page.get_by_role("status").filter(has_text="Reconnecting…")
+    down = re.compile(r"/threads/[^/]+/(messages|poll)/")
+    page.route(down, lambda route: route.abort())
+    composer(page).fill("Still on the train")
+    reach.click(page.get_by_role("button", name="Send"), "Send")
+    banner.wait_for(timeout=LIVE)
+    check(page, f"thread page, reconnecting with Retry now ({size})", shot=f"retry-now-{size}")
+    page.unroute(down)
+    reach.click(page.get_by_role("button", name="Retry now"), "Retry now")
+    banner.wait_for(state="detached", timeout=LIVE)
+    wait_until(page, lambda: len(ana_texts(thread, ana, "Still on the train")) == 1)
+    message(page, "Still on the train").locator("xpath=self::li[starts-with(@id, 'm-')]").wait_for(timeout=LIVE)
+    wait_until(page, lambda: page.locator("#outbox li").count() == 0)

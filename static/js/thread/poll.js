@@ -1,9 +1,10 @@
-// The connection: the page's one poll on a beat, backing off while the site cannot be reached, and saying what the
-// person read.
+// The connection: the page's one poll on a beat, "Reconnecting…" with "Retry now" while the site cannot be reached,
+// and saying what the person read.
 import * as page from "./page.js";
 
+// One beat, also while the site cannot be reached: a request that never reaches it costs it nothing, and the page
+// is back within a beat of the site. While the browser knows it is offline it waits for its "online" event instead.
 var POLL_MS = 2000;
-var MAX_BACKOFF_MS = 30000;
 
 var failures = 0;
 var timer = null;
@@ -19,13 +20,12 @@ function visible() {
 
 function schedule() {
   clearTimeout(timer);
-  var wait = failures ? Math.min(POLL_MS * Math.pow(2, failures - 1), MAX_BACKOFF_MS) : POLL_MS;
-  timer = setTimeout(beat, wait);
+  timer = setTimeout(beat, POLL_MS);
 }
 
 function beat() {
   schedule();
-  if (!visible()) return;
+  if (!visible() || navigator.onLine === false) return;
   poll();
 }
 
@@ -39,10 +39,22 @@ export function whenBack(callback) {
   back.push(callback);
 }
 
+// "Reconnecting…", and a button to try at once rather than wait for the beat.
+function showReconnecting(banner) {
+  var words = document.createElement("span");
+  words.textContent = page.text("Reconnecting");
+  var retry = document.createElement("button");
+  retry.type = "button";
+  retry.className = "link";
+  retry.dataset.retryNow = "";
+  retry.textContent = page.text("RetryNow");
+  banner.replaceChildren(words, " ", retry);
+}
+
 export function offline() {
   failures += 1;
   var banner = document.getElementById("connection");
-  if (banner && !banner.textContent) banner.textContent = page.text("Reconnecting");
+  if (banner && !banner.hasChildNodes()) showReconnecting(banner);
   schedule();
 }
 
@@ -50,7 +62,13 @@ export function online() {
   var was = failures;
   failures = 0;
   var banner = document.getElementById("connection");
-  if (banner && banner.textContent) banner.textContent = "";
+  if (banner && banner.hasChildNodes()) {
+    // The button goes with the banner: the keyboard moves on to the composer rather than to the page's body.
+    var focused = banner.contains(document.activeElement);
+    banner.replaceChildren();
+    var field = document.getElementById("composer-content");
+    if (focused && field) field.focus({preventScroll: true});
+  }
   if (was) {
     schedule();
     back.forEach(function (callback) { callback(); });
@@ -101,16 +119,33 @@ export function listen() {
     markRead();
   });
 
-  document.addEventListener("htmx:sendError", function (event) {
-    var elt = event.detail.elt;
-    if (elt && elt.id === "poller") offline();
+  // The poll's answer is known by its request, not by its element: an answer that brings a new poller replaces
+  // the element that asked, and htmx then reports on it detached, without its id.
+  var polling = null;
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    if (event.detail.elt && event.detail.elt.id === "poller") polling = event.detail.xhr;
+  });
+  function ofPoll(event) {
+    return Boolean(polling) && event.detail.xhr === polling;
+  }
+  // No answer, no answer in time, or a gateway saying the site behind it does not answer: unreachable.
+  ["htmx:sendError", "htmx:timeout"].forEach(function (name) {
+    document.addEventListener(name, function (event) {
+      if (ofPoll(event)) offline();
+    });
   });
   document.addEventListener("htmx:afterRequest", function (event) {
     var xhr = event.detail.xhr;
-    if (xhr && xhr.status > 0 && event.detail.elt && event.detail.elt.id === "poller") online();
+    if (!ofPoll(event) || xhr.status === 0) return;
+    if (xhr.status === 502 || xhr.status === 504) offline();
+    else online();
   });
   document.addEventListener("visibilitychange", function () {
     if (document.visibilityState === "visible") beat();
+  });
+  window.addEventListener("online", beat);
+  document.addEventListener("click", function (event) {
+    if (event.target.closest && event.target.closest("[data-retry-now]")) beat();
   });
 }
 
