@@ -141,3 +141,41 @@ def test_after_an_outage_retry_now_sends_what_waited(browser, live_server, emula
     wait_until(page, lambda: len(ana_texts(thread, ana, "Still on the train")) == 1)
     message(page, "Still on the train").locator("xpath=self::li[starts-with(@id, 'm-')]").wait_for(timeout=LIVE)
     wait_until(page, lambda: page.locator("#outbox li").count() == 0)
+
+
+# Item 12: "Write something before sending." clears on any other action, not only on typing.
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_the_empty_send_error_clears_on_edit_rename_and_add(browser, live_server, emulator, size):
+    ana, bruno = person("ana"), person("bruno")
+    person("carla")
+    thread = chat(ana, "Trip", [bruno], (ana, "Shall we go in May?"))
+    page = open_thread(browser, live_server, "ana", thread, size)
+    error = page.get_by_text("Write something before sending.")
+
+    def refuse_empty():
+        reach.click(page.get_by_role("button", name="Send"), "Send")
+        error.wait_for()
+
+    refuse_empty()
+    row = message(page, "Shall we go in May?")
+    reach.click(menu_button(row), "the message's menu button")
+    reach.click(row.get_by_role("button", name="Edit", exact=True), "Edit")
+    error.wait_for(state="detached")
+    assert composer(page).get_attribute("aria-invalid") is None
+    reach.click(page.locator(".message--editing").get_by_role("button", name="Cancel"), "Cancel (edit)")
+    page.get_by_label("Edit message").wait_for(state="detached")
+
+    refuse_empty()
+    reach.click(page.get_by_role("button", name="Chat options"), "Chat options")
+    reach.click(page.get_by_role("link", name="Edit topic"), "Edit topic")
+    error.wait_for(state="detached")
+    reach.click(page.locator("#topic").get_by_role("button", name="Cancel"), "Cancel")
+    page.get_by_label("Topic").wait_for(state="detached")
+
+    refuse_empty()
+    if size == "phone":
+        reach.click(page.get_by_role("button", name=re.compile("^People")), "People")
+    reach.click(page.get_by_role("link", name="Add people"), "Add people")
+    error.wait_for(state="detached")

@@ -71,7 +71,19 @@ export function sent() {
   lastTyping = 0;
 }
 
+// Requests the page makes by itself, not actions of the person.
+var BACKGROUND = ["poller", "typing-reporter", "typing-stopped"];
+
 export function listen() {
+  // Any other action (an edit, a rename, adding people…) ends the composer's complaint, as typing does: it was
+  // about a send the person has moved on from.
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var elt = event.detail.elt;
+    var field = document.getElementById("composer-content");
+    if (!elt || !field || BACKGROUND.indexOf(elt.id) >= 0 || (elt.closest && elt.closest("#composer"))) return;
+    clearFieldError(field);
+  });
+
   // Enter sends, Shift+Enter (or Enter while composing with an input method) starts a new line; on touch screens
   // Enter always starts a new line and only the Send button sends.
   document.addEventListener("keydown", function (event) {
