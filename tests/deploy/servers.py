@@ -164,8 +164,8 @@ class Gunicorn:
         return response, self._served_by(probe)
 
     def _served_by(self, probe):
-        # The worker writes the access line just after the response; give it a moment.
-        deadline = time.monotonic() + 5
+        # The worker writes the access line just after the response; give it a moment (seconds, when loaded).
+        deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             for line in self.access_log.read_text().splitlines():
                 pid, logged_probe, _status = line.split(" ", 2)
