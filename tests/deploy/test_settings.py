@@ -1,7 +1,9 @@
 """Configuration from the environment: production refuses to start misconfigured and passes `check --deploy`;
 the local defaults need nothing; /healthz tells a load balancer whether the database and cache answer."""
 
+import ast
 import json
+from pathlib import Path
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
@@ -63,6 +65,24 @@ def test_the_access_key_is_never_echoed():
 
     assert "- ACS_CONNECTION_STRING " in result.stderr
     assert "not-base64-but-secret" not in result.stderr
+
+
+def test_settings_are_read_on_environs_public_api_only():
+    # A private name (environs' `_get_value` was overridden once) can change in any release, bound or not.
+    package = Path(__file__).resolve().parents[2] / "chatsite"
+    for module in ("configuration.py", "settings.py"):
+        tree = ast.parse((package / module).read_text())
+        private = [
+            node.attr
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Attribute) and node.attr.startswith("_") and not node.attr.startswith("__")
+        ]
+        subclasses = [
+            node.name
+            for node in ast.walk(tree)
+            if isinstance(node, ast.ClassDef) and any("Env" in ast.unparse(base) for base in node.bases)
+        ]
+        assert private == [] and subclasses == [], module
 
 
 class TestEnvironment:
