@@ -425,7 +425,7 @@ def test_load_older_keeps_the_message_being_read_in_view(browser, live_server, e
     reading = page.locator("#message-list > li.message").first
     words = reading.inner_text()
     before = reading.bounding_box()["y"]
-    page.get_by_role("button", name="Load older messages").click()
+    page.get_by_role("link", name="Load older messages").click()
     message(page, "Number 00").wait_for()
     after = message(page, words.splitlines()[-1]).bounding_box()["y"]
     assert abs(after - before) < 5
