@@ -6,7 +6,8 @@ import re
 from datetime import datetime
 
 import nh3
-from django.utils.safestring import mark_safe
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from chatsite.acs import records
@@ -80,25 +81,35 @@ class Message:
 
     @property
     def system_text(self) -> str:
+        """The system message in words, as plain text (the admin, screen reader announcements)."""
+        return self._system(str)
+
+    @property
+    def system_html(self) -> SafeString:
+        """The same words for the page: each name and the topic isolated (<bdi>), so a right-to-left name keeps the
+        sentence around it in order."""
+        return mark_safe(self._system(lambda text: format_html("<bdi>{}</bdi>", text), escape=conditional_escape))  # noqa: S308 - every part escaped
+
+    def _system(self, name, escape=str) -> str:
         others = [
-            name
-            for pid, name in zip(self.participant_ids, self.participant_names, strict=True)
+            name(person)
+            for pid, person in zip(self.participant_ids, self.participant_names, strict=True)
             if pid != self.initiator_id
         ]
-        actor = self.initiator_name or _("Someone")
+        actor = name(self.initiator_name or _("Someone"))
         if self.type == "topicupdated":
-            return _("%(actor)s changed the topic to “%(topic)s”") % {"actor": actor, "topic": self.topic}
+            return escape(_("%(actor)s changed the topic to “%(topic)s”")) % {"actor": actor, "topic": name(self.topic)}
         if self.type == "participantadded":
             if not others and self.moderator_only:
-                return _("%(actor)s added a moderator") % {"actor": actor}
+                return escape(_("%(actor)s added a moderator")) % {"actor": actor}
             if not others:
-                return _("%(actor)s joined") % {"actor": actor}
-            return _("%(actor)s added %(names)s") % {"actor": actor, "names": _join(others)}
+                return escape(_("%(actor)s joined")) % {"actor": actor}
+            return escape(_("%(actor)s added %(names)s")) % {"actor": actor, "names": _join(others, escape)}
         if not others and self.moderator_only:
-            return _("%(actor)s removed a moderator") % {"actor": actor}
+            return escape(_("%(actor)s removed a moderator")) % {"actor": actor}
         if not others:
-            return _("%(actor)s left") % {"actor": actor}
-        return _("%(actor)s removed %(names)s") % {"actor": actor, "names": _join(others)}
+            return escape(_("%(actor)s left")) % {"actor": actor}
+        return escape(_("%(actor)s removed %(names)s")) % {"actor": actor, "names": _join(others, escape)}
 
 
 PREVIEW_LENGTH = 200
@@ -113,10 +124,10 @@ def preview_text(content: str, message_type: str) -> str:
     return text if len(text) <= PREVIEW_LENGTH else text[: PREVIEW_LENGTH - 1] + "…"
 
 
-def _join(names: list[str]) -> str:
+def _join(names: list[str], escape=str) -> str:
     if len(names) == 1:
         return names[0]
-    return _("%(first)s and %(last)s") % {"first": ", ".join(names[:-1]), "last": names[-1]}
+    return escape(_("%(first)s and %(last)s")) % {"first": escape(", ").join(names[:-1]), "last": names[-1]}
 
 
 def present(items: list[records.Message]) -> list[Message]:

@@ -39,7 +39,7 @@ def test_sign_up_to_first_message(client, bruno):
     page = client.get(thread_url)
     assert page.status_code == 200
     assert b"Weekend plans" in page.content
-    assert "Carla added Bruno" in page.content.decode()
+    assert "<bdi>Carla</bdi> added <bdi>Bruno</bdi>" in page.content.decode()
 
     thread_id = Thread.objects.get().acs_thread_id
     response = send(client, thread_id, "Hello <b>Bruno</b>")

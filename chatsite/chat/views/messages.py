@@ -16,6 +16,7 @@ from ..services.presence import messages_shown
 from ..timeline import day_of, poll_changes, poll_state, rows
 from .policy import thread_view
 from .templates import partial
+from .threads import thread_page
 
 
 @thread_view()
@@ -58,6 +59,8 @@ def message_send(request, thread_id, *, who, roster):
     if form.written_by_someone_else():
         return _not_theirs(request, form)
     if not form.is_valid():
+        if not request.htmx:  # without script: the whole page again, the words back in the composer by their error
+            return thread_page(request, who, thread_id, form=form, status=422)
         return _composer(request, thread_id, form, status=422)
     client_id = form.cleaned_data["client_id"]
     message_id = messages.message_send(
@@ -116,9 +119,6 @@ def _not_theirs(request, form):
     return render(request, "chat/unavailable.html", {"error": error}, status=409)
 
 
-def _composer(request, thread_id, form, *, status=200, autofocus=False):
-    """The composer; a fresh one gets a new client id for its next submission."""
-    context = {"thread_id": thread_id, "form": form, "autofocus": autofocus}
-    if not request.htmx:
-        return render(request, "chat/thread_detail.html", context, status=status)
-    return render(request, partial("composer"), context, status=status)
+def _composer(request, thread_id, form, *, status=200):
+    """The composer with the error of a refused message (htmx)."""
+    return render(request, partial("composer"), {"thread_id": thread_id, "form": form}, status=status)

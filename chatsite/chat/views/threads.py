@@ -121,31 +121,42 @@ def thread_detail(request, thread_id, *, who):
             else None,
         }
         return render(request, partial("older"), context)
+    return thread_page(request, who, thread_id, older=older)
+
+
+def thread_page(request, who, thread_id, *, older: str = "", form=None, status: int = 200):
+    """The whole thread page. `older` (the "Load older messages" link followed without script): that page of
+    messages instead of the newest, with a link back to them and no live updates. `form`: the composer as the
+    person sent it, refused, with its error (a post without script)."""
     opened = thread_page_opened(actor=who, thread_id=thread_id)
     opened.thread.topic = thread_title(user=request.user, thread_id=thread_id, topic=opened.thread.topic)
-    page = opened.page
+    page = older_messages(actor=who, thread_id=thread_id, older=older) if older else opened.page
     # Where the "New messages" divider goes, from the mirror. Opening the page (a GET) marks nothing read: the page
     # says what the person saw with a POST (views.presence.thread_read), up to what this answer shows them.
-    first_unread_id = first_unread(
-        user=request.user, thread_id=thread_id, messages=page.messages, viewer_id=who.acs_user_id
-    )
-    messages_shown(user_pk=request.user.pk, thread_id=thread_id, messages=page.messages)
+    first_unread_id = None
+    if not older:
+        first_unread_id = first_unread(
+            user=request.user, thread_id=thread_id, messages=page.messages, viewer_id=who.acs_user_id
+        )
+        messages_shown(user_pk=request.user.pk, thread_id=thread_id, messages=page.messages)
     owner = owner_mark(request.user)
     panel = panel_context(actor=who, thread_id=thread_id)
     context = {
         "first_unread_id": first_unread_id,
         "thread_id": thread_id,
         "thread": opened.thread,
-        "page": opened.page,
-        "rows": rows(opened.page.messages, viewer_id=who.acs_user_id),
+        "page": page,
+        "rows": rows(page.messages, viewer_id=who.acs_user_id),
+        "archive": bool(older),
+        "autofocus": form is not None,
         # What the poll carries besides the messages' marker: the panel's roster version; typing and "seen by" are
         # looked at on the first poll, which the page makes as it opens.
-        "poller": PageState(**poll_state(opened.marker, opened.page.messages), roster=str(panel["roster"].version)),
-        "form": MessageForm(initial={"owner": owner}),
+        "poller": PageState(**poll_state(opened.marker, page.messages), roster=str(panel["roster"].version)),
+        "form": form or MessageForm(initial={"owner": owner}),
         "owner": owner,
         **panel,
     }
-    return render(request, "chat/thread_detail.html", context)
+    return render(request, "chat/thread_detail.html", context, status=status)
 
 
 @thread_view(member=True)
