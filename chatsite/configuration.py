@@ -23,8 +23,10 @@ class Setting(marshmallow.fields.Field):
     default_error_messages = {"required": NOT_SET}
 
     def __init__(self, **kwargs):
-        # environs gives no default as `missing`: then the variable is required, blank or unset.
-        kwargs.setdefault("required", kwargs.get("load_default", marshmallow.missing) is marshmallow.missing)
+        # environs gives no default as `missing`: then the variable is required, blank or unset (environs 14 passes
+        # required=False itself, 15 passes nothing).
+        no_default = kwargs.get("load_default", marshmallow.missing) is marshmallow.missing
+        kwargs["required"] = kwargs.get("required", False) or no_default
         super().__init__(**kwargs)
 
     def deserialize(self, value, attr=None, data=None, **kwargs):
