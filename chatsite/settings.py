@@ -124,7 +124,7 @@ def _database():
         ),
     )
     if database is not None:
-        return database
+        return _pooled(database)
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     return {
         "ENGINE": "django.db.backends.sqlite3",
@@ -141,6 +141,18 @@ def _database():
         # instead of sharing one, which SQLite does not allow at the same time. One file per test run.
         "TEST": {"NAME": VAR_DIR / f"test-db-{os.getpid()}.sqlite3"},
     }
+
+
+def _pooled(database):
+    """psycopg's connection pool when DATABASE_POOL_SIZE is set (chatsite/gunicorn_asgi_conf.py sets it): under ASGI
+    each request's sync code runs on a thread of its own, so a connection kept per thread (CONN_MAX_AGE) would be
+    opened for every request and never reused; the pool hands one to each request and takes it back at its end."""
+    size = env.whole_number("DATABASE_POOL_SIZE", 0)
+    if not size or database["ENGINE"] != "django.db.backends.postgresql":
+        return database
+    database["CONN_MAX_AGE"] = 0  # Django refuses persistent connections beside a pool
+    database.setdefault("OPTIONS", {})["pool"] = {"min_size": 2, "max_size": size, "timeout": 10}
+    return database
 
 
 DATABASES = {"default": _database()}
@@ -241,9 +253,7 @@ SECURE_PROXY_SSL_HEADER = env.proxy_ssl_header("SECURE_PROXY_SSL_HEADER", None)
 # --- ACS -------------------------------------------------------------------------------------------
 # Real ACS when set ("endpoint=https://<resource>.communication.azure.com/;accesskey=<key>").
 # Unset (local only): the embedded emulator is started inside this process and used instead.
-ACS_CONNECTION_STRING = env.text(
-    "ACS_CONNECTION_STRING", required_in_production(None), validate=acs_connection_string
-)
+ACS_CONNECTION_STRING = env.text("ACS_CONNECTION_STRING", required_in_production(None), validate=acs_connection_string)
 # CA bundle the SDK clients trust (an emulator started by `runemulator` prints it); unset = system CAs.
 ACS_CA_CERT = env.text(
     "ACS_CA_CERT",

@@ -266,7 +266,8 @@ def reads(requests):
 
 
 class Gunicorn:
-    def __init__(self, env, log, *args):
+    def __init__(self, env, log, *args, config="chatsite/gunicorn_conf.py", app="load_wsgi:application"):
+        self.config, self.app = config, app
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = log
@@ -276,8 +277,8 @@ class Gunicorn:
 
     def __enter__(self):
         command = [
-            sys.executable, "-m", "gunicorn", "-c", "chatsite/gunicorn_conf.py", "--bind", f"127.0.0.1:{self.port}",
-            "--pythonpath", "tests/benchmarks", *self.args, "load_wsgi:application",
+            sys.executable, "-m", "gunicorn", "-c", self.config, "--bind", f"127.0.0.1:{self.port}",
+            "--pythonpath", "tests/benchmarks", *self.args, self.app,
         ]  # fmt: skip
         with open(self.log, "w") as log:
             self.process = subprocess.Popen(command, cwd=BASE_DIR, env=self.env, stdout=log, stderr=log)
