@@ -37,8 +37,19 @@ class Counter:
             return self.current(scope)
 
 
+class Pushed(Counter):
+    """A thread's change marker: every move is also pushed to the open pages of its people (chat/push)."""
+
+    def bump(self, scope) -> int:
+        from ..push.broker import publish_moved
+
+        marker = super().bump(scope)
+        publish_moved(scope, marker)
+        return marker
+
+
 # What open thread pages compare against (keys.Count says of what); INBOX is per person (user pk), the rest per thread.
-MARKER = Counter(Count.MARKER)
+MARKER = Pushed(Count.MARKER)
 ROSTER = Counter(Count.ROSTER)
 RECEIPTS = Counter(Count.RECEIPTS)
 TYPING = Counter(Count.TYPING)
