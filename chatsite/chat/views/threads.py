@@ -5,10 +5,8 @@ from uuid import uuid4
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import trigger_client_event
-from django_ratelimit.core import is_ratelimited
 
 from ..forms import (
     MessageForm,
@@ -21,7 +19,6 @@ from ..forms import (
     parsed,
 )
 from ..live.page import ListState, PageState
-from ..selectors.accounts import as_people, people_search
 from ..selectors.inbox import (
     direct_thread_with,
     first_unread,
@@ -37,12 +34,10 @@ from ..selectors.threads import thread_mirror_info
 from ..services import membership, threads
 from ..services.presence import messages_shown
 from ..timeline import day_of, poll_state, rows
+from .picker import people_picker
 from .policy import acs_error_policy, actor, htmx_redirect, login_required, thread_view
 from .templates import partial
 
-# Searches of the people picker a person may make (django-ratelimit's notation): enough to type names, too few to
-# read the directory out.
-SEARCH_RATE = "30/m"
 
 @require_GET
 @login_required
@@ -85,23 +80,13 @@ def thread_create(request):
             direct=data["direct"],
         )
         return htmx_redirect(request, reverse("chat:thread_detail", args=[thread.acs_thread_id]))
-    picker = _people_picker(request, form, search)
+    chosen = form.cleaned_data.get("participants", ()) if form.is_bound else ()
+    picker = people_picker(request, chosen_users=chosen, search=search)
     template = "chat/thread_create.html"
     if request.htmx:
         template += "#people-found" if request.htmx.target == "people-found" else "#create-form"
     status = 429 if picker["refused"] else 422 if form.errors else 200
     return render(request, template, {"form": form, "q": search, **picker}, status=status)
-
-
-def _people_picker(request, form, search: str) -> dict:
-    """Who the picker lists: the people chosen in a refused post, then at most PEOPLE_PER_PAGE found by `search`.
-    Searches are counted per person: beyond SEARCH_RATE the answer is a message, not a list."""
-    chosen = as_people(form.cleaned_data.get("participants", ())) if form.is_bound else []
-    if search.strip() and is_ratelimited(request, group="people-search", key="user", rate=SEARCH_RATE, increment=True):
-        message = _("Too many searches in a minute. Wait a moment, then search again.")
-        return {"chosen": chosen, "found": [], "more": False, "refused": message}
-    found, more = people_search(exclude=request.user, search=search, leave_out=[p.pk for p in chosen])
-    return {"chosen": chosen, "found": found, "more": more, "refused": None}
 
 
 @thread_view()
