@@ -7,6 +7,7 @@ import pytest
 from chatsite.chat.services import accounts
 
 from .test_thread_page import PASSWORD, chat, message, open_thread, person
+from .viewport import usable
 
 pytestmark = pytest.mark.browser
 
@@ -43,20 +44,7 @@ def test_right_to_left_words_read_right_to_left(browser, live_server, emulator):
 
     page.get_by_role("link", name="All chats").click()
     row = page.locator("li.thread", has_text="ארוחת")
-    assert direction(row.locator(".topic")) == "rtl"
-
-
-def usable(page, locator) -> bool:
-    """Inside the viewport, and what a click at its centre reaches is the control itself (no scrolling for it)."""
-    return locator.evaluate(
-        """el => {
-            const box = el.getBoundingClientRect();
-            const x = box.left + box.width / 2, y = box.top + box.height / 2;
-            if (box.width < 2 || box.height < 2 || x < 0 || y < 0 || x > innerWidth || y > innerHeight) return false;
-            const hit = document.elementFromPoint(x, y);
-            return hit === el || el.contains(hit);
-        }"""
-    )
+    assert direction(row.locator(".topic bdi")) == "rtl"
 
 
 def shown(locator) -> bool:
@@ -88,7 +76,7 @@ def test_links_runs_avatars_and_show_more(browser, live_server, emulator, size):
     link = page.get_by_role("link", name="https://example.com/menu")
     assert link.get_attribute("href") == "https://example.com/menu"
     assert link.get_attribute("rel") == "noopener noreferrer nofollow"
-    assert usable(page, link)
+    assert usable(link)
 
     # The long message is clamped; "Show more" opens it by keyboard, "Show less" closes it.
     long = message(page, "Line 0 of a long story").locator(".body")
@@ -123,10 +111,10 @@ def test_actions_for_a_person_are_in_a_quiet_menu(browser, live_server, emulator
 
     assert panel.get_by_role("button", name="Remove Bruno").is_hidden()
     actions = panel.get_by_role("button", name="Actions for Bruno")
-    assert usable(page, actions)
+    assert usable(actions)
     actions.click()
     remove = panel.get_by_role("button", name="Remove Bruno")
-    assert usable(page, remove)
+    assert usable(remove)
     page.keyboard.press("Escape")
     assert remove.is_hidden()
 
