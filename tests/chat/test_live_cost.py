@@ -128,13 +128,13 @@ def test_a_removed_person_polling_before_the_read_is_noted_gets_nothing_after_th
     as_ana.send_message("said behind her back")
     synced = cache.get(keys.synced(thread_id))  # the background read is due
     cache.set(keys.synced(thread_id), dataclasses.replace(synced, at=synced.at - polling.BACKGROUND_INTERVAL * 2), None)
-    note = message_selectors._note_membership
+    note = message_selectors.changes_apply
 
-    def dora_polls_first(thread_id, items):
+    def dora_polls_first(**change):
         dora_page.poll()
-        note(thread_id, items)
+        note(**change)
 
-    monkeypatch.setattr(message_selectors, "_note_membership", dora_polls_first)
+    monkeypatch.setattr(message_selectors, "changes_apply", dora_polls_first)
     bruno_page.poll()  # his poll makes the background read; Dora's comes before he has noted what it found
 
     assert "said behind her back" in bruno_page.seen

@@ -25,7 +25,7 @@ from ..live import keys, snapshot, state
 from ..live.cache import ROSTER, shared_once
 from ..live.keys import Listed, Lock, RosterRead
 from ..live.snapshot import Snapshot
-from .accounts import names_by_acs_id, user_pk_by_acs_id
+from .accounts import names_by_acs_id
 from .paging import thread_reads
 from .threads import thread_can_delete, thread_is_shared, thread_unshare
 
@@ -125,9 +125,11 @@ def _roster_read(*, actor: Actor, thread_id: str, seen: Snapshot | None = None) 
                 for m in members
             ),
         )
-        cache.set(keys.roster_read(thread_id), fetched, timeout=None)
         if before is not None:
-            _note_removed(thread_id, before=before, after=fetched)
+            from ..services.changes import BACKGROUND, changes_apply
+
+            changes_apply(thread_id=thread_id, roster=members, source=BACKGROUND)
+        cache.set(keys.roster_read(thread_id), fetched, timeout=None)
         return fetched
 
     if cached is not None:  # the others keep the previous list until the new one lands
@@ -209,10 +211,7 @@ def _exact(listed: datetime | None, recorded: datetime | None) -> datetime | Non
     return listed
 
 
-def _note_removed(thread_id: str, *, before: RosterRead, after: RosterRead) -> None:
-    """People of the site who dropped out between two reads (removed by another ACS client) end their pages."""
-    gone = {m.acs_user_id for m in before.members} - {m.acs_user_id for m in after.members}
-    for acs_id in gone:
-        user_pk = user_pk_by_acs_id(acs_id)
-        if user_pk is not None and state.viewer_state(thread_id=thread_id, user_pk=user_pk) is None:
-            state.set_viewer_state(thread_id=thread_id, user_pk=user_pk, state=state.REMOVED)
+def previous_roster_ids(thread_id: str) -> set[str]:
+    """The ACS ids of the last roster read the site holds (empty when none)."""
+    cached = cache.get(keys.roster_read(thread_id))
+    return {m.acs_user_id for m in cached.members} if cached is not None else set()

@@ -18,9 +18,8 @@ from ..live.cache import MARKER, ROSTER, shared_once
 from ..live.keys import LatestPage, Lock
 from ..live.snapshot import Snapshot
 from ..presentation import Message, present
-from ..services import inbox
-from .accounts import user_pk_by_acs_id
-from .membership import Access, access, read_for, roster_read_at
+from ..services.changes import POLL, changes_apply, membership_ends
+from .membership import Access, access, read_for
 from .paging import sign, thread_reads, unsign
 from .threads import ThreadInfo, thread_get, thread_is_shared, thread_mirror_info
 
@@ -29,7 +28,6 @@ LOCK_TTL = 10
 # How long a page open waits for another request's read of the same page (an ACS read takes ~50-500 ms, at most
 # ACS_TIMEOUT): as long as that request may hold the lock, after which a waiter takes it.
 PAGE_WAIT = LOCK_TTL + 1
-MEMBERSHIP_TYPES = {"participantadded", "participantremoved"}
 
 
 @dataclasses.dataclass
@@ -156,8 +154,7 @@ def messages_poll(*, actor: Actor, thread_id: str, marker: int, seen: Snapshot, 
         return page.items, bool(page.continuation)
 
     def read_done(items: list[records.Message]):
-        _note_membership(thread_id, items)
-        inbox.deltas_seen(thread_id=thread_id, items=items)
+        changes_apply(thread_id=thread_id, messages=items, source=POLL)
 
     def latest():
         current = MARKER.current(thread_id)
@@ -174,7 +171,7 @@ def messages_poll(*, actor: Actor, thread_id: str, marker: int, seen: Snapshot, 
     # the delta another poll read, before that poll has noted it.
     ended = state.viewer_state(thread_id=thread_id, user_pk=actor.user.pk)
     if ended is None and update.resync is None:
-        ended = _membership_ends(update.messages).get(actor.acs_user_id)
+        ended = membership_ends(update.messages).get(actor.acs_user_id)
     if ended is not None:
         return PollResult(marker, [], ended=ended)
     if update.resync is not None:
@@ -218,30 +215,3 @@ def _scope(actor: Actor, thread_id: str, seen: Snapshot | None = None) -> tuple[
     if shared:
         return True, thread_id
     return False, keys.person_scope(thread_id, actor.user.pk)
-
-
-def _membership_ends(items: list[records.Message]) -> dict[str, str | None]:
-    """Each person the membership system messages among `items` name, and how their part stands after the last of
-    them: state.LEFT or REMOVED, or None (added)."""
-    ends = {}
-    for message in sorted((m for m in items if m.type in MEMBERSHIP_TYPES), key=lambda m: m.sequence_id):
-        for person in message.participants:
-            if message.type == "participantadded":
-                ends[person.acs_user_id] = None
-            else:
-                ends[person.acs_user_id] = state.LEFT if person.acs_user_id == message.initiator_id else state.REMOVED
-    return ends
-
-
-def _note_membership(thread_id: str, items: list[records.Message]) -> None:
-    """Another ACS client added or removed someone: the roster is read again and removed people's pages end."""
-    changes = [m for m in items if m.type in MEMBERSHIP_TYPES]
-    if not changes:
-        return
-    read_at = roster_read_at(thread_id)
-    if read_at is None or max(m.created_on for m in changes).timestamp() > read_at:
-        ROSTER.bump(thread_id)  # the cached roster predates the change
-    for acs_user_id, ended in _membership_ends(changes).items():
-        user_pk = user_pk_by_acs_id(acs_user_id)
-        if user_pk is not None:
-            state.set_viewer_state(thread_id=thread_id, user_pk=user_pk, state=ended)
