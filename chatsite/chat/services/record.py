@@ -59,9 +59,9 @@ def part_ended(*, thread_id: str, user_pk: int, how: str, version: int) -> bool:
             window.save(update_fields=["ended_version"])
         else:
             return False
-    latest = rows.order_by("-joined_version", "-pk").first()
-    if latest is not None:
-        state.copy_ended(thread_id=thread_id, user_pk=user_pk, ended=latest.ended or None)
+        latest = Membership.objects.filter(thread_id=thread_id, user_id=user_pk).order_by("-joined_version", "-pk")
+        ended = latest.values_list("ended", flat=True).first()
+    state.copy_ended(thread_id=thread_id, user_pk=user_pk, ended=ended or None)
     return True
 
 
