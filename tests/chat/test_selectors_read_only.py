@@ -69,6 +69,7 @@ def test_every_selector_only_reads(ana, bruno, thread_id):
         "people_choices": lambda: list(accounts.people_choices(exclude=bruno.user)),
         "as_people": lambda: accounts.as_people([other]),
         "people_search": lambda: accounts.people_search(exclude=bruno.user, search="an"),
+        "person_tag": lambda: accounts.person_tag(other.pk),
         "names_by_acs_id": lambda: accounts.names_by_acs_id([bruno_acs]),
         "people_by_acs_id": lambda: accounts.people_by_acs_id([bruno_acs]),
         "user_pk_by_acs_id": lambda: accounts.user_pk_by_acs_id(bruno_acs),
