@@ -20,7 +20,7 @@ pytestmark = [
 PASSWORD = "a long passphrase 42"
 LIVE = 10_000  # ms: polls run every 2 s
 HASHED_MODULE = re.compile(r"/static/js/(?:thread/)?[a-z]+\.[0-9a-f]{12}\.js$")
-THREAD_MODULES = {"thread", "storage", "page", "poll", "outbox", "composer", "pane", "menus"}
+THREAD_MODULES = {"thread", "storage", "page", "poll", "outbox", "composer", "pane", "menus", "grouping"}
 
 
 @pytest.fixture(scope="module")
