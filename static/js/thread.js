@@ -5,7 +5,7 @@
 //   thread/composer.js  Enter, growing, drafts, typing reports, errors that clear
 //   thread/pane.js      the newest message in view, "New messages", "Load older", "Seen by", live updates that
 //                       never replace what the person is using
-//   thread/menus.js     menus and the participants drawer, Escape, focus
+//   thread/menus.js     menus and the participants drawer, Escape, focus (thread/place.js: where a menu opens)
 //   thread/grouping.js  one name and avatar per run of one person's messages, across live updates
 //   thread/page.js      the page's data, its words (data-text-*, translated in templates/chat/thread_detail.html),
 //                       what it keeps in the tab (../storage.js, shared with the thread list) and the tab's title

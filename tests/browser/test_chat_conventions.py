@@ -6,8 +6,8 @@ import pytest
 
 from chatsite.chat.services import accounts
 
+from .reach import usable
 from .test_thread_page import PASSWORD, chat, message, open_thread, person
-from .viewport import usable
 
 pytestmark = pytest.mark.browser
 

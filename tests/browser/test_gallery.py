@@ -1,5 +1,5 @@
 """The gallery: every main state of the site at 1280×800 and at 390×844 with touch, each checked by axe-core and
-by the in-viewport check of every control (tests/browser/viewport.py), each photographed for people to look at
+by the in-viewport check of every control (tests/browser/reach.py), each photographed for people to look at
 (the tests cannot judge taste). Linked from the README's "Screens".
 
 `CHATSITE_README_SCREENSHOTS=1 pytest tests/browser/test_gallery.py` rewrites docs/screens/; otherwise the
@@ -18,8 +18,8 @@ from chatsite.chat.actors import Actor
 from chatsite.chat.services import accounts, threads
 
 from .axe import SIZES, assert_no_violations
+from .reach import assert_controls_usable
 from .test_thread_page import LIVE, PASSWORD, say
-from .viewport import assert_controls_usable
 
 pytestmark = pytest.mark.browser
 
@@ -167,11 +167,6 @@ def test_the_pages_people_use(browser, live_server, people, shots, size):
     page.context.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 20 item 1 (branch ui20): the newest message's menu is cut off by the message pane; remove this "
-    "mark when that fix is merged",
-)
 @pytest.mark.parametrize("size", ["desktop", "phone"])
 def test_the_menu_of_the_newest_message(browser, live_server, people, shots, size):
     page = tab(browser, size)

@@ -1,5 +1,6 @@
 // Menus and the participants drawer, Escape, and where the keyboard goes: after a deletion, into an edit.
 import * as page from "./page.js";
+import { place, unplace } from "./place.js";
 
 function controlled(button) {
   return document.getElementById(button.getAttribute("aria-controls"));
@@ -18,7 +19,17 @@ function setOpen(button, open) {
     });
   } else {
     target.hidden = !open;
+    if (open) place(button, target);
+    else unplace(target);
   }
+}
+
+// Open menus follow their buttons as the pane scrolls or the window changes size.
+function placeOpenMenus() {
+  document.querySelectorAll('[data-disclosure="menu"][aria-expanded="true"]').forEach(function (button) {
+    var target = controlled(button);
+    if (target && !target.hidden) place(button, target);
+  });
 }
 
 function closeMenus(except) {
@@ -36,6 +47,9 @@ function closeDrawer(returnFocus) {
 }
 
 export function listen() {
+  document.addEventListener("scroll", placeOpenMenus, {capture: true, passive: true});
+  window.addEventListener("resize", placeOpenMenus);
+
   document.addEventListener("click", function (event) {
     var button = event.target.closest && event.target.closest("[data-disclosure]");
     if (button) {
@@ -80,6 +94,27 @@ export function listen() {
       return;
     }
     closeDrawer(true);
+  });
+
+  // A live update replacing a row whose menu is open: the menu stays open in the new copy.
+  var reopen = null;
+  document.addEventListener("htmx:oobBeforeSwap", function (event) {
+    var target = event.detail.target;
+    var open = target && target.querySelector && target.querySelector('[data-disclosure="menu"][aria-expanded="true"]');
+    reopen = open && open.id ? open.id : null;
+  });
+  document.addEventListener("htmx:oobAfterSwap", function () {
+    var button = reopen && document.getElementById(reopen);
+    reopen = null;
+    if (button && button.getAttribute("aria-expanded") !== "true") setOpen(button, true);
+  });
+
+  // "Add people" opened: the keyboard goes to its first field (a person using the keyboard starts there).
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var target = event.detail.target;
+    if (!target || target.id !== "add-people") return;
+    var first = target.querySelector("input:not([type=hidden]), select, textarea, button");
+    if (first) first.focus();
   });
 
   // Deleting a message: its row has nothing left to focus, the composer takes it (the server marks the row).

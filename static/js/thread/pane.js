@@ -82,6 +82,25 @@ export function placeSeenBy() {
 }
 
 var refocus = null;
+var panelHeld = false;  // this answer's panel was left out: its poller must not say the page shows it
+
+// The person is using the panel: adding people, a request of theirs on its way from it (its answer goes into the
+// panel as it is), or the keyboard on one of its controls.
+function inUse(panel) {
+  var active = document.activeElement;
+  return Boolean(panel.querySelector("form.add-people, .htmx-request") ||
+    (active && panel.contains(active) && active.matches("a, button, input, select, textarea")));
+}
+
+// The poller's next poll names the panel's version the page still shows, so the site sends the panel again.
+function keepPanelVersion(current, fragment) {
+  var fresh = fragment && (fragment.id === "poller" ? fragment : fragment.querySelector && fragment.querySelector("#poller"));
+  if (!fresh || !fresh.getAttribute("hx-get")) return;
+  var shown = new URL(current.getAttribute("hx-get"), window.location.href).searchParams.get("v");
+  var next = new URL(fresh.getAttribute("hx-get"), window.location.href);
+  next.searchParams.set("v", shown || "");
+  fresh.setAttribute("hx-get", next.pathname + next.search);
+}
 
 export function listen() {
   document.addEventListener("htmx:beforeSwap", function (event) {
@@ -106,10 +125,15 @@ export function listen() {
       event.preventDefault();
       return;
     }
-    // The panel while people are being added; Add or Cancel renders it fresh.
-    if (target.id === "participants" && target.querySelector("form.add-people")) {
+    // The panel while the person uses it: it comes on a later poll, once they are done (see keepPanelVersion).
+    if (target.id === "participants" && inUse(target)) {
       event.preventDefault();
+      panelHeld = true;
       return;
+    }
+    if (target.id === "poller" && panelHeld) {
+      panelHeld = false;
+      keepPanelVersion(target, event.detail.fragment);
     }
     // The topic while it is edited (the form holds the page's h1 then).
     if (target.closest(".topic--editing")) {
