@@ -27,6 +27,9 @@ says what the key holds.
 | `unread(thread_id, message_id, user_pk)` | True: the message was counted unread for the person | services.inbox |
 | `unread_ids(thread_id, user_pk)` | list[int]: the person's unread message ids, newest last | services.inbox |
 | `inbox_read(thread_id, user_pk)` | int: the message id the person last read up to | services.inbox |
+| `hint_queued(scope)` | True: an Event Grid hint waits for a read of the scope | live.hints |
+| `hint_read(scope)` | float: when the scope's last read for hints began (epoch seconds) | live.hints |
+| `own_write(thread_id, kind, ref)` | True: the site made this change itself (its event needs no read) | live.own |
 | `health_probe(token)` | "ok", for a moment | chatsite.health |
 
 Kept by their own packages, which sit below `chat` and must not import it: `acs/keys.py` (a person's ACS user id,
@@ -81,6 +84,7 @@ class Lock(StrEnum):
     POLL = "poll"  # per delta scope: the read of a change (live.polling)
     ROSTER = "roster"  # per thread: the read of a roster version (selectors.membership)
     PAGE = "page"  # per thread: the read of the latest page at a marker (selectors.messages)
+    HINT = "hint"  # per hint scope: the read an Event Grid hint asks for (live.hints)
 
 
 class Gate(StrEnum):
@@ -90,6 +94,7 @@ class Gate(StrEnum):
     TYPING = "typing"  # per person_scope: a typing notification sent to ACS
     RECEIPTS_LIST = "receipts-list"  # per thread: a listing of ACS's read receipts
     PURGE = "purge"  # per table (SENDS): old rows deleted
+    LISTING = "listing"  # per person (user pk): the list's poll lists their threads from ACS (services.listed)
 
 
 class Budget(StrEnum):
@@ -261,6 +266,18 @@ def unread_ids(thread_id: str, user_pk: int) -> Key[list[int]]:
 
 def inbox_read(thread_id: str, user_pk: int) -> Key[int]:
     return _key("inbox-read", thread_id, user_pk)
+
+
+def hint_queued(scope: str) -> Key[bool]:
+    return _key("hint-queued", scope)
+
+
+def hint_read(scope: str) -> Key[float]:
+    return _key("hint-read", scope)
+
+
+def own_write(thread_id: str, kind: str, ref: str) -> Key[bool]:
+    return _key("own", thread_id, kind, ref)
 
 
 def health_probe(token: str) -> Key[Any]:

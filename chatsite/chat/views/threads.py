@@ -34,7 +34,7 @@ from ..selectors.inbox import (
 from ..selectors.membership import panel_context
 from ..selectors.messages import older_messages, thread_page_opened
 from ..selectors.threads import thread_mirror_info
-from ..services import membership, threads
+from ..services import listed, membership, threads
 from ..services.presence import messages_shown
 from ..timeline import day_of, poll_state, rows
 from .policy import acs_error_policy, actor, htmx_redirect, login_required, thread_view
@@ -53,7 +53,9 @@ def thread_list(request):
     if page := parsed(ThreadListForm, request.GET)["page"]:
         template = "chat/thread_list.html#thread-page" if request.htmx else "chat/thread_list.html"
         return render(request, template, {"inbox": inbox_more(actor=who, page=page), "owner": owner})
-    return render(request, "chat/thread_list.html", {"inbox": inbox_page(actor=who), "owner": owner})
+    found = inbox_page(actor=who)
+    listed.listing_opened(user_pk=request.user.pk)
+    return render(request, "chat/thread_list.html", {"inbox": found, "owner": owner})
 
 
 @require_GET
@@ -61,7 +63,9 @@ def thread_list(request):
 @acs_error_policy(quiet=True)
 def thread_list_poll(request):
     """Polled every few seconds by static/js/inbox.js: 204 from one cache read unless the person's threads changed."""
-    found = inbox_poll(user=request.user, version=ListState.parse(request.GET).version)
+    state = ListState.parse(request.GET)
+    listed.listing_refresh(actor=actor(request))
+    found = inbox_poll(user=request.user, version=state.version)
     if found is None:
         return HttpResponse(status=204)
     return render(request, "chat/thread_list.html#inbox", {"inbox": found})
