@@ -274,3 +274,22 @@ def test_a_thread_another_client_creates_with_a_person_shows_in_their_open_list(
     started = time.monotonic()
     wait_for(listed, what="the new chat in Bruno's open list")
     print(f"A chat made elsewhere showed in the open list after {time.monotonic() - started:.2f} s")
+
+
+def test_a_chat_deleted_by_a_persons_phone_ends_the_others_page_and_leaves_their_list(
+    site, emulator, identity_client, ana, bruno, thread_id
+):
+    page = Page(bruno, thread_id)
+    assert [row[0] for row in rows(bruno)] == ["Lunch"]
+    wait_for(lambda: settled(thread_id), what="the thread's earlier events")
+    token = identity_client.get_token(CommunicationUserIdentifier(acs_id(ana)), scopes=["chat"])
+    ChatClient(
+        emulator.endpoint, CommunicationTokenCredential(token.token), connection_verify=str(emulator.ca_cert)
+    ).delete_chat_thread(thread_id)
+
+    wait_for(
+        lambda: state.viewer_state(thread_id=thread_id, user_pk=bruno.user.pk) == state.DELETED,
+        what="the deletion, as ACS confirms it",
+    )
+    assert 'id="gone"' in page.poll()  # the composer gives way to why the chat ended
+    assert rows(bruno) == []
