@@ -15,17 +15,14 @@ says what the key holds.
 | `delta(scope, marker)` | `Delta`: what changed up to a marker | live.polling |
 | `page(thread_id, marker)` | `LatestPage`: the service identity's latest page at a marker | selectors.messages |
 | `roster_read(thread_id)` | `RosterRead`: the thread's participants as last read | selectors.membership |
-| `history_from(thread_id, acs_id)` | datetime: the exact share-history time the site set | services.membership |
 | `shared(thread_id)` | bool: the service identity reads the thread for everyone | selectors.threads, services.threads |
-| `ended(thread_id, user_pk)` | str: how a person's part ended (live.state.LEFT, REMOVED) | live.state |
-| `deleted(thread_id)` | True: the thread was deleted | live.state |
+| `ended(thread_id, user_pk)` | str: copy of the record: LEFT, REMOVED, or "" while the part lasts | services.record |
+| `deleted(thread_id)` | True: copy of the record: the thread was deleted | services.record |
 | `typing(thread_id)` | `TypingNow`: who is typing, until when | live.typing |
 | `receipts(thread_id)` | `ReceiptsListing`: ACS's read receipts as last listed | selectors, services.presence |
 | `receipt_sent(thread_id, user_pk)` | str: the message id of the person's last receipt sent | services.presence |
 | `shown(thread_id, user_pk)` | int: the newest message id shown to the person | services.presence |
 | `inbox_listed(user_pk)` | `InboxListed`: what ACS's list of the person's threads said | selectors.inbox |
-| `unread(thread_id, message_id, user_pk)` | True: the message was counted unread for the person | services.inbox |
-| `unread_ids(thread_id, user_pk)` | list[int]: the person's unread message ids, newest last | services.inbox |
 | `inbox_read(thread_id, user_pk)` | int: the message id the person last read up to | services.inbox |
 | `hint_queued(scope)` | True: an Event Grid hint waits for a read of the scope | live.hints |
 | `hint_read(scope)` | float: when the scope's last read for hints began (epoch seconds) | live.hints |
@@ -220,10 +217,6 @@ def roster_read(thread_id: str) -> Key[RosterRead]:
     return _record_key("roster-list", thread_id)
 
 
-def history_from(thread_id: str, acs_user_id: str) -> Key[datetime]:
-    return _key("history-from", thread_id, acs_user_id)
-
-
 def shared(thread_id: str) -> Key[bool]:
     return _key("shared", thread_id)
 
@@ -254,14 +247,6 @@ def shown(thread_id: str, user_pk: int) -> Key[int]:
 
 def inbox_listed(user_pk: int) -> Key[InboxListed]:
     return _record_key("inbox-acs", user_pk)
-
-
-def unread(thread_id: str, message_id: str, user_pk: int) -> Key[bool]:
-    return _key("unread", thread_id, message_id, user_pk)
-
-
-def unread_ids(thread_id: str, user_pk: int) -> Key[list[int]]:
-    return _key("unread-ids", thread_id, user_pk)
 
 
 def inbox_read(thread_id: str, user_pk: int) -> Key[int]:

@@ -25,7 +25,7 @@ from chatsite.acs.models import AcsIdentity
 from chatsite.acs.records import ThreadProperties
 
 from ..actors import Actor
-from ..live import hints, keys, own, polling, state
+from ..live import hints, keys, own, polling
 from ..live.cache import MARKER, ROSTER
 from ..models import MessageSend, Thread
 from ..selectors.threads import thread_is_shared, thread_unshare
@@ -105,8 +105,11 @@ def thread_read(*, thread_id: str) -> None:
         MARKER.bump(thread_id)
         ROSTER.bump(thread_id)
         return
+    topic = Thread.objects.filter(acs_thread_id=thread_id).values_list("topic", flat=True).first()
     changes_apply(thread_id=thread_id, messages=read, thread=_topic(thread_id, read), source=EVENT_READ)
-    _topic_apply(thread_id, read)
+    if Thread.objects.filter(acs_thread_id=thread_id).values_list("topic", flat=True).first() != topic:
+        ROSTER.bump(thread_id)  # open pages re-read the header with the panel
+        inbox.thread_changed(thread_id=thread_id)
     for message in read:
         # A send of the site's whose answer was late or lost: ACS has it, so the page's retry is answered with it.
         if message.metadata.get(messages.CLIENT_ID) and message.sender_id:
@@ -160,27 +163,8 @@ def _topic(thread_id: str, read) -> ThreadProperties | None:
     return ThreadProperties(thread_id, max(topics, key=lambda m: m.sequence_id).topic, None)
 
 
-def _topic_apply(thread_id: str, read) -> None:
-    # TODO(pipe19): changes_apply applies `thread` (the topic); until it does, the mirror's topic is set here.
-    properties = _topic(thread_id, read)
-    if properties is None:
-        return
-    changed = (
-        Thread.objects.filter(acs_thread_id=thread_id, deleted_at=None)
-        .exclude(topic=properties.topic[: Thread._meta.get_field("topic").max_length])
-        .update(topic=properties.topic[: Thread._meta.get_field("topic").max_length], direct=False)
-    )
-    if changed:
-        ROSTER.bump(thread_id)  # open pages re-read the header with the panel
-        inbox.thread_changed(thread_id=thread_id)
-
-
 def _deleted(thread_id: str) -> None:
-    """ACS says the thread is gone (the service identity, in every hosted thread, gets 404 for it)."""
-    # TODO(pipe19): a deletion belongs to changes_apply's membership record (every window ends).
-    people = set(Thread.participants.through.objects.filter(thread__acs_thread_id=thread_id).values_list(
-        "user_id", flat=True
-    ))
+    """ACS says the thread is gone (404 to the service identity, which is in every thread the site hosts)."""
     Thread.objects.filter(acs_thread_id=thread_id, deleted_at=None).update(deleted_at=timezone.now())
-    state.set_deleted(thread_id=thread_id)
-    inbox.people_changed(user_pks=people)
+    changes_apply(thread_id=thread_id, deleted=inbox.now_version(), source=EVENT_READ)
+    inbox.thread_changed(thread_id=thread_id)

@@ -23,8 +23,8 @@ from ..live import keys
 from ..live.cache import INBOX, gate
 from ..live.keys import Gate, InboxListed, ListedThread
 from ..models import Thread
-from ..selectors.inbox import LISTED_TTL
 from ..selectors.threads import thread_list
+from . import inbox
 
 LISTING_EVERY = 25  # seconds, per person: a thread made elsewhere shows within 30 s in poll mode
 
@@ -71,13 +71,12 @@ def _listed(user_pk: int, found: list[ListedThread]) -> None:
     new = [t for t in new if t.id not in hosted]
     if not new:
         return
-    cache.set(
-        keys.inbox_listed(user_pk),
-        InboxListed(
+    inbox.listing_remember(
+        user_pk=user_pk,
+        listed=InboxListed(
             listed=(*(t.id for t in new), *remembered.listed),
             foreign=(*new, *remembered.foreign),
             next=remembered.next,
         ),
-        LISTED_TTL,
     )
     INBOX.bump(user_pk)

@@ -13,12 +13,13 @@ from chatsite.acs.models import AcsIdentity
 from chatsite.acs.records import Member
 
 from ..actors import Actor
-from ..live import keys, own, state
+from ..live import keys, own
 from ..live.cache import MARKER, ROSTER
 from ..models import Thread
 from ..selectors.accounts import display_name
 from ..selectors.threads import LiveThread, thread_live
-from . import inbox
+from . import inbox, record
+from .changes import SITE_WRITE, changes_apply
 from .errors import as_participant
 
 
@@ -54,7 +55,11 @@ def thread_create(
         },
     )
     if new:
-        thread.participants.set([p for p in [actor.user, *participants] if p is not None])
+        people = [p for p in [actor.user, *participants] if p is not None]
+        version = inbox.now_version()
+        for person in people:  # a new thread: everyone sees all of it
+            record.part_began(thread_id=thread.acs_thread_id, user_pk=person.pk, history_from=None, version=version)
+        thread.participants.set(people)
         inbox.thread_changed(thread_id=thread.acs_thread_id)
     return thread
 
@@ -96,9 +101,9 @@ def thread_delete(*, actor: Actor, thread_id: str) -> None:
         raise AcsForbidden(_("Only the person who started this chat can delete it."))
     actor.acs.thread_delete(thread_id)
     threads.update(deleted_at=timezone.now())
+    # No marker bump: open pages would ask ACS about a thread that is gone; they read the record's copy instead.
+    changes_apply(thread_id=thread_id, deleted=inbox.now_version(), source=SITE_WRITE)
     inbox.thread_changed(thread_id=thread_id)
-    # No marker bump: open pages would ask ACS about a thread that is gone; they read this flag instead.
-    state.set_deleted(thread_id=thread_id)
 
 
 def _mirror(thread: Thread, live: LiveThread) -> None:

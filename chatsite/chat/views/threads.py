@@ -35,6 +35,7 @@ from ..selectors.membership import panel_context
 from ..selectors.messages import older_messages, thread_page_opened
 from ..selectors.threads import thread_mirror_info
 from ..services import listed, membership, threads
+from ..services.inbox import listing_remember
 from ..services.presence import messages_shown
 from ..timeline import day_of, poll_state, rows
 from .policy import acs_error_policy, actor, htmx_redirect, login_required, thread_view
@@ -52,10 +53,12 @@ def thread_list(request):
     owner = owner_mark(request.user)
     if page := parsed(ThreadListForm, request.GET)["page"]:
         template = "chat/thread_list.html#thread-page" if request.htmx else "chat/thread_list.html"
-        return render(request, template, {"inbox": inbox_more(actor=who, page=page), "owner": owner})
-    found = inbox_page(actor=who)
+        inbox = inbox_more(actor=who, page=page)
+    else:
+        template, inbox = "chat/thread_list.html", inbox_page(actor=who)
+    listing_remember(user_pk=request.user.pk, listed=inbox.listed)
     listed.listing_opened(user_pk=request.user.pk)
-    return render(request, "chat/thread_list.html", {"inbox": found, "owner": owner})
+    return render(request, template, {"inbox": inbox, "owner": owner})
 
 
 @require_GET
