@@ -39,22 +39,3 @@ def copy_ended(*, thread_id: str, user_pk: int, ended: str | None) -> None:
 def copy_deleted(*, thread_id: str) -> None:
     """Only services.record calls this, after writing the record."""
     cache.set(keys.deleted(thread_id), True, timeout=None)
-
-
-def set_viewer_state(*, thread_id: str, user_pk: int, state: str | None) -> None:
-    """For services.events until its events become hints read through services.changes (issue 19 item 4): a
-    removal it tells ends the part at the site's clock (ACS's own message, once read, narrows it); an addition
-    changes nothing until ACS's read shows it (an event alone never widens what anyone sees)."""
-    if state is None:
-        return
-    from ..services import inbox, record
-
-    if record.part_ended(thread_id=thread_id, user_pk=user_pk, how=state, version=inbox.now_version()):
-        inbox.unread_check(thread_id=thread_id, user_pk=user_pk)
-
-
-def set_deleted(*, thread_id: str) -> None:
-    """For services.events (see set_viewer_state)."""
-    from ..services import inbox, record
-
-    record.thread_ended(thread_id=thread_id, version=inbox.now_version())

@@ -157,10 +157,12 @@ def _topic_from_messages(thread_id: str, items: list[records.Message]) -> None:
     if not topics:
         return
     newest = max(topics, key=lambda m: m.sequence_id)
-    version = _ms(newest)
-    Thread.objects.filter(acs_thread_id=thread_id).filter(Q(topic_version__lt=version) | Q(topic_version=None)).update(
-        topic=newest.topic[: Thread._meta.get_field("topic").max_length], topic_version=version, direct=False
-    )
+    version, topic = _ms(newest), newest.topic[: Thread._meta.get_field("topic").max_length]
+    newer = Thread.objects.filter(acs_thread_id=thread_id).filter(Q(topic_version__lt=version) | Q(topic_version=None))
+    # A renamed one-to-one is a named chat; the topic a thread was created with (its first system message) is not
+    # a rename.
+    newer.exclude(topic=topic).update(topic=topic, topic_version=version, direct=False)
+    newer.filter(topic=topic).update(topic_version=version)
 
 
 def _mirror_people(thread_id: str) -> None:
