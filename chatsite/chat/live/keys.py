@@ -24,6 +24,9 @@ says what the key holds.
 | `shown(thread_id, user_pk)` | int: the newest message id shown to the person | services.presence |
 | `inbox_listed(user_pk)` | `InboxListed`: what ACS's list of the person's threads said | selectors.inbox |
 | `inbox_read(thread_id, user_pk)` | int: the message id the person last read up to | services.inbox |
+| `hint_queued(scope)` | True: an Event Grid hint waits for a read of the scope | live.hints |
+| `hint_read(scope)` | float: when the scope's last read for hints began (epoch seconds) | live.hints |
+| `own_write(thread_id, kind, ref)` | True: the site made this change itself (its event needs no read) | live.own |
 | `health_probe(token)` | "ok", for a moment | chatsite.health |
 
 Kept by their own packages, which sit below `chat` and must not import it: `acs/keys.py` (a person's ACS user id,
@@ -78,6 +81,7 @@ class Lock(StrEnum):
     POLL = "poll"  # per delta scope: the read of a change (live.polling)
     ROSTER = "roster"  # per thread: the read of a roster version (selectors.membership)
     PAGE = "page"  # per thread: the read of the latest page at a marker (selectors.messages)
+    HINT = "hint"  # per hint scope: the read an Event Grid hint asks for (live.hints)
 
 
 class Gate(StrEnum):
@@ -87,6 +91,7 @@ class Gate(StrEnum):
     TYPING = "typing"  # per person_scope: a typing notification sent to ACS
     RECEIPTS_LIST = "receipts-list"  # per thread: a listing of ACS's read receipts
     PURGE = "purge"  # per table (SENDS): old rows deleted
+    LISTING = "listing"  # per person (user pk): the list's poll lists their threads from ACS (services.listed)
 
 
 class Budget(StrEnum):
@@ -246,6 +251,18 @@ def inbox_listed(user_pk: int) -> Key[InboxListed]:
 
 def inbox_read(thread_id: str, user_pk: int) -> Key[int]:
     return _key("inbox-read", thread_id, user_pk)
+
+
+def hint_queued(scope: str) -> Key[bool]:
+    return _key("hint-queued", scope)
+
+
+def hint_read(scope: str) -> Key[float]:
+    return _key("hint-read", scope)
+
+
+def own_write(thread_id: str, kind: str, ref: str) -> Key[bool]:
+    return _key("own", thread_id, kind, ref)
 
 
 def health_probe(token: str) -> Key[Any]:

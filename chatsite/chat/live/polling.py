@@ -15,6 +15,7 @@ that viewer and must not reach anyone else.
 """
 
 import dataclasses
+import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -168,6 +169,40 @@ def _background_sync(thread_id: str, scope: str, reader: Reader) -> _Claim:
     marker = MARKER.bump(thread_id)
     delta = Delta(prev=synced.marker, messages=tuple(messages), resync=more)
     cache.set(keys.delta(scope, marker), delta, DELTA_TTL)
+    cache.set(keys.synced(scope), _synced_record(marker, started, messages), timeout=None)
+    return _Claim(marker, messages)
+
+
+def hinted_sync(*, thread_id: str, scope: str, reader: Reader, wait: float = LOCK_TTL) -> list | None:
+    """An event hinted that the thread changed: read what changed since the scope's last read, under the same lock
+    as the polls' reads (waiting up to `wait` for one in flight, which may have begun before the change). When
+    the read finds anything the reads before it did not (another client's change, or the site's own write no
+    poll has read yet), the marker moves and the delta is cached under it, so open pages replay it on their next
+    poll and a reload reads the page at the new marker; finding only what was read already moves nothing.
+
+    Returns the messages read (for the caller to hand to the change pipeline), or None when the scope has no chain
+    of reads to continue (no page opened since the cache had it): the caller reads the latest page instead."""
+    deadline = time.monotonic() + wait
+    while True:
+        claim = run_locked(Lock.POLL, scope, lambda: _hinted_read(thread_id, scope, reader), ttl=LOCK_TTL)
+        if claim is not None or time.monotonic() >= deadline:
+            return claim.read if claim is not None else None
+        time.sleep(0.05)
+
+
+def _hinted_read(thread_id: str, scope: str, reader: Reader) -> _Claim:
+    synced = cache.get(keys.synced(scope))
+    if synced is None:
+        return _Claim(None)
+    before = MARKER.current(thread_id)
+    started = timezone.now()
+    messages, more = reader.changes_since(synced.at - OVERLAP, DELTA_LIMIT)
+    known = set(synced.seen)
+    if before == synced.marker and not more and all(_fingerprint(m) in known for m in messages):
+        cache.set(keys.synced(scope), _synced_record(synced.marker, started, messages), timeout=None)
+        return _Claim(None, messages)
+    marker = MARKER.bump(thread_id)
+    cache.set(keys.delta(scope, marker), Delta(prev=synced.marker, messages=tuple(messages), resync=more), DELTA_TTL)
     cache.set(keys.synced(scope), _synced_record(marker, started, messages), timeout=None)
     return _Claim(marker, messages)
 

@@ -39,23 +39,3 @@ def copy_ended(*, thread_id: str, user_pk: int, ended: str | None) -> None:
 def copy_deleted(*, thread_id: str) -> None:
     """Only services.record calls this, after writing the record."""
     cache.set(keys.deleted(thread_id), True, timeout=None)
-
-
-# How long an event's word (services.events) holds without a read of ACS confirming it, as before the record.
-EVENT_TTL = 24 * 3600
-
-
-def set_viewer_state(*, thread_id: str, user_pk: int, state: str | None) -> None:
-    """For services.events until its events become hints read through services.changes (issue 19 item 4). An
-    event is not a fact: it never writes the membership record. A removal it tells narrows the cache's copy for
-    a day (the person's pages end at once; the record changes when a read of ACS shows it); an addition drops the
-    copy, so the record decides again."""
-    if state is None:
-        cache.delete(keys.ended(thread_id, user_pk))
-    else:
-        cache.set(keys.ended(thread_id, user_pk), state, EVENT_TTL)
-
-
-def set_deleted(*, thread_id: str) -> None:
-    """For services.events (see set_viewer_state): the thread's pages end; the record changes when ACS confirms."""
-    cache.set(keys.deleted(thread_id), True, EVENT_TTL)

@@ -8,6 +8,7 @@ last message only moves to a newer id or a newer version of the same one. Nothin
 """
 
 import time
+from datetime import UTC, datetime
 
 from django.core.cache import cache
 from django.db.models import Count, OuterRef, Q, Subquery
@@ -182,6 +183,11 @@ def deltas_seen(*, thread_id: str, items) -> None:
         sender_name=display_name(sender) if sender else newest.sender_display_name,
         sender_id=newest.sender_id or "",
     )
+    # The list orders chats by last activity, which only ever moves forward. ACS lists times to the second; a
+    # message id is its creation time in epoch ms.
+    created = datetime.fromtimestamp(int(newest.id) / 1000, UTC) if newest.id.isdigit() else newest.created_on
+    active = max(t for t in (created, newest.edited_on, newest.deleted_on) if t is not None)
+    _hosted(thread_id).filter(Q(last_activity_at__lt=active) | Q(last_activity_at=None)).update(last_activity_at=active)
     for message in chat:
         if message.deleted_on is None:
             others = people - {getattr(senders.get(message.sender_id), "pk", None)}

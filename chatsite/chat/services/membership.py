@@ -16,7 +16,7 @@ from chatsite.acs.identities import identity_for
 from chatsite.acs.records import Member
 
 from ..actors import Actor
-from ..live import state
+from ..live import own, state
 from ..live.cache import MARKER, ROSTER
 from ..models import Thread
 from ..selectors.accounts import display_name, user_pk_by_acs_id
@@ -43,7 +43,7 @@ def participants_add(*, actor: Actor, thread_id: str, people, history_from: date
     """
     by_acs_id = {identity_for(person).acs_user_id: person for person in people}
     members = [Member(acs_id, display_name(p), history_from) for acs_id, p in by_acs_id.items()]
-    with as_participant():
+    with as_participant(), own.writing(thread_id=thread_id, kind=own.ADDED, refs=[m.acs_user_id for m in members]):
         refused = actor.acs.participants_add(thread_id, members)
     refused_ids = {r.acs_user_id for r in refused}
     added = [p for acs_id, p in by_acs_id.items() if acs_id not in refused_ids]
@@ -75,7 +75,7 @@ def thread_leave(*, actor: Actor, thread_id: str) -> None:
 
 
 def _remove(actor: Actor, thread_id: str, acs_user_id: str, *, ended: str) -> None:
-    with as_participant():
+    with as_participant(), own.writing(thread_id=thread_id, kind=own.REMOVED, refs=[acs_user_id]):
         actor.acs.participant_remove(thread_id, acs_user_id)
     _changed(thread_id)
     # ACS's system message names the remover as initiator: someone who left removed themself.

@@ -13,7 +13,7 @@ from chatsite.acs.models import AcsIdentity
 from chatsite.acs.records import Member
 
 from ..actors import Actor
-from ..live import keys
+from ..live import keys, own
 from ..live.cache import MARKER, ROSTER
 from ..models import Thread
 from ..selectors.accounts import display_name
@@ -43,6 +43,7 @@ def thread_create(
     # path can read each change once for everyone.
     members.append(Member(service.acs_user_id(), service.display_name()))
     created = actor.acs.thread_create(topic=topic, members=members, idempotency_token=str(idempotency_token))
+    own.noted(thread_id=created.id, kind=own.CREATED)  # its event needs no read (services/events.py)
     thread, new = Thread.objects.get_or_create(
         acs_thread_id=created.id,
         defaults={
@@ -84,7 +85,7 @@ def thread_refresh(*, thread: Thread) -> LiveThread:
 
 
 def topic_update(*, actor: Actor, thread_id: str, topic: str) -> None:
-    with as_participant():
+    with as_participant(), own.writing(thread_id=thread_id, kind=own.TOPIC, refs=[topic]):
         actor.acs.topic_update(thread_id, topic)
     # A renamed one-to-one is a named chat like any other.
     Thread.objects.filter(acs_thread_id=thread_id).update(topic=topic, direct=False)

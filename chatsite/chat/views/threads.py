@@ -31,7 +31,7 @@ from ..selectors.inbox import (
 from ..selectors.membership import panel_context
 from ..selectors.messages import older_messages, thread_page_opened
 from ..selectors.threads import thread_mirror_info
-from ..services import membership, threads
+from ..services import listed, membership, threads
 from ..services.inbox import listing_remember
 from ..services.presence import messages_shown
 from ..timeline import day_of, poll_state, rows
@@ -52,6 +52,7 @@ def thread_list(request):
     else:
         template, inbox = "chat/thread_list.html", inbox_page(actor=who)
     listing_remember(user_pk=request.user.pk, listed=inbox.listed)
+    listed.listing_opened(user_pk=request.user.pk)
     return render(request, template, {"inbox": inbox, "owner": owner})
 
 
@@ -60,7 +61,9 @@ def thread_list(request):
 @acs_error_policy(quiet=True)
 def thread_list_poll(request):
     """Polled every few seconds by static/js/inbox.js: 204 from one cache read unless the person's threads changed."""
-    found = inbox_poll(user=request.user, version=ListState.parse(request.GET).version)
+    state = ListState.parse(request.GET)
+    listed.listing_refresh(actor=actor(request))
+    found = inbox_poll(user=request.user, version=state.version)
     if found is None:
         return HttpResponse(status=204)
     return render(request, "chat/thread_list.html#inbox", {"inbox": found})
