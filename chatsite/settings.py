@@ -198,6 +198,8 @@ LOCALE_PATHS = [BASE_DIR / "chatsite" / "locale"]
 TIME_ZONE = env.text("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
+# A bare "www.example.com" in a message becomes an https link (Django 2028's default, chosen now).
+URLIZE_ASSUME_HTTPS = True
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]

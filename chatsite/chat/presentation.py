@@ -1,12 +1,13 @@
 """Messages as the page shows them: names, system messages in words, html sanitized. Pure, no ACS call."""
 
 import dataclasses
+import hashlib
 import html
 import re
 from datetime import datetime
 
 import nh3
-from django.utils.html import conditional_escape, format_html
+from django.utils.html import conditional_escape, format_html, urlize
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
@@ -35,6 +36,13 @@ HTML_TAGS = {
     "a",
     "span",
 }
+
+LINK_REL = "noopener noreferrer nofollow"
+LINK_SCHEMES = {"http", "https", "mailto"}
+# A message longer than this is clamped to a few lines on the page (static/css/chat.css) behind "Show more".
+LONG_CHARACTERS = 600
+LONG_LINES = 10
+AVATAR_COLOURS = 8  # .avatar--0 … .avatar--7 in static/css/chat.css
 
 
 @dataclasses.dataclass
@@ -73,11 +81,21 @@ class Message:
         return not self.is_system and self.sender_id == acs_user_id
 
     @property
-    def html(self):
-        """The content ready for a template: sanitized html for html messages, otherwise escaped later."""
+    def html(self) -> SafeString:
+        """The content ready for a template. Text: escaped, its web and mail addresses made links (Django's
+        urlize), line breaks kept. Html from other ACS clients: formatting and links only. Either way nh3 has the
+        last word: only http, https and mailto links, each opening without the page's referrer or opener."""
         if self.type == "html":
-            return mark_safe(nh3.clean(self.content, tags=HTML_TAGS, link_rel="noopener noreferrer nofollow"))  # noqa: S308 - sanitized by nh3
-        return self.content
+            content, tags = self.content, HTML_TAGS
+        else:
+            content = urlize(self.content, nofollow=False, autoescape=True)
+            content, tags = re.sub(r"\r\n|\r|\n", "<br>", content), {"a", "br"}
+        return mark_safe(nh3.clean(content, tags=tags, link_rel=LINK_REL, url_schemes=LINK_SCHEMES))  # noqa: S308 - sanitized by nh3
+
+    @property
+    def is_long(self) -> bool:
+        """Long enough to be shown clamped, with "Show more"."""
+        return len(self.content) > LONG_CHARACTERS or self.content.count("\n") >= LONG_LINES
 
     @property
     def system_text(self) -> str:
@@ -110,6 +128,19 @@ class Message:
         if not others:
             return escape(_("%(actor)s left")) % {"actor": actor}
         return escape(_("%(actor)s removed %(names)s")) % {"actor": actor, "names": _join(others, escape)}
+
+
+def initials(name: str) -> str:
+    """Initials for an avatar: the first letters of the first and last words of a display name."""
+    words = name.split()
+    if not words:
+        return ""
+    return (words[0][0] + (words[-1][0] if len(words) > 1 else "")).upper()
+
+
+def avatar_colour(acs_user_id: str) -> int:
+    """One of AVATAR_COLOURS for a person: from their ACS id, so the same on every page for everyone."""
+    return hashlib.sha256(acs_user_id.encode()).digest()[0] % AVATAR_COLOURS
 
 
 PREVIEW_LENGTH = 200

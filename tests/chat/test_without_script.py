@@ -19,7 +19,7 @@ def test_a_refused_message_comes_back_in_the_composer_on_the_whole_page(ana, thr
 
     assert response.status_code == 422
     page = response.content.decode()
-    assert "<h1 dir=\"auto\">Lunch</h1>" in page  # the header
+    assert '<h1 dir="auto">Lunch</h1>' in page  # the header
     assert "Shall we meet at noon?" in page  # the messages
     assert "People in this chat" in page  # the panel
     composer = re.search(r'<form id="composer".*?</form>', page, re.S).group(0)

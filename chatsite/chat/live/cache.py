@@ -25,9 +25,12 @@ class Counter:
 
     def current(self, scope) -> int:
         counter = self.key(scope)
-        # Start from the clock, not 0, so a cache that lost the counter never hands out a value seen before.
-        cache.add(counter, time.time_ns() // 1_000_000, timeout=None)
-        return cache.get(counter)
+        value = cache.get(counter)
+        if value is None:
+            # Start from the clock, not 0, so a cache that lost the counter never hands out a value seen before.
+            cache.add(counter, time.time_ns() // 1_000_000, timeout=None)
+            value = cache.get(counter)
+        return value
 
     def bump(self, scope) -> int:
         self.current(scope)

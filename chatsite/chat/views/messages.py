@@ -12,6 +12,7 @@ from ..selectors.live import thread_live
 from ..selectors.membership import gone_text, panel_context
 from ..selectors.messages import message_get, own_message_get
 from ..services import messages
+from ..services.changes import POLL, changes_apply
 from ..services.presence import messages_shown
 from ..timeline import day_of, poll_changes, poll_state, rows
 from .policy import thread_view
@@ -25,7 +26,10 @@ def thread_poll(request, thread_id, *, who):
     A GET, so it changes nothing: reading is marked by the page's POST (views.presence.thread_read)."""
     page = PageState.parse(request.GET)
     live = thread_live(actor=who, thread_id=thread_id, page=page)
-    if live is None:
+    if live is not None and live.read:
+        # What the poll read from ACS (another client's messages, a removal) reaches every surface.
+        changes_apply(thread_id=thread_id, messages=live.read, source=POLL)
+    if live is None or live.idle:
         return HttpResponse(status=204)
     if live.ended:
         return render(request, partial("gone-update"), {"thread_id": thread_id, "gone": gone_text(live.ended)})
