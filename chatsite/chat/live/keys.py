@@ -265,6 +265,11 @@ def own_write(thread_id: str, kind: str, ref: str) -> Key[bool]:
     return _key("own", thread_id, kind, ref)
 
 
+def stream_slot(user_pk: int, n: int) -> Key[str]:
+    """One of a person's open push streams (chat/push/stream.py), held by a token until it closes or lapses."""
+    return _key("push", "stream", user_pk, n)
+
+
 def health_probe(token: str) -> Key[Any]:
     """A key no other probe uses at the same time (chatsite.health writes, reads back and deletes it)."""
     return f"chatsite:healthz:{token}"

@@ -24,6 +24,7 @@ from django.views.decorators.http import require_GET
 from chatsite.acs.errors import AcsError
 
 from ..actors import Actor
+from ..live import keys
 from ..selectors.membership import access
 from ..selectors.threads import thread_is_shared
 from .broker import Hint, broker, parse_event_id, session_digest
@@ -132,23 +133,19 @@ class _Visibility:
 
 
 # A person's open streams: MAX_STREAMS slots in the cache, each held by one stream (Redis: across processes).
-def _slot_key(user_pk: int, n: int) -> str:
-    return f"push:stream:{user_pk}:{n}"
-
-
 def _take_slot(user_pk: int) -> tuple[int, str] | None:
     token = secrets.token_hex(8)
     for n in range(MAX_STREAMS):
-        if cache.add(_slot_key(user_pk, n), token, SLOT_TTL):
+        if cache.add(keys.stream_slot(user_pk, n), token, SLOT_TTL):
             return n, token
     return None
 
 
 def _keep_slot(user_pk: int, slot: tuple[int, str]) -> None:
-    cache.set(_slot_key(user_pk, slot[0]), slot[1], SLOT_TTL)
+    cache.set(keys.stream_slot(user_pk, slot[0]), slot[1], SLOT_TTL)
 
 
 def _release_slot(user_pk: int, slot: tuple[int, str]) -> None:
-    key = _slot_key(user_pk, slot[0])
+    key = keys.stream_slot(user_pk, slot[0])
     if cache.get(key) == slot[1]:  # not one another stream took after this one's expired
         cache.delete(key)
