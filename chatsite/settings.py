@@ -12,143 +12,20 @@ import uuid
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import environs
-import marshmallow
-from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
 from chatsite import local_secrets
-from chatsite.acs import connection_string
+from chatsite.configuration import acs_connection_string, new_env, origins, raise_problems, rule
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
-# --- Reading the environment ---------------------------------------------------------------------------
-# environs with eager=False collects every problem and reports them together when sealed, each under its
-# variable's name, so a deployment learns everything that is wrong from one failed start instead of one mistake
-# per restart. What follows only adds this site's rules and wording.
-
-
-class Env(environs.Env):
-    """environs reading values stripped, a blank one counting as unset (as `FOO=` in a unit file means)."""
-
-    def _get_value(self, env_key, default):
-        value = super()._get_value(env_key, default)
-        return (value.strip() or default) if isinstance(value, str) else value
-
-    def flag(self, name, default, **kwargs):
-        # marshmallow's spellings: true/false, yes/no, on/off, 1/0 (and their capitalised forms).
-        return self.bool(name, default, error_messages={"invalid": "must be true or false, not {input!r}"}, **kwargs)
-
-    def whole_number(self, name, default, *, minimum=0):
-        # Range sees the parsed number: quoted so both messages read like the value as given.
-        message = f"must be a whole number of at least {minimum}, not "
-        return self.int(
-            name,
-            default,
-            error_messages={"invalid": message + "{input!r}"},
-            validate=environs.validate.Range(min=minimum, error=message + "'{input}'"),
-        )
-
-    def choice(self, name, default, choices):
-        error = f"must be {', '.join(choices[:-1])} or {choices[-1]}, not {{input!r}}"
-        return self.str(name, default, validate=environs.validate.OneOf(choices, error=error))
-
-
-class CommaSeparated(marshmallow.fields.Field):
-    """A list such as ALLOWED_HOSTS: items stripped, empty ones dropped."""
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        return [item.strip() for item in value.split(",") if item.strip()]
-
-
-class DatabaseUrl(marshmallow.fields.Field):
-    def _deserialize(self, value, attr, data, **kwargs):
-        import dj_database_url
-
-        try:
-            database = dj_database_url.parse(value, conn_max_age=60, conn_health_checks=True)
-        except ValueError:
-            raise invalid("must be a database URL such as postgres://user:password@host:5432/name") from None
-        if database["ENGINE"] == "django.db.backends.postgresql":
-            # A database that does not answer fails the request (and /healthz) instead of hanging a worker thread.
-            database.setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
-        return database
-
-
-class ProxySslHeader(marshmallow.fields.Field):
-    """The header the TLS-terminating proxy sets, e.g. "X-Forwarded-Proto: https", as Django wants it."""
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        name, _, expected = value.partition(":")
-        name, expected = name.strip(), expected.strip() or "https"
-        if not name or not all(ch.isalnum() or ch == "-" for ch in name):
-            raise invalid(f"must be like X-Forwarded-Proto: https, not {value!r}")
-        return ("HTTP_" + name.upper().replace("-", "_"), expected)
-
-
-def invalid(*messages: str) -> marshmallow.ValidationError:
-    return marshmallow.ValidationError(list(messages))
-
-
-def rule(test, message):
-    """A validator refusing, with `message`, a value that fails `test`."""
-
-    def validate(value):
-        if not test(value):
-            raise invalid(message.format(value=repr(value)))
-
-    return validate
-
-
-def origins(values):
-    def is_origin(origin):
-        parts = urlsplit(origin)
-        return parts.scheme in ("http", "https") and parts.netloc and parts.path in ("", "/")
-
-    if bad := [origin for origin in values if not is_origin(origin)]:
-        raise invalid(*(f"must list origins such as https://chat.example.com, not {origin!r}" for origin in bad))
-
-
-def acs_connection_string(value):
-    try:
-        connection_string.parse(value)
-    except ValueError:
-        # Never echo the value: it holds the access key.
-        raise invalid(
-            "must look like endpoint=https://<resource>.communication.azure.com/;accesskey=<key>"
-        ) from None
-
-
-NOT_SET = "Environment variable not set."  # environs' message for a required variable that is unset
-
-
-def raise_problems(env: environs.Env) -> None:
-    try:
-        env.seal()
-    except environs.EnvValidationError as error:
-        problems = [
-            f"{name} {'must be set' if message == NOT_SET else message}."
-            for name, messages in error.error_messages.items()
-            for message in messages
-        ]
-        raise ImproperlyConfigured(
-            "Chatsite cannot start; fix these environment variables:\n  - " + "\n  - ".join(problems)
-        ) from None
-
-
-def new_env() -> Env:
-    env = Env(eager=False)
-    env.add_parser_from_field("csv", CommaSeparated)
-    env.add_parser_from_field("database_url", DatabaseUrl)
-    env.add_parser_from_field("proxy_ssl_header", ProxySslHeader)
-    return env
-
-
+# Every value is read through chatsite/configuration.py: stripped, blank counting as unset, and every problem
+# reported together at the end (raise_problems) naming its variable.
 env = new_env()
 
-CHATSITE_ENV = env.choice("CHATSITE_ENV", "local", ("local", "production"))
+CHATSITE_ENV = env.choice("CHATSITE_ENV", "local", choices=("local", "production"))
 PRODUCTION = CHATSITE_ENV == "production"
 
 
@@ -166,7 +43,7 @@ DEBUG = env.flag(
     ),
 )
 # Local state (SQLite file, the emulator's CA) lives here; deployments may point it elsewhere.
-VAR_DIR = Path(env.str("CHATSITE_VAR_DIR", str(BASE_DIR / "var")))
+VAR_DIR = Path(env.text("CHATSITE_VAR_DIR", str(BASE_DIR / "var")))
 
 
 def strong_secret(key):
@@ -176,7 +53,7 @@ def strong_secret(key):
 
 # Unset outside production: a random key made once for this install and kept in VAR_DIR (local_secrets.py). Never a
 # key written here: anyone could sign sessions and the site's links with a public one.
-SECRET_KEY = env.str(
+SECRET_KEY = env.text(
     "SECRET_KEY",
     required_in_production(None),
     validate=rule(strong_secret, "must be a random value of at least 50 characters"),
@@ -247,7 +124,7 @@ def _database():
         ),
     )
     if database is not None:
-        return database
+        return _pooled(database)
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     return {
         "ENGINE": "django.db.backends.sqlite3",
@@ -266,6 +143,18 @@ def _database():
     }
 
 
+def _pooled(database):
+    """psycopg's connection pool when DATABASE_POOL_SIZE is set (chatsite/gunicorn_asgi_conf.py sets it): under ASGI
+    each request's sync code runs on a thread of its own, so a connection kept per thread (CONN_MAX_AGE) would be
+    opened for every request and never reused; the pool hands one to each request and takes it back at its end."""
+    size = env.whole_number("DATABASE_POOL_SIZE", 0)
+    if not size or database["ENGINE"] != "django.db.backends.postgresql":
+        return database
+    database["CONN_MAX_AGE"] = 0  # Django refuses persistent connections beside a pool
+    database.setdefault("OPTIONS", {})["pool"] = {"min_size": 2, "max_size": size, "timeout": 10}
+    return database
+
+
 DATABASES = {"default": _database()}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -273,7 +162,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 def _cache():
     """Redis when REDIS_URL is set: everything cached (poll change markers, typing records, tokens' locks) is
     then shared by all worker processes. The local default is per process, fine for one runserver."""
-    url = env.str(
+    url = env.text(
         "REDIS_URL",
         required_in_production(None),
         validate=rule(
@@ -306,13 +195,15 @@ LOGOUT_REDIRECT_URL = "login"
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("es", _("Spanish")), ("pt-br", _("Brazilian Portuguese"))]
 LOCALE_PATHS = [BASE_DIR / "chatsite" / "locale"]
-TIME_ZONE = env.str("TIME_ZONE", "UTC")
+TIME_ZONE = env.text("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
+# A bare "www.example.com" in a message becomes an https link (Django 2028's default, chosen now).
+URLIZE_ASSUME_HTTPS = True
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = Path(env.str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
+STATIC_ROOT = Path(env.text("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     # Production serves `collectstatic` output: hashed names cached forever, gzip/brotli precompressed.
@@ -364,11 +255,9 @@ SECURE_PROXY_SSL_HEADER = env.proxy_ssl_header("SECURE_PROXY_SSL_HEADER", None)
 # --- ACS -------------------------------------------------------------------------------------------
 # Real ACS when set ("endpoint=https://<resource>.communication.azure.com/;accesskey=<key>").
 # Unset (local only): the embedded emulator is started inside this process and used instead.
-ACS_CONNECTION_STRING = env.str(
-    "ACS_CONNECTION_STRING", required_in_production(None), validate=acs_connection_string
-)
+ACS_CONNECTION_STRING = env.text("ACS_CONNECTION_STRING", required_in_production(None), validate=acs_connection_string)
 # CA bundle the SDK clients trust (an emulator started by `runemulator` prints it); unset = system CAs.
-ACS_CA_CERT = env.str(
+ACS_CA_CERT = env.text(
     "ACS_CA_CERT",
     None,
     validate=rule(lambda path: Path(path).is_file(), "must be the path of a readable file; {value} is not one"),
@@ -377,17 +266,17 @@ ACS_CA_CERT = env.str(
 ACS_TIMEOUT = env.whole_number("ACS_TIMEOUT", 10, minimum=1)
 # How the site learns of changes other ACS clients make: "eventgrid" (an Event Grid subscription delivers them to
 # /events/acs/; the embedded emulator subscribes the site by itself) or "poll" (open pages read ACS now and then).
-ACS_EVENTS = env.choice("ACS_EVENTS", "poll" if ACS_CONNECTION_STRING else "eventgrid", ("eventgrid", "poll"))
+ACS_EVENTS = env.choice("ACS_EVENTS", "poll" if ACS_CONNECTION_STRING else "eventgrid", choices=("eventgrid", "poll"))
 # How Event Grid deliveries authenticate (events/auth.py): "secret" (EVENTGRID_SECRET), "entra" (a Microsoft Entra
 # ID token from Event Grid, events/entra.py) or "both" (either, while a subscription moves from one to the other).
-EVENTGRID_AUTH = env.choice("EVENTGRID_AUTH", "secret", ("secret", "entra", "both"))
+EVENTGRID_AUTH = env.choice("EVENTGRID_AUTH", "secret", choices=("secret", "entra", "both"))
 _SECRET_AUTH = EVENTGRID_AUTH in ("secret", "both")
 _ENTRA_AUTH = EVENTGRID_AUTH in ("entra", "both")
 # Secret(s) Event Grid deliveries must carry (?secret=… in the subscription's URL); comma-separated to rotate.
 # Required in production with ACS_EVENTS=eventgrid and EVENTGRID_AUTH secret or both (32+ random characters).
 # Unset locally with Event Grid: random, made once and kept in VAR_DIR like SECRET_KEY (the embedded emulator's
 # subscription reads it from here, through events/auth.py). Unset otherwise: none, and every secret is refused.
-EVENTGRID_SECRET = env.str(
+EVENTGRID_SECRET = env.text(
     "EVENTGRID_SECRET",
     required_in_production(None) if ACS_EVENTS == "eventgrid" and _SECRET_AUTH else None,
     validate=rule(
@@ -416,7 +305,7 @@ def is_https_url(value):
 # The tenant of the webhook's app registration, and the audiences its tokens name: the app id and/or the app id
 # URI given to the subscription as --azure-active-directory-application-id-or-uri.
 EVENTGRID_ENTRA_TENANT_ID = (
-    env.str(
+    env.text(
         "EVENTGRID_ENTRA_TENANT_ID",
         ... if _ENTRA_AUTH else None,
         validate=rule(is_guid, "must be the tenant id, a GUID such as 00000000-0000-0000-0000-000000000000"),
@@ -434,7 +323,7 @@ EVENTGRID_ENTRA_AUDIENCE = env.csv(
 # Where the tenant publishes its signing keys, and the issuers its tokens name (v1 tokens, which Event Grid gets by
 # default, and v2). Set both for a sovereign cloud (e.g. login.microsoftonline.us); tests point them at loopback.
 _TENANT = EVENTGRID_ENTRA_TENANT_ID
-EVENTGRID_ENTRA_JWKS_URL = env.str(
+EVENTGRID_ENTRA_JWKS_URL = env.text(
     "EVENTGRID_ENTRA_JWKS_URL",
     f"https://login.microsoftonline.com/{_TENANT}/discovery/v2.0/keys" if _TENANT else None,
     validate=rule(is_https_url, "must be an https:// URL, not {value}"),
@@ -449,10 +338,10 @@ EVENTGRID_ENTRA_ISSUER = env.csv(
 # ACS's rate limits (LIMITS.md) are enforced by default so the site is built against them.
 ACS_EMULATOR_THROTTLING = env.flag("ACS_EMULATOR_THROTTLING", True)
 # Where the emulator keeps its locally generated CA and server certificate.
-ACS_EMULATOR_CERT_DIR = Path(env.str("ACS_EMULATOR_CERT_DIR", str(VAR_DIR / "emulator-tls")))
+ACS_EMULATOR_CERT_DIR = Path(env.text("ACS_EMULATOR_CERT_DIR", str(VAR_DIR / "emulator-tls")))
 
 LOG_LEVEL = (
-    env.str(
+    env.text(
         "LOG_LEVEL",
         "INFO",
         validate=rule(

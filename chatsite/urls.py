@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from chatsite import health
+from chatsite.chat.push import stream
 from chatsite.chat.views import accounts
 
 urlpatterns = [
@@ -11,5 +12,7 @@ urlpatterns = [
     path("accounts/logout/", accounts.logout, name="logout"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("events/", include("chatsite.events.urls")),
+    # Server-sent hints that a thread moved (chat/push): served by the ASGI deployment, 204 under WSGI.
+    path("live/stream/", stream.live_stream, name="live_stream"),
     path("", include("chatsite.chat.urls")),
 ]

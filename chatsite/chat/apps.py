@@ -9,3 +9,4 @@ class ChatConfig(AppConfig):
 
     def ready(self):
         from . import receivers  # noqa: F401 - connects the site's reactions to ACS events
+        from .push import receivers as push_receivers  # noqa: F401 - a logout closes its streams

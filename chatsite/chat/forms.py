@@ -317,6 +317,12 @@ class AddPeopleForm(forms.Form):
                 )
         return cleaned
 
+    def ticked(self, values) -> list:
+        """The people among `values` (the picker's ticked boxes, sent along with a search) that may be added;
+        anything else is left out, not refused: it only decides who stays ticked."""
+        pks = [value for value in values if value.isdigit() and len(value) <= 18]  # within a 64-bit id
+        return list(self.fields["people"].queryset.filter(pk__in=pks))
+
     def history_from(self) -> datetime | None:
         """When the added people's history starts; None shares all of it."""
         history = self.cleaned_data["history"]

@@ -114,3 +114,74 @@ class MessageSend(models.Model):
 
     def __str__(self):
         return f"{self.client_id} in {self.thread_id}"
+
+
+class Membership(models.Model):
+    """One window of one person's part in one thread: what they may see of it, as ACS would show them.
+
+    Written only by chat/services/record.py, whatever told the site (its own write, a poll's system messages, an
+    event-triggered read, a roster read). A person removed and added again has two rows; the latest one is the
+    part ACS answers for (chat/visibility.py). Versions are ACS's epoch milliseconds (message ids): the add's and the
+    removal's system message, or the site's clock for its own write until ACS's message narrows it.
+    """
+
+    LEFT = "left"
+    REMOVED = "removed"
+    DELETED = "deleted"
+    ENDS = [(LEFT, _("left")), (REMOVED, _("removed")), (DELETED, _("thread deleted"))]
+
+    thread_id = models.CharField(_("ACS thread id"), max_length=255)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("user")
+    )
+    # None: all of the thread's history (ACS: no share-history time).
+    history_from = models.DateTimeField(_("sees history from"), null=True, blank=True)
+    joined_version = models.PositiveBigIntegerField(_("joined (epoch ms)"), default=0)
+    # The last message id they may see (the removal's system message), None while the part lasts.
+    ended_version = models.PositiveBigIntegerField(_("ended (epoch ms)"), null=True, blank=True)
+    ended = models.CharField(_("ended by"), max_length=16, choices=ENDS, blank=True)
+    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        indexes = [models.Index(fields=["thread_id", "user", "joined_version"], name="chat_membership_window")]
+
+    def __str__(self):
+        return f"{self.user} in {self.thread_id}"
+
+
+class HiddenMessage(models.Model):
+    """A message a moderator hid on the site: no surface shows it to anyone but staff in the admin."""
+
+    thread_id = models.CharField(_("ACS thread id"), max_length=255)
+    message_id = models.PositiveBigIntegerField(_("ACS message id"))
+    hidden_at = models.DateTimeField(_("hidden at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("hidden message")
+        verbose_name_plural = _("hidden messages")
+        constraints = [models.UniqueConstraint(fields=["thread_id", "message_id"], name="chat_hidden_message_unique")]
+
+    def __str__(self):
+        return f"{self.message_id} in {self.thread_id}"
+
+
+class UnreadMessage(models.Model):
+    """One message counted unread for one person: told twice (the site's send, a poll, an event) it is one row."""
+
+    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="+", verbose_name=_("thread"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("user")
+    )
+    message_id = models.PositiveBigIntegerField(_("ACS message id"))
+
+    class Meta:
+        verbose_name = _("unread message")
+        verbose_name_plural = _("unread messages")
+        constraints = [
+            models.UniqueConstraint(fields=["thread", "user", "message_id"], name="chat_unread_message_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.message_id} for {self.user}"

@@ -1,12 +1,14 @@
 """Messages as the page shows them: names, system messages in words, html sanitized. Pure, no ACS call."""
 
 import dataclasses
+import hashlib
 import html
 import re
 from datetime import datetime
 
 import nh3
-from django.utils.safestring import mark_safe
+from django.utils.html import conditional_escape, format_html, urlize
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from chatsite.acs import records
@@ -34,6 +36,13 @@ HTML_TAGS = {
     "a",
     "span",
 }
+
+LINK_REL = "noopener noreferrer nofollow"
+LINK_SCHEMES = {"http", "https", "mailto"}
+# A message longer than this is clamped to a few lines on the page (static/css/chat.css) behind "Show more".
+LONG_CHARACTERS = 600
+LONG_LINES = 10
+AVATAR_COLOURS = 8  # .avatar--0 … .avatar--7 in static/css/chat.css
 
 
 @dataclasses.dataclass
@@ -72,33 +81,66 @@ class Message:
         return not self.is_system and self.sender_id == acs_user_id
 
     @property
-    def html(self):
-        """The content ready for a template: sanitized html for html messages, otherwise escaped later."""
+    def html(self) -> SafeString:
+        """The content ready for a template. Text: escaped, its web and mail addresses made links (Django's
+        urlize), line breaks kept. Html from other ACS clients: formatting and links only. Either way nh3 has the
+        last word: only http, https and mailto links, each opening without the page's referrer or opener."""
         if self.type == "html":
-            return mark_safe(nh3.clean(self.content, tags=HTML_TAGS, link_rel="noopener noreferrer nofollow"))  # noqa: S308 - sanitized by nh3
-        return self.content
+            content, tags = self.content, HTML_TAGS
+        else:
+            content = urlize(self.content, nofollow=False, autoescape=True)
+            content, tags = re.sub(r"\r\n|\r|\n", "<br>", content), {"a", "br"}
+        return mark_safe(nh3.clean(content, tags=tags, link_rel=LINK_REL, url_schemes=LINK_SCHEMES))  # noqa: S308 - sanitized by nh3
+
+    @property
+    def is_long(self) -> bool:
+        """Long enough to be shown clamped, with "Show more"."""
+        return len(self.content) > LONG_CHARACTERS or self.content.count("\n") >= LONG_LINES
 
     @property
     def system_text(self) -> str:
+        """The system message in words, as plain text (the admin, screen reader announcements)."""
+        return self._system(str)
+
+    @property
+    def system_html(self) -> SafeString:
+        """The same words for the page: each name and the topic isolated (<bdi>), so a right-to-left name keeps the
+        sentence around it in order."""
+        return mark_safe(self._system(lambda text: format_html("<bdi>{}</bdi>", text), escape=conditional_escape))  # noqa: S308 - every part escaped
+
+    def _system(self, name, escape=str) -> str:
         others = [
-            name
-            for pid, name in zip(self.participant_ids, self.participant_names, strict=True)
+            name(person)
+            for pid, person in zip(self.participant_ids, self.participant_names, strict=True)
             if pid != self.initiator_id
         ]
-        actor = self.initiator_name or _("Someone")
+        actor = name(self.initiator_name or _("Someone"))
         if self.type == "topicupdated":
-            return _("%(actor)s changed the topic to “%(topic)s”") % {"actor": actor, "topic": self.topic}
+            return escape(_("%(actor)s changed the topic to “%(topic)s”")) % {"actor": actor, "topic": name(self.topic)}
         if self.type == "participantadded":
             if not others and self.moderator_only:
-                return _("%(actor)s added a moderator") % {"actor": actor}
+                return escape(_("%(actor)s added a moderator")) % {"actor": actor}
             if not others:
-                return _("%(actor)s joined") % {"actor": actor}
-            return _("%(actor)s added %(names)s") % {"actor": actor, "names": _join(others)}
+                return escape(_("%(actor)s joined")) % {"actor": actor}
+            return escape(_("%(actor)s added %(names)s")) % {"actor": actor, "names": _join(others, escape)}
         if not others and self.moderator_only:
-            return _("%(actor)s removed a moderator") % {"actor": actor}
+            return escape(_("%(actor)s removed a moderator")) % {"actor": actor}
         if not others:
-            return _("%(actor)s left") % {"actor": actor}
-        return _("%(actor)s removed %(names)s") % {"actor": actor, "names": _join(others)}
+            return escape(_("%(actor)s left")) % {"actor": actor}
+        return escape(_("%(actor)s removed %(names)s")) % {"actor": actor, "names": _join(others, escape)}
+
+
+def initials(name: str) -> str:
+    """Initials for an avatar: the first letters of the first and last words of a display name."""
+    words = name.split()
+    if not words:
+        return ""
+    return (words[0][0] + (words[-1][0] if len(words) > 1 else "")).upper()
+
+
+def avatar_colour(acs_user_id: str) -> int:
+    """One of AVATAR_COLOURS for a person: from their ACS id, so the same on every page for everyone."""
+    return hashlib.sha256(acs_user_id.encode()).digest()[0] % AVATAR_COLOURS
 
 
 PREVIEW_LENGTH = 200
@@ -113,10 +155,10 @@ def preview_text(content: str, message_type: str) -> str:
     return text if len(text) <= PREVIEW_LENGTH else text[: PREVIEW_LENGTH - 1] + "…"
 
 
-def _join(names: list[str]) -> str:
+def _join(names: list[str], escape=str) -> str:
     if len(names) == 1:
         return names[0]
-    return _("%(first)s and %(last)s") % {"first": ", ".join(names[:-1]), "last": names[-1]}
+    return escape(_("%(first)s and %(last)s")) % {"first": escape(", ").join(names[:-1]), "last": names[-1]}
 
 
 def present(items: list[records.Message]) -> list[Message]:

@@ -2,11 +2,11 @@
 
 from django.dispatch import receiver
 
-from chatsite.events.signals import chat_event
+from chatsite.events.signals import chat_events
 
-from .services.events import event_apply
+from .services.events import events_hinted
 
 
-@receiver(chat_event)
-def on_chat_event(sender, event, **kwargs):
-    event_apply(event=event)
+@receiver(chat_events)
+def on_chat_events(sender, events, received_at, **kwargs):
+    events_hinted(events=events, received_at=received_at)

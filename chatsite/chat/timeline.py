@@ -9,12 +9,16 @@ from django.utils.translation import gettext as _
 
 from .presentation import Message
 
+# Consecutive messages of one person this close together show one name and avatar (as chat apps group them).
+GROUP_WINDOW = timedelta(minutes=5)
+
 
 @dataclasses.dataclass
 class Row:
     message: Message
     own: bool
     day: date | None = None  # set on the first message of a day: a separator goes before it
+    continued: bool = False  # the same person's message just before, within GROUP_WINDOW: no name or avatar again
 
     @property
     def day_label(self) -> str:
@@ -27,14 +31,15 @@ class Row:
 
 
 def when_label(moment: datetime | None, *, now: datetime | None = None) -> str:
-    """When, as the thread list says it: "10:42" today, "Yesterday", "Mon" within the week, else the date."""
+    """When, as the thread list says it: the time today (the locale's TIME_FORMAT, as the thread page shows
+    times: "10:42 a.m.", "10:42"), "Yesterday", "Mon" within the week, else the date."""
     if moment is None:
         return ""
     now = timezone.localtime(now)
     moment = timezone.localtime(moment)
     days = (now.date() - moment.date()).days
     if days <= 0:
-        return date_format(moment, "H:i")
+        return date_format(moment, "TIME_FORMAT")
     if days == 1:
         return _("Yesterday")
     if days < 7:
@@ -47,12 +52,27 @@ def day_of(message: Message) -> date:
 
 
 def rows(messages: list[Message], *, viewer_id: str, previous_day: date | None = None) -> list[Row]:
+    """The messages in order, a day separator where the day turns, and runs of one person's messages grouped.
+    (A run that a page's later answer continues is joined there by static/js/thread/grouping.js, by the same rule.)"""
     result = []
+    previous = None
     for message in messages:
         day = day_of(message)
-        result.append(Row(message, message.sent_by(viewer_id), day if day != previous_day else None))
-        previous_day = day
+        new_day = day if day != previous_day else None
+        continued = new_day is None and _continues(previous, message)
+        result.append(Row(message, message.sent_by(viewer_id), new_day, continued))
+        previous_day, previous = day, message
     return result
+
+
+def _continues(previous: Message | None, message: Message) -> bool:
+    return (
+        previous is not None
+        and not previous.is_system
+        and not message.is_system
+        and previous.sender_id == message.sender_id
+        and timedelta(0) <= message.created_on - previous.created_on <= GROUP_WINDOW
+    )
 
 
 def poll_state(marker: int, messages: list[Message]) -> dict:

@@ -6,14 +6,19 @@ SubscriptionValidationEvent handshake (Event Grid schema) and the OPTIONS abuse-
 before is skipped. Answers: 200 when every event is handled (unknown types included, so they are not retried);
 400 for a body the webhook cannot use, 413 for one over MAX_BODY_BYTES, 401/403 without the right credential
 (none of these is retried, and nothing of such a delivery was handled); 503 when handling failed or the tenant's
-keys could not be fetched (Event Grid retries later; handled events are not handled again).
+keys could not be fetched (Event Grid retries later).
+
+Events are hints (chat/services/events.py): once every event of a delivery is recorded, the whole delivery is
+handed on in one `chat_events` signal, so its events cost one read per thread, and a delivery retried after a
+failure hints again (its events' ids were recorded; `chat_event`, once per id, is not sent for them again).
 """
 
 import logging
+import time
 from datetime import timedelta
 
 from django.core.cache import cache
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.http import HttpResponse, JsonResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
@@ -21,7 +26,7 @@ from django.views.decorators.csrf import csrf_exempt
 from . import auth, keys
 from .envelope import ChatEvent, Malformed, parse
 from .models import ReceivedEvent
-from .signals import chat_event
+from .signals import chat_event, chat_events
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +38,7 @@ MAX_BODY_BYTES = 2 * 1024 * 1024
 
 @csrf_exempt
 def acs_events(request):
+    received_at = time.time()  # before anything is read: what the delivery tells of happened before this
     if request.method not in ("POST", "OPTIONS"):
         response = HttpResponse(status=405)
         response["Allow"] = "POST, OPTIONS"
@@ -54,25 +60,31 @@ def acs_events(request):
     if delivery.validation_code is not None:
         return JsonResponse({"validationResponse": delivery.validation_code})
     _purge_now_and_then()
-    for event in delivery.events:
-        try:
-            accept(event)
-        except Exception:
-            logger.exception("Handling event %s (%s) failed; Event Grid will deliver it again", event.id, event.type)
-            return HttpResponse(status=503)
+    try:
+        accept(delivery.events)
+        chat_events.send(sender=ChatEvent, events=delivery.events, received_at=received_at)
+    except Exception:
+        logger.exception("Handling a delivery of %s events failed; Event Grid delivers it again", len(delivery.events))
+        return HttpResponse(status=503)
     return HttpResponse(status=200)
 
 
-def accept(event: ChatEvent) -> bool:
-    """Handle the event once: False when its id was handled before."""
+def accept(events: list[ChatEvent]) -> list[ChatEvent]:
+    """Record the events' ids and send `chat_event` for each one not seen before (in a few queries, however many
+    events: a delivery holds up to 5,000); returns those."""
+    fresh = list({event.id: event for event in events}.values())
     with transaction.atomic():
-        try:
-            with transaction.atomic():
-                ReceivedEvent.objects.create(event_id=event.id, event_type=event.type, thread_id=event.thread_id)
-        except IntegrityError:
-            return False
-        chat_event.send(sender=ChatEvent, event=event)
-    return True
+        seen = set(
+            ReceivedEvent.objects.filter(event_id__in=[e.id for e in fresh]).values_list("event_id", flat=True)
+        )
+        fresh = [event for event in fresh if event.id not in seen]
+        ReceivedEvent.objects.bulk_create(
+            [ReceivedEvent(event_id=e.id, event_type=e.type, thread_id=e.thread_id) for e in fresh],
+            ignore_conflicts=True,  # a delivery racing this one with the same event: both are hints anyway
+        )
+        for event in fresh:
+            chat_event.send(sender=ChatEvent, event=event)
+    return fresh
 
 
 def _content_length(request) -> int:

@@ -67,9 +67,15 @@ function refreshed() {
   notify();
 }
 
+// Desktop notifications are offered on a desktop only: not on a touch screen or in a narrow window (a phone's
+// browser notifies while it is open at best, and the offer would crowd the list).
+function onDesktop() {
+  return !window.matchMedia("(pointer: coarse), (max-width: 40rem)").matches;
+}
+
 function offerNotifications() {
   var button = document.getElementById("notify-button");
-  if (!button || !("Notification" in window) || Notification.permission !== "default") return;
+  if (!button || !onDesktop() || !("Notification" in window) || Notification.permission !== "default") return;
   button.hidden = false;
   button.addEventListener("click", function () {
     Notification.requestPermission().then(function () {

@@ -6,6 +6,7 @@
 //   thread/pane.js      the newest message in view, "New messages", "Load older", "Seen by", live updates that
 //                       never replace what the person is using
 //   thread/menus.js     menus and the participants drawer, Escape, focus (thread/place.js: where a menu opens)
+//   thread/grouping.js  one name and avatar per run of one person's messages, across live updates
 //   thread/page.js      the page's data, its words (data-text-*, translated in templates/chat/thread_detail.html),
 //                       what it keeps in the tab (../storage.js, shared with the thread list) and the tab's title
 // Each concern adds its document listeners in this order (the order of the single script they came from), then
@@ -17,14 +18,17 @@ import * as outbox from "./thread/outbox.js";
 import * as composer from "./thread/composer.js";
 import * as pane from "./thread/pane.js";
 import * as menus from "./thread/menus.js";
+import * as grouping from "./thread/grouping.js";
 
 connection.listen();
 outbox.listen();
 composer.listen();
 pane.listen();
 menus.listen();
-// After each swap has settled: "Seen by" under its message, the tab title after the topic.
+// After each swap has settled: runs of messages regrouped, "Seen by" under its message, the tab title after the
+// topic.
 document.addEventListener("htmx:afterSettle", function () {
+  grouping.regroup();
   pane.placeSeenBy();
   page.followTopic();
 });

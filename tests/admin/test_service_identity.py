@@ -42,13 +42,13 @@ def test_joins_every_thread_the_site_creates(thread, alice):
 def test_hidden_from_people_wording(client, thread, alice, bob):
     client.force_login(alice)
     html = client.get(reverse("chat:thread_detail", args=[thread.acs_thread_id])).content.decode()
-    assert "Alice added Bob" in html
+    assert "<bdi>Alice</bdi> added <bdi>Bob</bdi>" in html
     assert service.display_name() not in html
     membership.participant_remove(
         actor=Actor.service(), thread_id=thread.acs_thread_id, acs_user_id=bob.acs_identity.acs_user_id
     )
     html = client.get(reverse("chat:thread_detail", args=[thread.acs_thread_id])).content.decode()
-    assert "A moderator removed Bob" in html
+    assert "<bdi>A moderator</bdi> removed <bdi>Bob</bdi>" in html
 
 
 def test_a_thread_with_only_the_creator_still_has_the_service(alice):

@@ -1,11 +1,13 @@
 """Benchmark: a page of list_messages costs the same for a thread of 10 messages as for 100,000.
 
-Plain script (not a test): `.venv/bin/python tests/benchmarks/bench_emulator_paging.py [messages]`.
+Plain script (not a test): `.venv/bin/python tests/benchmarks/bench_emulator_paging.py [messages]` (`--help`;
+`--smoke`: threads of 10 and 100 messages, 2 runs each, what CI runs to see it still works).
 Uses a throw-away SQLite database (or DATABASE_URL if set: use a scratch database!) and prints, per thread
 size, the time and query count of the first page, a deep page (via the continuation keyset) and a
 share-history-limited page, plus the query plan of the page query.
 """
 
+import argparse
 import os
 import sys
 import tempfile
@@ -13,6 +15,21 @@ import time
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("messages", nargs="?", type=int, default=100_000, help="the largest thread (100000)")
+    parser.add_argument("--repeat", type=int, default=20, help="runs per figure, averaged (20)")
+    parser.add_argument("--smoke", action="store_true", help="100 messages, 2 runs: does it still run (CI)")
+    args = parser.parse_args()
+    if args.smoke:  # explicit values still win
+        parser.set_defaults(messages=100, repeat=2)
+        args = parser.parse_args()
+    return args
+
+
+ARGS = parse_args()  # before Django starts, so --help answers at once
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "chatsite.settings")
@@ -30,7 +47,7 @@ from chatsite.emulator import store, wire  # noqa: E402
 from chatsite.emulator.models import Identity, Message, Participant, Thread  # noqa: E402
 
 PAGE = 50
-REPEAT = 20
+REPEAT = ARGS.repeat
 
 
 def build_thread(size: int, user: str) -> str:
@@ -77,10 +94,10 @@ def explain(thread_id: str, user: str) -> None:
 
 
 def main() -> None:
-    largest = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
+    largest = ARGS.messages
     call_command("migrate", verbosity=0)
     print(f"database: {connection.vendor}; page size {PAGE}; mean of {REPEAT} runs")
-    for size in (10, 1_000, largest):
+    for size in sorted({10, min(1_000, largest), largest}):
         user = f"8:acs:bench_{size}"
         Identity.objects.get_or_create(id=user)
         thread_id = build_thread(size, user)

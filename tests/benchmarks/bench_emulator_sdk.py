@@ -1,8 +1,8 @@
 """Benchmark: chat operations per second through the real SDK with 8 clients, emulator vs a fixed answer.
 
 Plain script (not a test): `.venv/bin/python tests/benchmarks/bench_emulator_sdk.py [seconds] [clients] [rounds]`
-(`--help` for the options). Starts two HTTPS servers as child processes, on the same HTTP/TLS stack
-(`chatsite.emulator.server`):
+(`--help` for the options; `--smoke`: two short rounds with two clients, what CI runs to see it still works).
+Starts two HTTPS servers as child processes, on the same HTTP/TLS stack (`chatsite.emulator.server`):
 - `runemulator` on a throw-away SQLite database (or DATABASE_URL if set: use a scratch database!);
 - a fixed-answer server that answers every request with a canned body and no work: the ceiling the SDK, TLS
   and the HTTP server reach on this machine.
@@ -108,12 +108,20 @@ def run(clients, operation, seconds) -> float:
     counts = [0] * len(clients)
     stop = time.monotonic() + seconds
     barrier = threading.Barrier(len(clients) + 1)
+    errors = []
 
     def worker(i, client, message_id):
-        call(client, message_id)  # warm: connection and TLS session up before timing
+        try:
+            call(client, message_id)  # warm: connection and TLS session up before timing
+        except Exception as error:
+            errors.append(error)
         barrier.wait()
-        while time.monotonic() < stop:
-            call(client, message_id)
+        while time.monotonic() < stop and not errors:
+            try:
+                call(client, message_id)
+            except Exception as error:
+                errors.append(error)
+                return
             counts[i] += 1
 
     threads = [threading.Thread(target=worker, args=(i, c, m)) for i, (c, _, m) in enumerate(clients)]
@@ -124,6 +132,8 @@ def run(clients, operation, seconds) -> float:
     stop = began + seconds
     for t in threads:
         t.join()
+    if errors:  # a failing call is a broken benchmark, not a slow one
+        raise errors[0]
     return sum(counts) / (time.monotonic() - began)
 
 
@@ -181,14 +191,21 @@ def measure(on_emulator, on_fixed, operation, seconds, rounds) -> None:
     )
 
 
+SMOKE = {"seconds": 0.3, "clients": 2, "rounds": 2}
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("seconds", nargs="?", type=float, default=5, help="seconds per round (default 5)")
     parser.add_argument("clients", nargs="?", type=int, default=8, help="SDK client threads (default 8)")
     parser.add_argument("rounds", nargs="?", type=int, default=5, help="rounds per server and operation (default 5)")
     parser.add_argument("--operations", nargs="+", choices=list(OPERATIONS), default=list(OPERATIONS))
+    parser.add_argument("--smoke", action="store_true", help="seconds 0.3, 2 clients, 2 rounds: does it still run (CI)")
     parser.add_argument("--fixed-server", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.smoke:  # explicit values still win
+        parser.set_defaults(**SMOKE)
+        args = parser.parse_args()
     if args.fixed_server:
         serve_fixed()
         return

@@ -1,6 +1,7 @@
 """Benchmark: how soon the site learns of a message another ACS client sent, and what it costs the site.
 
-Plain script (not a test): `.venv/bin/python tests/benchmarks/bench_event_delivery.py [messages]`.
+Plain script (not a test): `.venv/bin/python tests/benchmarks/bench_event_delivery.py [messages]` (`--help`;
+`--smoke`: 3 messages, what CI runs to see it still works).
 Runs the site on its embedded emulator (a throw-away SQLite database and var dir), subscribed to itself as in
 `rundemo`. A user of "another application" sends messages through the SDK, one at a time; for each, the time
 from the SDK call starting to the thread's change marker moving (what an open page's next poll sees) is
@@ -9,6 +10,7 @@ measured from the call's start, since the event often lands before the SDK has r
 the events carry everything).
 """
 
+import argparse
 import os
 import statistics
 import sys
@@ -16,6 +18,20 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("messages", nargs="?", type=int, default=50, help="messages sent, one at a time (50)")
+    parser.add_argument("--smoke", action="store_true", help="3 messages: does it still run (CI)")
+    args = parser.parse_args()
+    if args.smoke:  # an explicit count still wins
+        parser.set_defaults(messages=3)
+        args = parser.parse_args()
+    return args
+
+
+ARGS = parse_args()  # before Django starts, so --help answers at once
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "chatsite.settings")
@@ -34,7 +50,9 @@ from django.core.management import call_command  # noqa: E402
 from chatsite.acs import clients, config  # noqa: E402
 from chatsite.acs.identities import credentials_for  # noqa: E402
 from chatsite.acs.signals import acs_request  # noqa: E402
-from chatsite.chat import polling, services  # noqa: E402
+from chatsite.chat.actors import Actor  # noqa: E402
+from chatsite.chat.live.cache import MARKER  # noqa: E402
+from chatsite.chat.services import accounts, threads  # noqa: E402
 from chatsite.emulator.events.models import EventDelivery  # noqa: E402
 from chatsite.events.models import ReceivedEvent  # noqa: E402
 
@@ -49,9 +67,11 @@ def wait(condition, timeout=30.0):
 
 def main(count: int) -> None:
     call_command("migrate", verbosity=0)
-    ana = services.account_create(username="ana", password=uuid.uuid4().hex, display_name="Ana")
-    bruno = services.account_create(username="bruno", password=uuid.uuid4().hex, display_name="Bruno")
-    thread = services.thread_create(user=ana, topic="Bench", participants=[bruno], idempotency_token="bench")
+    ana = accounts.account_create(username="ana", password=uuid.uuid4().hex, display_name="Ana")
+    bruno = accounts.account_create(username="bruno", password=uuid.uuid4().hex, display_name="Bruno")
+    thread = threads.thread_create(
+        actor=Actor.person(ana), topic="Bench", participants=[bruno], idempotency_token="bench"
+    )
     acs = config.current()
     user, token = clients.identity_client().create_user_and_token(scopes=["chat"])
     clients.thread_client(credentials_for(ana).token, thread.acs_thread_id).add_participants(
@@ -67,11 +87,11 @@ def main(count: int) -> None:
     latencies, sdk_calls = [], []
     started = time.perf_counter()
     for n in range(count):
-        marker = polling.current(thread.acs_thread_id)
+        marker = MARKER.current(thread.acs_thread_id)
         start = time.perf_counter()
         bot_thread.send_message(f"Bench message {n}", sender_display_name="Bot")
         returned = time.perf_counter()
-        wait(lambda m=marker: polling.current(thread.acs_thread_id) != m)
+        wait(lambda m=marker: MARKER.current(thread.acs_thread_id) != m)
         latencies.append((time.perf_counter() - start) * 1000)
         sdk_calls.append((returned - start) * 1000)
     wait(lambda: not EventDelivery.objects.exists())
@@ -96,4 +116,4 @@ def main(count: int) -> None:
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 50)
+    main(ARGS.messages)

@@ -1,17 +1,34 @@
 """Benchmark: what the thread list's poll costs, idle and after a change, for a person in N threads.
 
-Plain script (not a test): `.venv/bin/python tests/benchmarks/bench_inbox_poll.py [threads]`.
+Plain script (not a test): `.venv/bin/python tests/benchmarks/bench_inbox_poll.py [threads]` (`--help`; `--smoke`:
+5 threads, 3 polls per figure, what CI runs to see it still works).
 Uses a throw-away SQLite database (or DATABASE_URL if set: use a scratch database!) and the configured cache, and
 prints, per poll kind, the median time and the database queries of one poll, and the ACS calls of all of them
 (counted by chatsite.acs.signals.acs_request).
 """
 
+import argparse
 import os
 import statistics
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("threads", nargs="?", type=int, default=50, help="threads the person is in (50)")
+    parser.add_argument("--repeat", type=int, default=100, help="polls per figure (100)")
+    parser.add_argument("--smoke", action="store_true", help="5 threads, 3 polls: does it still run (CI)")
+    args = parser.parse_args()
+    if args.smoke:  # explicit values still win
+        parser.set_defaults(threads=5, repeat=3)
+        args = parser.parse_args()
+    return args
+
+
+ARGS = parse_args()  # before Django starts, so --help answers at once
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "chatsite.settings")
@@ -34,7 +51,7 @@ from chatsite.acs.signals import acs_request  # noqa: E402
 from chatsite.chat.live.cache import INBOX  # noqa: E402
 from chatsite.chat.models import InboxEntry, Profile, Thread  # noqa: E402
 
-REPEAT = 100
+REPEAT = ARGS.repeat
 
 
 def main(count: int) -> None:
@@ -83,7 +100,9 @@ def main(count: int) -> None:
         ms, queries, status = measure(bump)
         calls = len(acs_calls)
         print(f"{count} threads, {label:15}: {status}, median {ms:6.2f} ms, {queries} queries, {calls} ACS calls")
+        if status not in (200, 204):  # an error page measured is a broken benchmark
+            raise SystemExit(f"the poll answered {status}")
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 50)
+    main(ARGS.threads)

@@ -4,15 +4,16 @@
     .venv/bin/python tests/benchmarks/bench_load.py --smoke
 
 Needs PostgreSQL and Redis on 127.0.0.1 (as tests/deploy does). The run DROPS AND RECREATES the PostgreSQL
-database `--database` (default chatsite_bench) and flushes the Redis database `--redis-url` (default db 10):
-never point them at data you keep. Everything else is temporary and loopback only; the run stops by itself.
+database `--database` (default chatsite_bench, or BENCH_LOAD_DATABASE) and flushes the Redis database `--redis-url`
+(default db 10, or BENCH_LOAD_REDIS_URL): never point them at data you keep. Everything else is temporary and
+loopback only; the run stops by itself.
 
 What runs (each in its own process):
 - `manage.py runemulator` standing in for ACS, over HTTPS, on a throw-away SQLite file, with ACS's rate limits.
   Its access log (one line per request) is how ACS calls are counted: the site itself is not instrumented.
 - gunicorn with chatsite/gunicorn_conf.py, production settings (CHATSITE_ENV=production, PostgreSQL, Redis,
   reached as through a TLS-terminating proxy: X-Forwarded-Proto), Event Grid mode (changes by other ACS clients
-  would arrive as events, so an idle page never reads ACS). Served through tests/benchmarks/bench_wsgi.py, which
+  would arrive as events, so an idle page never reads ACS). Served through tests/benchmarks/load_wsgi.py, which
   adds `/bench/bare/`: a bare login-required view, the baseline.
 - This script: people and threads made through the site's own services (signed in by a session each, not by
   password: hashing 100 passwords would take longer than the benchmark), then simulated viewers (asyncio +
@@ -111,8 +112,11 @@ def parse_args(argv=None):
     parser.add_argument("--skip-recycling", action="store_true", help="leave out the recycling figures")
     parser.add_argument("--profile", metavar="DIR", help="profile idle polls and bare views into DIR")
     parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/postgres", help="admin URL")
-    parser.add_argument("--database", default="chatsite_bench", help="recreated on every run (chatsite_bench)")
-    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/10", help="flushed on every run")
+    # Defaults from BENCH_LOAD_DATABASE / BENCH_LOAD_REDIS_URL when set (.ci/bench-smoke passes no options).
+    database = os.environ.get("BENCH_LOAD_DATABASE", "chatsite_bench")
+    redis_url = os.environ.get("BENCH_LOAD_REDIS_URL", "redis://127.0.0.1:6379/10")
+    parser.add_argument("--database", default=database, help=f"recreated on every run ({database})")
+    parser.add_argument("--redis-url", default=redis_url, help=f"flushed on every run ({redis_url})")
     parser.add_argument("--pages", type=page_counts, default="50,300", help="open pages per flowing thread (50,300)")
     parser.add_argument("--max-people", type=int, default=150, help="people per flowing thread; more pages are tabs")
     parser.add_argument("--flow-changes", type=int, default=12, help="messages sent in each flowing scenario (12)")
@@ -206,12 +210,12 @@ class Emulator:
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         )  # fmt: skip
         threading.Thread(target=self._read, daemon=True).start()
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 120  # seconds to start on a loaded machine (e.g. CI, beside the suite)
         while len(self.settings) < 2:
             try:
                 line = self._lines.get(timeout=max(0.1, deadline - time.monotonic()))
             except queue.Empty:
-                raise SystemExit("runemulator printed no settings in 30 s") from None
+                raise SystemExit("runemulator printed no settings in 120 s") from None
             if match := ASSIGNMENT.match(line.strip()):
                 self.settings[match[1]] = match[2]
 
@@ -262,7 +266,8 @@ def reads(requests):
 
 
 class Gunicorn:
-    def __init__(self, env, log, *args):
+    def __init__(self, env, log, *args, config="chatsite/gunicorn_conf.py", app="load_wsgi:application"):
+        self.config, self.app = config, app
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = log
@@ -272,8 +277,8 @@ class Gunicorn:
 
     def __enter__(self):
         command = [
-            sys.executable, "-m", "gunicorn", "-c", "chatsite/gunicorn_conf.py", "--bind", f"127.0.0.1:{self.port}",
-            "--pythonpath", "tests/benchmarks", *self.args, "bench_wsgi:application",
+            sys.executable, "-m", "gunicorn", "-c", self.config, "--bind", f"127.0.0.1:{self.port}",
+            "--pythonpath", "tests/benchmarks", *self.args, self.app,
         ]  # fmt: skip
         with open(self.log, "w") as log:
             self.process = subprocess.Popen(command, cwd=BASE_DIR, env=self.env, stdout=log, stderr=log)
@@ -786,7 +791,7 @@ def recycling(args, site_env, tmp, people_cookies, idle_paths, csrf_cookie):
 def boot_cost(site_env):
     """CPU seconds a new worker spends loading the application (what each recycling pays again, before the
     first requests, which are slower still: connections and templates are made anew)."""
-    code = "import time; t = time.process_time(); import bench_wsgi; print(time.process_time() - t)"
+    code = "import time; t = time.process_time(); import load_wsgi; print(time.process_time() - t)"
     costs = []
     for _ in range(3):
         done = subprocess.run(

@@ -80,6 +80,7 @@ def test_three_people_manage_a_conversation(browser, live_server, emulator):
 
     # Ana removes Carla; Carla's page says so and stops.
     confirm_next(ana)
+    ana.get_by_role("button", name="Actions for Carla").click()
     ana.get_by_role("button", name="Remove Carla").click()
     carla.get_by_text("You were removed from this chat.").wait_for(timeout=LIVE)
     assert carla.locator("#composer").count() == 0

@@ -120,7 +120,7 @@ def test_newest_message_is_fully_above_the_composer(browser, live_server, emulat
     say(bruno, thread, "Arrived while Ana was at the bottom")
     arrived = message(page, "Arrived while Ana was at the bottom")
     arrived.wait_for(timeout=LIVE)
-    wait_until(page, lambda: fully_above_composer(page, arrived), timeout=2_000)
+    wait_until(page, lambda: fully_above_composer(page, arrived), timeout=10_000)
 
     # Reading older messages: a new one does not move them; a button offers it instead.
     page.locator("#messages-pane").evaluate("pane => { pane.scrollTop = 0; }")
@@ -131,7 +131,7 @@ def test_newest_message_is_fully_above_the_composer(browser, live_server, emulat
     later = message(page, "Arrived while Ana read older ones")
     assert not fully_above_composer(page, later)
     jump.click()
-    wait_until(page, lambda: fully_above_composer(page, later), timeout=2_000)
+    wait_until(page, lambda: fully_above_composer(page, later), timeout=10_000)
     assert jump.is_hidden()
 
 
@@ -149,7 +149,7 @@ def test_an_open_edit_survives_another_persons_message(browser, live_server, emu
     field = page.get_by_label("Edit message")
     # Focused with the caret after the words, where a correction goes.
     caret_at_end = "f => document.activeElement === f && f.value.length > 0 && f.selectionStart === f.value.length"
-    wait_until(page, lambda: field.evaluate(caret_at_end), timeout=2_000)
+    wait_until(page, lambda: field.evaluate(caret_at_end), timeout=10_000)
     field.fill("Shall we go in June instead")
     field.press_sequentially("?", delay=20)
     check(page, f"thread page, edit open ({size})", shot=f"edit-{size}")
@@ -173,7 +173,7 @@ def test_an_open_edit_survives_another_persons_message(browser, live_server, emu
     assert "(edited)" in edited.inner_text()
     # Focus is back on the edited message's menu button, which names it.
     label = "document.activeElement.getAttribute('aria-label') || ''"
-    wait_until(page, lambda: page.evaluate(label).startswith("Actions for your message at"), timeout=2_000)
+    wait_until(page, lambda: page.evaluate(label).startswith("Actions for your message at"), timeout=10_000)
     page.wait_for_timeout(2_500)  # the poll brings the edit to this page too: focus stays
     assert page.evaluate(label).startswith("Actions for your message at")
 
@@ -193,7 +193,7 @@ def test_text_typed_during_a_slow_send_stays_and_the_draft_survives_a_reload(bro
     assert sending.locator("b").count() == 0
     assert fully_above_composer(page, sending)
     composer(page).press_sequentially("and the hotel", delay=20)  # typed while the first is on its way (slow)
-    wait_until(page, lambda: held, timeout=3_000)
+    wait_until(page, lambda: held, timeout=10_000)
     page.wait_for_timeout(300)
     held[0].continue_()
     page.unroute(send_url)
@@ -389,7 +389,7 @@ def test_focus_lands_on_a_named_element_after_each_action(browser, live_server, 
     page.get_by_label("Edit message").press("Escape")
     page.get_by_label("Edit message").wait_for(state="detached")
     assert message(page, "First plan").inner_text().count("changed") == 0
-    wait_until(page, lambda: focused_name().startswith("Actions for your message at"), timeout=2_000)
+    wait_until(page, lambda: focused_name().startswith("Actions for your message at"), timeout=10_000)
 
     # Delete: the composer takes the focus.
     page.keyboard.press("Enter")  # opens the menu, focus on its first item
@@ -397,7 +397,7 @@ def test_focus_lands_on_a_named_element_after_each_action(browser, live_server, 
     page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="Delete", exact=True).click()
     message(page, "This message was deleted").wait_for()
-    wait_until(page, lambda: page.evaluate("document.activeElement.id") == "composer-content", timeout=2_000)
+    wait_until(page, lambda: page.evaluate("document.activeElement.id") == "composer-content", timeout=10_000)
 
     # Add people: focus on the panel's heading.
     page.get_by_role("link", name="Add people").click()
@@ -410,7 +410,7 @@ def test_focus_lands_on_a_named_element_after_each_action(browser, live_server, 
     page.locator("form.add-people").wait_for(state="detached")
     page.locator("#participants li", has_text="Carla").wait_for()
     assert page.locator("#participants").count() == 1  # one panel, never nested
-    wait_until(page, lambda: focused_name() == "People in this chat", timeout=2_000)
+    wait_until(page, lambda: focused_name() == "People in this chat", timeout=10_000)
 
 
 # 6. Load older keeps the reading position; the title follows the topic; errors clear; after leaving, no menus.
@@ -425,7 +425,7 @@ def test_load_older_keeps_the_message_being_read_in_view(browser, live_server, e
     reading = page.locator("#message-list > li.message").first
     words = reading.inner_text()
     before = reading.bounding_box()["y"]
-    page.get_by_role("button", name="Load older messages").click()
+    page.get_by_role("link", name="Load older messages").click()
     message(page, "Number 00").wait_for()
     after = message(page, words.splitlines()[-1]).bounding_box()["y"]
     assert abs(after - before) < 5
@@ -449,7 +449,7 @@ def test_title_errors_and_leaving(browser, live_server, emulator):
     page.get_by_text("Bruno is typing…").wait_for(timeout=LIVE)
     other.get_by_label("Message", exact=True).press("Enter")
     message(page, "On my way").wait_for(timeout=LIVE)
-    page.get_by_text("Bruno is typing…").wait_for(state="detached", timeout=2_500)
+    page.get_by_text("Bruno is typing…").wait_for(state="detached", timeout=10_000)
 
     # A rename keeps one h1 while edited, then the tab title follows, here and for Bruno.
     page.get_by_role("button", name="Chat options").click()
@@ -458,9 +458,9 @@ def test_title_errors_and_leaving(browser, live_server, emulator):
     assert page.locator("h1").count() == 1
     page.get_by_role("button", name="Save").click()
     page.get_by_role("heading", name="Trip to Porto").wait_for()
-    wait_until(page, lambda: page.title() == "Trip to Porto · Chatsite", timeout=2_000)
+    wait_until(page, lambda: page.title() == "Trip to Porto · Chatsite", timeout=10_000)
     other.get_by_role("heading", name="Trip to Porto").wait_for(timeout=LIVE)
-    wait_until(other, lambda: other.title() == "Trip to Porto · Chatsite", timeout=2_000)
+    wait_until(other, lambda: other.title() == "Trip to Porto · Chatsite", timeout=10_000)
 
     # Bruno leaves: no menus on his messages any more.
     other.once("dialog", lambda dialog: dialog.accept())
@@ -515,7 +515,9 @@ def test_after_a_logout_the_next_person_on_the_tab_gets_no_draft_and_sends_nothi
     page.get_by_role("heading", name="Your chats").wait_for()
     page.goto(f"{live_server.url}/threads/{thread.acs_thread_id}/")
     composer(page).wait_for()
-    page.wait_for_timeout(4_500)  # two beats and more: a restored outbox would have gone out by now
+    # The page drops what Ana left as its script starts, which a loaded machine may take a while to reach...
+    wait_until(page, lambda: "Ana" not in stored(page))
+    page.wait_for_timeout(4_500)  # ...and two beats and more later, a restored outbox would have gone out
 
     assert ana_texts(thread, ana, "Only for Ana to send") == []  # not sent, under Bruno's name or any other
     assert message(page, "Only for Ana to send").count() == 0

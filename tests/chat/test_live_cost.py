@@ -19,8 +19,8 @@ from chatsite.acs import clients
 from chatsite.acs.identities import credentials_for, identity_for
 from chatsite.chat.actors import Actor
 from chatsite.chat.live import keys, polling
-from chatsite.chat.selectors import messages as message_selectors
 from chatsite.chat.services import accounts, messages, threads
+from chatsite.chat.views import messages as message_views
 
 from .conftest import HTMX, Page
 
@@ -128,13 +128,14 @@ def test_a_removed_person_polling_before_the_read_is_noted_gets_nothing_after_th
     as_ana.send_message("said behind her back")
     synced = cache.get(keys.synced(thread_id))  # the background read is due
     cache.set(keys.synced(thread_id), dataclasses.replace(synced, at=synced.at - polling.BACKGROUND_INTERVAL * 2), None)
-    note = message_selectors._note_membership
+    note = message_views.changes_apply
 
-    def dora_polls_first(thread_id, items):
+    def dora_polls_first(**change):
+        monkeypatch.setattr(message_views, "changes_apply", note)
         dora_page.poll()
-        note(thread_id, items)
+        note(**change)
 
-    monkeypatch.setattr(message_selectors, "_note_membership", dora_polls_first)
+    monkeypatch.setattr(message_views, "changes_apply", dora_polls_first)
     bruno_page.poll()  # his poll makes the background read; Dora's comes before he has noted what it found
 
     assert "said behind her back" in bruno_page.seen

@@ -20,7 +20,7 @@ def test_edit_topic_form_and_cancel(ana, thread_id):
     form = ana.get(url("topic_edit", thread_id), **HTMX).content.decode()
     assert 'name="topic"' in form and 'value="Lunch"' in form
     assert ">Save</button>" in form and ">Cancel</button>" in form
-    assert "<h1>Lunch</h1>" in ana.get(url("topic", thread_id), **HTMX).content.decode()
+    assert "<h1 dir=\"auto\">Lunch</h1>" in ana.get(url("topic", thread_id), **HTMX).content.decode()
 
 
 def test_new_topic_reaches_everyone_with_its_system_message(ana, bruno, thread_id):
@@ -29,7 +29,7 @@ def test_new_topic_reaches_everyone_with_its_system_message(ana, bruno, thread_i
     response = ana.post(url("topic_edit", thread_id), {"topic": "Dinner <b>instead</b>"}, **HTMX)
 
     assert response.status_code == 200
-    assert "<h1>Dinner &lt;b&gt;instead&lt;/b&gt;</h1>" in response.content.decode()
+    assert "<h1 dir=\"auto\">Dinner &lt;b&gt;instead&lt;/b&gt;</h1>" in response.content.decode()
     assert MARKER.current(thread_id) > marker
     assert (
         thread_selectors.thread_get(actor=Actor.person(bruno.user), thread_id=thread_id).topic
@@ -74,7 +74,7 @@ def test_leave_shows_history_without_composer_or_polling(ana, bruno, thread_id):
     assert "You left this chat." in page
     assert 'id="composer"' not in page
     assert 'id="poller"' not in page
-    assert "Bruno left" in page  # the history up to his leaving stays readable
+    assert "<bdi>Bruno</bdi> left" in page  # the history up to his leaving stays readable
     status = live_poll(bruno, thread_id).content.decode()
     assert "You left this chat." in status
     assert (

@@ -23,7 +23,8 @@ def search(client, words, **headers):
 
 def listed(response):
     html = response.content.decode()
-    return [name.strip() for name in re.findall(r"data-person><input[^>]*>(.*?)</label>", html, re.S)]
+    labels = re.findall(r"data-person><input[^>]*>(.*?)</label>", html, re.S)
+    return [re.sub(r"<[^>]+>", "", label).strip() for label in labels]
 
 
 @pytest.fixture

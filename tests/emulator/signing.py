@@ -50,7 +50,7 @@ def raw(emulator, method: str, path_query: str, body: bytes = b"", headers: dict
         data=body,
         headers=headers,
         verify=str(emulator.ca_cert),
-        timeout=10,
+        timeout=60,  # only bounds a hang: a loaded 2-core machine can take seconds to answer
     )
 
 

@@ -385,8 +385,8 @@ def test_an_endpoint_that_cannot_echo_the_code_is_validated_by_a_get_of_the_vali
     assert not EventDelivery.objects.exists()  # no events until someone follows the URL
 
     ca = str(emulator.ca_cert)
-    assert requests.get(validation_url.replace("id=", "id=0"), verify=ca, timeout=10).status_code == 404
-    answer = requests.get(validation_url, verify=ca, timeout=10)
+    assert requests.get(validation_url.replace("id=", "id=0"), verify=ca, timeout=60).status_code == 404
+    answer = requests.get(validation_url, verify=ca, timeout=60)
     assert answer.status_code == 200 and "validated" in answer.text
     ana.client.create_chat_thread("After validation")
 
@@ -400,7 +400,7 @@ def test_the_validation_url_expires_after_five_minutes(emulator, silent_webhook)
     EventSubscription.objects.filter(name="late").update(validation_expires_at=timezone.now() - timedelta(seconds=1))
 
     url = silent_webhook.validations[0]["data"]["validationUrl"]
-    answer = requests.get(url, verify=str(emulator.ca_cert), timeout=10)
+    answer = requests.get(url, verify=str(emulator.ca_cert), timeout=60)
 
     assert answer.status_code == 404 and answer.json()["error"]["code"] == "NotFound"
     assert EventSubscription.objects.get(name="late").provisioning_state == "Failed"

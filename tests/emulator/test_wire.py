@@ -148,7 +148,7 @@ def test_401_is_worded_as_the_spec_examples(emulator, thread_id, authorization):
         f"{emulator.endpoint}{thread_path(thread_id)}?api-version=2024-03-07",
         headers=headers,
         verify=str(emulator.ca_cert),
-        timeout=10,
+        timeout=60,
     )
     assert response.status_code == 401
     assert spec_part(response) == SPEC_401

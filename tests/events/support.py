@@ -15,7 +15,7 @@ HERE = Path(__file__).parent
 SECRET = "test-eventgrid-secret-0123456789abcdef"
 
 
-def wait_for(condition, timeout=15.0, what="the condition"):
+def wait_for(condition, timeout=60.0, what="the condition"):
     """Poll until `condition()` is truthy; the timeout only bounds a test that would otherwise hang."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

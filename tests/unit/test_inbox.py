@@ -16,8 +16,8 @@ NOW = datetime(2026, 3, 5, 15, 0, tzinfo=UTC)  # a Thursday
 @pytest.mark.parametrize(
     ("moment", "label"),
     [
-        (NOW.replace(hour=10, minute=42), "10:42"),
-        (NOW.replace(hour=0, minute=5), "00:05"),
+        (NOW.replace(hour=10, minute=42), "10:42 a.m."),
+        (NOW.replace(hour=0, minute=5), "12:05 a.m."),
         (NOW - timedelta(days=1), "Yesterday"),
         (NOW - timedelta(days=3), "Mon"),
         (NOW - timedelta(days=6), "Fri"),
@@ -36,6 +36,9 @@ def test_when_speaks_the_language(settings):
     with translation.override("es"):
         assert when_label(NOW - timedelta(days=1), now=NOW) == "Ayer"
         assert when_label(NOW - timedelta(days=3), now=NOW) == "lun"
+        assert when_label(NOW.replace(hour=0, minute=5), now=NOW) == "00:05"
+    with translation.override("pt-br"):
+        assert when_label(NOW.replace(hour=16, minute=5), now=NOW) == "16:05"
 
 
 def test_a_preview_is_one_line_of_plain_text():

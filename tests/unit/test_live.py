@@ -8,7 +8,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from chatsite.chat.live import cache as live_cache
-from chatsite.chat.live import state
 from chatsite.chat.live.cache import Counter, gate, run_locked, shared_once, within_budget
 from chatsite.chat.live.polling import replay_chain
 from chatsite.chat.live.typing import typing_names, typing_record
@@ -179,16 +178,3 @@ def test_who_is_typing_leaves_out_the_viewer_and_is_sorted():
 
     assert typing_names(thread_id="t", except_pk=1) == ["Bruno", "Carla"]
     assert typing_names(thread_id="nobody", except_pk=1) == []
-
-
-def test_how_a_part_in_a_thread_ended_is_remembered_per_person_and_deletion_wins():
-    state.set_viewer_state(thread_id="t", user_pk=1, state=state.LEFT)
-    state.set_viewer_state(thread_id="t", user_pk=2, state=state.REMOVED)
-
-    assert state.viewer_state(thread_id="t", user_pk=1) == state.LEFT
-    assert state.viewer_state(thread_id="t", user_pk=2) == state.REMOVED
-    assert state.viewer_state(thread_id="t", user_pk=3) is None
-    state.set_viewer_state(thread_id="t", user_pk=2, state=None)  # added back
-    assert state.viewer_state(thread_id="t", user_pk=2) is None
-    state.set_deleted(thread_id="t")
-    assert {state.viewer_state(thread_id="t", user_pk=pk) for pk in (1, 2, 3)} == {state.DELETED}

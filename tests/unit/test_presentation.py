@@ -185,11 +185,28 @@ def test_html_keeps_formatting_and_makes_links_safe():
     assert isinstance(html_message(link).html, SafeData)
 
 
-def test_text_messages_are_left_for_the_template_to_escape():
-    shown = message(1, NOON, content="<b>not bold</b>").html
+def test_text_messages_are_escaped_with_their_addresses_made_links():
+    words = "<b>not bold</b>\nsee https://example.com/a?b=1&c=2, www.django.org or ana@example.com"
+    shown = message(1, NOON, content=words).html
 
-    assert shown == "<b>not bold</b>"
-    assert not isinstance(shown, SafeData)
+    assert shown == (
+        "&lt;b&gt;not bold&lt;/b&gt;<br>see "
+        '<a href="https://example.com/a?b=1&amp;c=2" rel="noopener noreferrer nofollow">'
+        "https://example.com/a?b=1&amp;c=2</a>, "
+        '<a href="https://www.django.org" rel="noopener noreferrer nofollow">www.django.org</a> or '
+        '<a href="mailto:ana@example.com" rel="noopener noreferrer nofollow">ana@example.com</a>'
+    )
+    assert isinstance(shown, SafeData)
+
+
+@pytest.mark.parametrize(
+    "content",
+    ["javascript:alert(1)", "ftp://example.com/file", "data:text/html,<script>alert(1)</script>", "file:///etc/passwd"],
+)
+def test_only_web_and_mail_addresses_become_links(content):
+    assert "<a" not in message(1, NOON, content=content).html
+    assert 'href="ftp:' not in html_message(f'<a href="{content}">x</a>').html
+    assert "javascript:" not in html_message(f'<a href="{content}">x</a>').html
 
 
 def test_a_deleted_message_is_not_shown_as_edited():

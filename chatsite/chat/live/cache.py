@@ -25,9 +25,12 @@ class Counter:
 
     def current(self, scope) -> int:
         counter = self.key(scope)
-        # Start from the clock, not 0, so a cache that lost the counter never hands out a value seen before.
-        cache.add(counter, time.time_ns() // 1_000_000, timeout=None)
-        return cache.get(counter)
+        value = cache.get(counter)
+        if value is None:
+            # Start from the clock, not 0, so a cache that lost the counter never hands out a value seen before.
+            cache.add(counter, time.time_ns() // 1_000_000, timeout=None)
+            value = cache.get(counter)
+        return value
 
     def bump(self, scope) -> int:
         self.current(scope)
@@ -37,8 +40,19 @@ class Counter:
             return self.current(scope)
 
 
+class Pushed(Counter):
+    """A thread's change marker: every move is also pushed to the open pages of its people (chat/push)."""
+
+    def bump(self, scope) -> int:
+        from ..push.broker import publish_moved
+
+        marker = super().bump(scope)
+        publish_moved(scope, marker)
+        return marker
+
+
 # What open thread pages compare against (keys.Count says of what); INBOX is per person (user pk), the rest per thread.
-MARKER = Counter(Count.MARKER)
+MARKER = Pushed(Count.MARKER)
 ROSTER = Counter(Count.ROSTER)
 RECEIPTS = Counter(Count.RECEIPTS)
 TYPING = Counter(Count.TYPING)

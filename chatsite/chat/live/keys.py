@@ -15,18 +15,18 @@ says what the key holds.
 | `delta(scope, marker)` | `Delta`: what changed up to a marker | live.polling |
 | `page(thread_id, marker)` | `LatestPage`: the service identity's latest page at a marker | selectors.messages |
 | `roster_read(thread_id)` | `RosterRead`: the thread's participants as last read | selectors.membership |
-| `history_from(thread_id, acs_id)` | datetime: the exact share-history time the site set | services.membership |
 | `shared(thread_id)` | bool: the service identity reads the thread for everyone | selectors.threads, services.threads |
-| `ended(thread_id, user_pk)` | str: how a person's part ended (live.state.LEFT, REMOVED) | live.state |
-| `deleted(thread_id)` | True: the thread was deleted | live.state |
+| `ended(thread_id, user_pk)` | str: copy of the record: LEFT, REMOVED, or "" while the part lasts | services.record |
+| `deleted(thread_id)` | True: copy of the record: the thread was deleted | services.record |
 | `typing(thread_id)` | `TypingNow`: who is typing, until when | live.typing |
 | `receipts(thread_id)` | `ReceiptsListing`: ACS's read receipts as last listed | selectors, services.presence |
 | `receipt_sent(thread_id, user_pk)` | str: the message id of the person's last receipt sent | services.presence |
 | `shown(thread_id, user_pk)` | int: the newest message id shown to the person | services.presence |
 | `inbox_listed(user_pk)` | `InboxListed`: what ACS's list of the person's threads said | selectors.inbox |
-| `unread(thread_id, message_id, user_pk)` | True: the message was counted unread for the person | services.inbox |
-| `unread_ids(thread_id, user_pk)` | list[int]: the person's unread message ids, newest last | services.inbox |
 | `inbox_read(thread_id, user_pk)` | int: the message id the person last read up to | services.inbox |
+| `hint_queued(scope)` | True: an Event Grid hint waits for a read of the scope | live.hints |
+| `hint_read(scope)` | float: when the scope's last read for hints began (epoch seconds) | live.hints |
+| `own_write(thread_id, kind, ref)` | True: the site made this change itself (its event needs no read) | live.own |
 | `health_probe(token)` | "ok", for a moment | chatsite.health |
 
 Kept by their own packages, which sit below `chat` and must not import it: `acs/keys.py` (a person's ACS user id,
@@ -81,6 +81,7 @@ class Lock(StrEnum):
     POLL = "poll"  # per delta scope: the read of a change (live.polling)
     ROSTER = "roster"  # per thread: the read of a roster version (selectors.membership)
     PAGE = "page"  # per thread: the read of the latest page at a marker (selectors.messages)
+    HINT = "hint"  # per hint scope: the read an Event Grid hint asks for (live.hints)
 
 
 class Gate(StrEnum):
@@ -90,6 +91,7 @@ class Gate(StrEnum):
     TYPING = "typing"  # per person_scope: a typing notification sent to ACS
     RECEIPTS_LIST = "receipts-list"  # per thread: a listing of ACS's read receipts
     PURGE = "purge"  # per table (SENDS): old rows deleted
+    LISTING = "listing"  # per person (user pk): the list's poll lists their threads from ACS (services.listed)
 
 
 class Budget(StrEnum):
@@ -215,10 +217,6 @@ def roster_read(thread_id: str) -> Key[RosterRead]:
     return _record_key("roster-list", thread_id)
 
 
-def history_from(thread_id: str, acs_user_id: str) -> Key[datetime]:
-    return _key("history-from", thread_id, acs_user_id)
-
-
 def shared(thread_id: str) -> Key[bool]:
     return _key("shared", thread_id)
 
@@ -251,16 +249,25 @@ def inbox_listed(user_pk: int) -> Key[InboxListed]:
     return _record_key("inbox-acs", user_pk)
 
 
-def unread(thread_id: str, message_id: str, user_pk: int) -> Key[bool]:
-    return _key("unread", thread_id, message_id, user_pk)
-
-
-def unread_ids(thread_id: str, user_pk: int) -> Key[list[int]]:
-    return _key("unread-ids", thread_id, user_pk)
-
-
 def inbox_read(thread_id: str, user_pk: int) -> Key[int]:
     return _key("inbox-read", thread_id, user_pk)
+
+
+def hint_queued(scope: str) -> Key[bool]:
+    return _key("hint-queued", scope)
+
+
+def hint_read(scope: str) -> Key[float]:
+    return _key("hint-read", scope)
+
+
+def own_write(thread_id: str, kind: str, ref: str) -> Key[bool]:
+    return _key("own", thread_id, kind, ref)
+
+
+def stream_slot(user_pk: int, n: int) -> Key[str]:
+    """One of a person's open push streams (chat/push/stream.py), held by a token until it closes or lapses."""
+    return _key("push", "stream", user_pk, n)
 
 
 def health_probe(token: str) -> Key[Any]:

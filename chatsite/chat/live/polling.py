@@ -4,8 +4,9 @@ Every thread has a change marker (cache.MARKER), bumped by each write the site m
 with the marker it has seen: the same marker costs no ACS call. A new marker is paid for once: the first poller
 to take the thread's lock reads what changed since the last sync and caches that delta under the marker; every
 other viewer is served from the cache. Changes made by other ACS clients are found by a background read, at most
-one per thread per BACKGROUND_INTERVAL, taken by whichever poller gets the lock. The poller that takes the lock
-looks again at what the one before it read meanwhile, so a change costs one ACS read however polls interleave.
+one per thread per BACKGROUND_INTERVAL (3 s; 30 s for a thread each viewer reads for themself), taken by
+whichever poller gets the lock. The poller that takes the lock looks again at what the one before it read
+meanwhile, so a change costs one ACS read however polls interleave.
 
 This module keeps the cache's side of it; the caller passes the ACS reads (`Reader`), so nothing here calls ACS.
 Deltas are stored under a `scope`: the thread itself when they are read by an identity that sees everything in
@@ -14,6 +15,7 @@ that viewer and must not reach anyone else.
 """
 
 import dataclasses
+import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -25,7 +27,11 @@ from . import keys
 from .cache import MARKER, ROSTER, run_locked
 from .keys import Delta, Lock, Synced
 
-BACKGROUND_INTERVAL = timedelta(seconds=30)
+# A thread the service identity reads for everyone: one read per 3 s while any page of it is open (ACS allows 400
+# list reads a minute a thread), so another client's change (a removal) reaches every surface within 5 s. A thread
+# read by each viewer for themself (the site does not host it) costs one read per viewer: every 30 s.
+BACKGROUND_INTERVAL = timedelta(seconds=3)
+PERSONAL_BACKGROUND_INTERVAL = timedelta(seconds=30)
 # Read a little before the last sync: ACS times have second precision and clocks differ. Re-seen messages are
 # harmless, pages apply changes by message id and sequence number.
 OVERLAP = timedelta(seconds=5)
@@ -68,6 +74,8 @@ class _Claim:
 def page_opened(*, thread_id: str, scope: str, marker: int, read_at: datetime, messages=()) -> None:
     """A page showed the latest `messages` as of `read_at`, having seen `marker` before reading. The first page of
     a scope (or the first since its sync record was lost) starts the chain of reads that deltas come from."""
+    if cache.get(keys.synced(scope)) is not None:
+        return  # the chain of reads is under way: a page open changes nothing
     if cache.add(keys.synced(scope), _synced_record(marker, read_at, messages), timeout=None):
         _chain_started(thread_id, read_at)
 
@@ -82,7 +90,7 @@ def poll(*, thread_id: str, scope: str, marker: int, reader: Reader, background:
     """
     latest = MARKER.current(thread_id)
     if marker == latest:
-        if not background or not _background_due(cache.get(keys.synced(scope))):
+        if not background or not _background_due(cache.get(keys.synced(scope)), thread_id, scope):
             return None
         claim = run_locked(Lock.POLL, scope, lambda: _background_sync(thread_id, scope, reader), ttl=LOCK_TTL)
     elif cache.get(keys.delta(scope, latest)) is None:
@@ -148,7 +156,7 @@ def _background_sync(thread_id: str, scope: str, reader: Reader) -> _Claim:
     """Under the thread's lock: look for changes by other ACS clients, if no poll did since BACKGROUND_INTERVAL.
     Finding only what earlier reads found (ACS's list overlaps them by OVERLAP) is finding nothing."""
     synced = cache.get(keys.synced(scope))
-    if not _background_due(synced):
+    if not _background_due(synced, thread_id, scope):
         return _Claim(None)  # another poller read between this one's first look and its taking the lock
     started = timezone.now()
     messages, more = reader.changes_since(synced.at - OVERLAP, DELTA_LIMIT)
@@ -165,8 +173,43 @@ def _background_sync(thread_id: str, scope: str, reader: Reader) -> _Claim:
     return _Claim(marker, messages)
 
 
-def _background_due(synced: Synced | None) -> bool:
-    return synced is not None and timezone.now() - synced.at > BACKGROUND_INTERVAL
+def hinted_sync(*, thread_id: str, scope: str, reader: Reader, wait: float = LOCK_TTL) -> list | None:
+    """An event hinted that the thread changed: read what changed since the scope's last read, under the same lock
+    as the polls' reads (waiting up to `wait` for one in flight, which may have begun before the change). When
+    the read finds anything the reads before it did not (another client's change, or the site's own write no
+    poll has read yet), the marker moves and the delta is cached under it, so open pages replay it on their next
+    poll and a reload reads the page at the new marker; finding only what was read already moves nothing.
+
+    Returns the messages read (for the caller to hand to the change pipeline), or None when the scope has no chain
+    of reads to continue (no page opened since the cache had it): the caller reads the latest page instead."""
+    deadline = time.monotonic() + wait
+    while True:
+        claim = run_locked(Lock.POLL, scope, lambda: _hinted_read(thread_id, scope, reader), ttl=LOCK_TTL)
+        if claim is not None or time.monotonic() >= deadline:
+            return claim.read if claim is not None else None
+        time.sleep(0.05)
+
+
+def _hinted_read(thread_id: str, scope: str, reader: Reader) -> _Claim:
+    synced = cache.get(keys.synced(scope))
+    if synced is None:
+        return _Claim(None)
+    before = MARKER.current(thread_id)
+    started = timezone.now()
+    messages, more = reader.changes_since(synced.at - OVERLAP, DELTA_LIMIT)
+    known = set(synced.seen)
+    if before == synced.marker and not more and all(_fingerprint(m) in known for m in messages):
+        cache.set(keys.synced(scope), _synced_record(synced.marker, started, messages), timeout=None)
+        return _Claim(None, messages)
+    marker = MARKER.bump(thread_id)
+    cache.set(keys.delta(scope, marker), Delta(prev=synced.marker, messages=tuple(messages), resync=more), DELTA_TTL)
+    cache.set(keys.synced(scope), _synced_record(marker, started, messages), timeout=None)
+    return _Claim(marker, messages)
+
+
+def _background_due(synced: Synced | None, thread_id: str, scope: str) -> bool:
+    interval = BACKGROUND_INTERVAL if scope == thread_id else PERSONAL_BACKGROUND_INTERVAL
+    return synced is not None and timezone.now() - synced.at > interval
 
 
 def _synced_record(marker: int, at: datetime, messages) -> Synced:

@@ -20,7 +20,7 @@ from .keys import ReceiptsListing, RosterRead
 class Snapshot:
     marker: int | None
     deleted: bool
-    ended: str | None
+    ended: str | None  # the record's copy (live.state): None when lost, "" while the viewer's part lasts
     roster_version: int | None
     roster: RosterRead | None  # the cached roster read
     shared: bool | None

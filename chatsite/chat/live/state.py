@@ -1,6 +1,7 @@
-"""How a person's part in a thread ended (left, removed) or that the thread was deleted, as the site saw it.
+"""How a person's part in a thread ended (left, removed) or that the thread was deleted: the cache's copy of the
+membership record (models.Membership, written by services.record), read by the idle poll in its one round trip.
 
-Open pages read this on their next poll without asking ACS.
+A lost copy is never taken for "still a member": the record is read again (selectors.record).
 """
 
 from django.core.cache import cache
@@ -10,23 +11,31 @@ from . import keys
 LEFT = "left"
 REMOVED = "removed"
 DELETED = "deleted"
-# Long enough for any open page to poll; a later page load checks membership with ACS anyway.
-STATE_TTL = 24 * 3600
+MEMBER = ""  # the copy's value for a part that lasts (a missing copy means "ask the record")
 
 
 def viewer_state(*, thread_id: str, user_pk: int) -> str | None:
-    """LEFT, REMOVED or DELETED when the site saw this person's part in the thread end; None otherwise."""
-    if cache.get(keys.deleted(thread_id)):
+    """LEFT, REMOVED or DELETED when the person's part in the thread ended; None otherwise."""
+    found = cache.get_many([keys.deleted(thread_id), keys.ended(thread_id, user_pk)])
+    if found.get(keys.deleted(thread_id)):
         return DELETED
-    return cache.get(keys.ended(thread_id, user_pk))
+    return from_copy(found.get(keys.ended(thread_id, user_pk)), thread_id=thread_id, user_pk=user_pk)
 
 
-def set_viewer_state(*, thread_id: str, user_pk: int, state: str | None) -> None:
-    if state is None:
-        cache.delete(keys.ended(thread_id, user_pk))
-    else:
-        cache.set(keys.ended(thread_id, user_pk), state, STATE_TTL)
+def from_copy(copy: str | None, *, thread_id: str, user_pk: int) -> str | None:
+    """The ended state from the cache's copy, or from the record when the copy is lost."""
+    if copy is None:
+        from ..selectors.record import ended_state
+
+        return ended_state(thread_id=thread_id, user_pk=user_pk)
+    return copy or None
 
 
-def set_deleted(*, thread_id: str) -> None:
-    cache.set(keys.deleted(thread_id), True, STATE_TTL)
+def copy_ended(*, thread_id: str, user_pk: int, ended: str | None) -> None:
+    """Only services.record calls this, after writing the record."""
+    cache.set(keys.ended(thread_id, user_pk), ended or MEMBER, timeout=None)
+
+
+def copy_deleted(*, thread_id: str) -> None:
+    """Only services.record calls this, after writing the record."""
+    cache.set(keys.deleted(thread_id), True, timeout=None)

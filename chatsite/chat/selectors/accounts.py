@@ -3,9 +3,12 @@
 import dataclasses
 
 from django.contrib.auth import get_user_model
-from django.db.models import Q
+from django.db.models import Count, Q
+from django.utils.crypto import salted_hmac
 
 from chatsite.acs.models import AcsIdentity
+
+from ..models import Profile
 
 
 def display_name(user) -> str:
@@ -30,22 +33,48 @@ SEARCH_MAX_LENGTH = 150
 class Person:
     pk: int
     name: str
+    tag: str = ""  # set when someone else on the site has the same display name: tells them apart in a picker
 
 
 def as_people(users) -> list[Person]:
-    return [Person(user.pk, display_name(user)) for user in users]
+    users = list(users)
+    shared = _shared_names([display_name(user) for user in users])
+    return [
+        Person(user.pk, name, person_tag(user.pk) if name in shared else "")
+        for user, name in ((user, display_name(user)) for user in users)
+    ]
 
 
-def people_search(*, exclude, search: str = "", leave_out=()) -> tuple[list[Person], bool]:
+def person_tag(pk: int) -> str:
+    """A short mark that tells apart two people with one display name ("#3f9a"), the same on every page. Not
+    their login (no page shows logins) and not their id: four characters of a keyed hash of it."""
+    return "#" + salted_hmac("chatsite.person-tag", str(pk), algorithm="sha256").hexdigest()[:4]
+
+
+def _shared_names(names) -> set[str]:
+    """Which of these display names more than one active account has."""
+    counted = (
+        Profile.objects.filter(display_name__in=set(names), user__is_active=True)
+        .values("display_name")
+        .annotate(accounts=Count("pk"))
+        .filter(accounts__gt=1)
+    )
+    return {row["display_name"] for row in counted}
+
+
+def people_search(*, exclude, search: str = "", leave_out=(), leave_out_acs_ids=()) -> tuple[list[Person], bool]:
     """The people the picker shows for `search`, and whether more match: at most PEOPLE_PER_PAGE.
 
     Matched by what pages show, a part of the display name; a login (which no page shows) only when typed in full,
-    whatever its case, so it cannot be spelled out a letter at a time. `leave_out`: pks already chosen.
+    whatever its case, so it cannot be spelled out a letter at a time. `leave_out`: pks already chosen;
+    `leave_out_acs_ids`: people in the chat already (the Add-people picker).
     """
     words = search.strip()
     if len(words) > SEARCH_MAX_LENGTH or "\x00" in words:  # PostgreSQL refuses a NUL
         return [], False
     people = people_choices(exclude=exclude).exclude(pk__in=list(leave_out))
+    if leave_out_acs_ids:
+        people = people.exclude(acs_identity__acs_user_id__in=list(leave_out_acs_ids))
     if words:
         people = people.filter(
             Q(profile__display_name__icontains=words)

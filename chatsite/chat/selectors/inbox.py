@@ -15,6 +15,7 @@ from django.db.models.functions import Coalesce
 
 from chatsite.acs.models import AcsIdentity
 
+from .. import visibility
 from ..actors import Actor
 from ..live import keys
 from ..live.cache import INBOX
@@ -24,9 +25,9 @@ from ..models import InboxEntry, Thread
 from ..presentation import Message
 from ..timeline import when_label
 from .accounts import display_name
+from .record import hidden_pairs, windows_by_thread
 from .threads import ThreadInfo, thread_list, thread_mirror_info
 
-LISTED_TTL = 24 * 3600
 _NEVER = datetime.min.replace(tzinfo=UTC)
 
 
@@ -50,6 +51,7 @@ class Inbox:
     rows: list[InboxRow]
     version: int  # the person's INBOX marker the rows are current with
     next_page: str | None  # signed continuation of ACS's list
+    listed: InboxListed | None = None  # what ACS's list said, for services.inbox.listing_remember (the list poll's)
 
     @property
     def unread(self) -> int:
@@ -71,8 +73,7 @@ def inbox_page(*, actor: Actor) -> Inbox:
         foreign=tuple(ListedThread(t.id, t.topic, t.last_message_at) for t in listed if t.id not in hosted),
         next=next_page,
     )
-    cache.set(keys.inbox_listed(actor.user.pk), remembered, LISTED_TTL)
-    return Inbox(_rows(actor.user, remembered), version, next_page)
+    return Inbox(_rows(actor.user, remembered), version, next_page, listed=remembered)
 
 
 def inbox_more(*, actor: Actor, page: str) -> Inbox:
@@ -87,8 +88,7 @@ def inbox_more(*, actor: Actor, page: str) -> Inbox:
             foreign=(*remembered.foreign, *foreign),
             next=next_page,
         )
-        cache.set(keys.inbox_listed(actor.user.pk), remembered, LISTED_TTL)
-    return Inbox(_foreign_rows(foreign), INBOX.current(actor.user.pk), next_page)
+    return Inbox(_foreign_rows(foreign), INBOX.current(actor.user.pk), next_page, listed=remembered)
 
 
 def inbox_poll(*, user, version: str | None) -> Inbox | None:
@@ -117,7 +117,10 @@ def _rows(user, remembered: InboxListed) -> list[InboxRow]:
         )
     )
     me = AcsIdentity.objects.filter(user=user).values_list("acs_user_id", flat=True).first()
-    rows = [_row(thread, user, me) for thread in threads]
+    threads = list(threads)
+    ids = [t.acs_thread_id for t in threads]
+    windows, hidden = windows_by_thread(user_pk=user.pk, thread_ids=ids), hidden_pairs(thread_ids=ids)
+    rows = [_row(thread, user, me, windows.get(thread.acs_thread_id), hidden) for thread in threads]
     rows += _foreign_rows(remembered.foreign)
     rows.sort(key=lambda row: row.at or _NEVER, reverse=True)
     return rows
@@ -128,12 +131,24 @@ def _foreign_rows(foreign) -> list[InboxRow]:
     return [InboxRow(t.id, t.topic, t.at) for t in foreign]
 
 
-def _row(thread: Thread, user, me: str | None) -> InboxRow:
+def _row(thread: Thread, user, me: str | None, windows, hidden) -> InboxRow:
+    """One thread as the list shows it to this person: its last message (the preview a desktop notification says)
+    only if they could open it (chat/visibility.py), and the unread messages they could open (services.inbox
+    counts only those)."""
     name = thread_name(thread, user, people=thread.people)
-    if user not in thread.people:
-        # Listed by ACS after the person left or was removed (their history stays readable): the thread's last
-        # message and activity are from after their part ended, and not theirs to see.
-        return InboxRow(id=thread.acs_thread_id, name=name)
+    if windows is None:
+        # Nothing recorded (a thread from before the record): the mirror's participants, as ACS last listed them.
+        windows = (visibility.Window(),) if user in thread.people else visibility.NEVER
+    last = thread.last_message_id
+    current = visibility.current(windows)
+    if last is None:
+        shown = current is not None and current.is_open  # no message yet: when it began is all there is
+    else:
+        shown = visibility.counts(windows, last, hidden=(thread.acs_thread_id, last) in hidden)
+    if not shown:
+        # Its last message is from before their share-history time or after their part ended (their history stays
+        # readable): not theirs to see, nor when it was sent.
+        return InboxRow(id=thread.acs_thread_id, name=name, unread=thread.unread)
     return InboxRow(
         id=thread.acs_thread_id,
         name=name,

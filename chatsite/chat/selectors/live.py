@@ -4,8 +4,9 @@ by", the participants panel and topic, and the end of one's part (design: README
 The page says what it shows (live.page.PageState): the message marker, and the versions its typing line, "seen by" and
 panel come from. When all of them are current, the poll is idle: one cache round trip (live.snapshot), no
 query, no ACS call. Otherwise only what moved is looked at again, and the answer hands the page the versions
-its next poll sends. The poll is a GET and changes nothing: what the person read is the page's POST
-(services.presence.receipt_send), bounded by newest_shown.
+its next poll sends. Selectors only read: what a poll read from ACS comes back in `LiveUpdate.read` for the view
+to hand to services.changes (the membership record, the mirror, the inbox), and what the person read is the
+page's POST (services.presence.receipt_send), bounded by newest_shown.
 """
 
 import dataclasses
@@ -35,6 +36,11 @@ class LiveUpdate:
     messages: PollResult | None = None
     status: Status | None = None
     next: PageState | None = None  # what the page shows after this answer (its messages: the caller's to move)
+    read: tuple = ()  # what this poll read from ACS (records.Message): the caller hands it to services.changes
+
+    @property
+    def idle(self) -> bool:
+        return self.ended is None and self.messages is None and self.status is None
 
 
 def thread_live(*, actor: Actor, thread_id: str, page: PageState) -> LiveUpdate | None:
@@ -63,14 +69,17 @@ def thread_live(*, actor: Actor, thread_id: str, page: PageState) -> LiveUpdate 
         if messages_idle
         else messages_poll(actor=actor, thread_id=thread_id, marker=page.marker, seen=seen, viewer=viewer)
     )
+    read = update.read if update is not None else ()
     if update is not None and update.ended is not None:
-        return LiveUpdate(ended=update.ended)
+        return LiveUpdate(ended=update.ended, read=read)
+    if update is not None and update.unchanged:
+        update = None
     status, following = None, page
     if not status_idle:
         status, following = _status(actor, thread_id, page, viewer, supported)
     if update is None and status is None:
-        return None
-    return LiveUpdate(messages=update, status=status, next=following)
+        return LiveUpdate(read=read) if read else None
+    return LiveUpdate(messages=update, status=status, next=following, read=read)
 
 
 def newest_shown(*, thread_id: str, user_pk: int) -> int | None:

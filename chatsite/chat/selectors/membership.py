@@ -3,9 +3,9 @@
 The roster is read from ACS once per change and shared by every viewer through the cache: by the site's service
 identity where it is a participant (threads the site created or imported), otherwise by the viewer. The site's
 own adds and removes bump the roster version (live.cache.ROSTER); a removal or addition made by another ACS
-client reaches it through Event Grid (services.events) or its system message in a poll's read
-(selectors.messages); never by a timer. A roster read before the poll's chain of reads began is read again
-(live.polling), since a change between the two is in no read.
+client reaches it through Event Grid (services.events) or its system message in a poll's read (handed to
+services.changes by the poll's view); never by a timer. Nothing here writes the membership record. A roster read
+before the poll's chain of reads began is read again (live.polling), since a change between the two is in no read.
 """
 
 import dataclasses
@@ -25,8 +25,9 @@ from ..live import keys, snapshot, state
 from ..live.cache import ROSTER, shared_once
 from ..live.keys import Listed, Lock, RosterRead
 from ..live.snapshot import Snapshot
-from .accounts import names_by_acs_id, user_pk_by_acs_id
+from .accounts import names_by_acs_id
 from .paging import thread_reads
+from .record import exact_history
 from .threads import thread_can_delete, thread_is_shared, thread_unshare
 
 type T = object
@@ -106,13 +107,12 @@ def _roster_read(*, actor: Actor, thread_id: str, seen: Snapshot | None = None) 
         return found if found is not None and found.version >= current else None
 
     def read() -> RosterRead:
-        before = cache.get(keys.roster_read(thread_id))
         # Both taken before the read: a change made during it is read again next time.
         version, started = ROSTER.current(thread_id), time.time()
         members, _shared = read_for(
             actor=actor, thread_id=thread_id, read=lambda reader: reader.acs.participants_list(thread_id)
         )
-        exact = cache.get_many([keys.history_from(thread_id, m.acs_user_id) for m in members])
+        exact = exact_history(thread_id=thread_id)
         fetched = RosterRead(
             version=version,
             at=started,
@@ -120,14 +120,12 @@ def _roster_read(*, actor: Actor, thread_id: str, seen: Snapshot | None = None) 
                 Listed(
                     m.acs_user_id,
                     m.display_name,
-                    _exact(m.share_history_time, exact.get(keys.history_from(thread_id, m.acs_user_id))),
+                    _exact(m.share_history_time, exact.get(m.acs_user_id)),
                 )
                 for m in members
             ),
         )
         cache.set(keys.roster_read(thread_id), fetched, timeout=None)
-        if before is not None:
-            _note_removed(thread_id, before=before, after=fetched)
         return fetched
 
     if cached is not None:  # the others keep the previous list until the new one lands
@@ -139,11 +137,12 @@ def _roster_read(*, actor: Actor, thread_id: str, seen: Snapshot | None = None) 
 def access(*, actor: Actor, thread_id: str, seen: Snapshot | None = None) -> Access:
     """The viewer's part in the thread now, from the cache; never a participant: AcsNotFound (the same 404).
 
-    The ended state comes first: the last membership change the site saw of this person (its own writes, and
-    other clients' system messages) is a removal, whatever an older roster read says; an addition clears it.
+    The ended state comes first: the membership record (services.record: the site's own writes, other clients'
+    system messages, roster reads) says the person's latest part ended, whatever an older roster read says.
     """
     seen = seen or snapshot.read(thread_id=thread_id, user_pk=actor.user.pk)
-    ended = state.DELETED if seen.deleted else seen.ended
+    # A lost copy of the record is read from the record: losing the cache never lets anyone in.
+    ended = state.DELETED if seen.deleted else state.from_copy(seen.ended, thread_id=thread_id, user_pk=actor.user.pk)
     if ended is not None:
         return Access(ended)
     read = _roster_read(actor=actor, thread_id=thread_id, seen=seen)
@@ -207,12 +206,3 @@ def _exact(listed: datetime | None, recorded: datetime | None) -> datetime | Non
     if listed is not None and recorded is not None and recorded.replace(microsecond=0) == listed.replace(microsecond=0):
         return recorded
     return listed
-
-
-def _note_removed(thread_id: str, *, before: RosterRead, after: RosterRead) -> None:
-    """People of the site who dropped out between two reads (removed by another ACS client) end their pages."""
-    gone = {m.acs_user_id for m in before.members} - {m.acs_user_id for m in after.members}
-    for acs_id in gone:
-        user_pk = user_pk_by_acs_id(acs_id)
-        if user_pk is not None and state.viewer_state(thread_id=thread_id, user_pk=user_pk) is None:
-            state.set_viewer_state(thread_id=thread_id, user_pk=user_pk, state=state.REMOVED)

@@ -1,7 +1,6 @@
 """Messages: the latest page, older pages, one message, and what changed for an open page (the poll)."""
 
 import dataclasses
-import math
 from datetime import datetime
 
 from django.conf import settings
@@ -12,16 +11,17 @@ from django.utils.translation import gettext as _
 from chatsite.acs import records
 from chatsite.acs.errors import AcsForbidden, AcsNotFound
 
+from .. import visibility
 from ..actors import Actor
 from ..live import keys, polling, state
 from ..live.cache import MARKER, ROSTER, shared_once
 from ..live.keys import LatestPage, Lock
 from ..live.snapshot import Snapshot
 from ..presentation import Message, present
-from ..services import inbox
-from .accounts import user_pk_by_acs_id
-from .membership import Access, access, read_for, roster_read_at
+from ..services.changes import membership_ends
+from .membership import Access, access, read_for
 from .paging import sign, thread_reads, unsign
+from .record import hidden_ids
 from .threads import ThreadInfo, thread_get, thread_is_shared, thread_mirror_info
 
 MESSAGES_PER_PAGE = 30
@@ -29,7 +29,6 @@ LOCK_TTL = 10
 # How long a page open waits for another request's read of the same page (an ACS read takes ~50-500 ms, at most
 # ACS_TIMEOUT): as long as that request may hold the lock, after which a waiter takes it.
 PAGE_WAIT = LOCK_TTL + 1
-MEMBERSHIP_TYPES = {"participantadded", "participantremoved"}
 
 
 @dataclasses.dataclass
@@ -44,14 +43,23 @@ class PollResult:
     messages: list[Message]  # changed since the page's marker, by sequence number
     resync: MessagePage | None = None  # the latest page, when the page must be redrawn
     ended: str | None = None  # the viewer's part ended (state.LEFT, REMOVED, DELETED): nothing else is sent
+    read: tuple = ()  # records.Message this request read from ACS: the caller hands them to services.changes
+    unchanged: bool = False  # read, but nothing changed for the page
 
 
 def message_page(*, actor: Actor, thread_id: str, older: str | None = None) -> MessagePage:
+    return _presented(thread_id, _read_page(actor, thread_id, older))
+
+
+def _read_page(actor: Actor, thread_id: str, older: str | None = None) -> records.Page:
     with thread_reads():
-        page = actor.acs.messages_page(
+        return actor.acs.messages_page(
             thread_id, page_size=MESSAGES_PER_PAGE, continuation=unsign(older, scope=thread_id)
         )
-    messages = sorted(present(page.items), key=lambda m: m.sequence_id)
+
+
+def _presented(thread_id: str, page: records.Page) -> MessagePage:
+    messages = sorted(present(not_hidden(page.items, thread_id=thread_id)), key=lambda m: m.sequence_id)
     return MessagePage(messages, sign(page.continuation, scope=thread_id))
 
 
@@ -64,6 +72,8 @@ def older_messages(*, actor: Actor, thread_id: str, older: str) -> MessagePage:
 def message_get(*, actor: Actor, thread_id: str, message_id: str) -> Message:
     with thread_reads():
         item = actor.acs.message_get(thread_id, message_id)
+    if not not_hidden([item], thread_id=thread_id):
+        raise AcsNotFound()  # hidden by a moderator: as if ACS had not found it
     return present([item])[0]
 
 
@@ -108,7 +118,8 @@ def thread_page_opened(*, actor: Actor, thread_id: str) -> OpenedPage:
             polling.page_opened(
                 thread_id=thread_id, scope=scope, marker=marker, read_at=latest.at, messages=latest.items
             )
-            items = visible_to(latest.items, viewer=actor.acs_user_id, since=viewer.history_from)
+            hidden = hidden_ids(thread_id=thread_id)
+            items = visible_to(latest.items, viewer=actor.acs_user_id, since=viewer.history_from, hidden=hidden)
             messages = sorted(present(items), key=lambda m: m.sequence_id)
             page = MessagePage(messages, sign(latest.link, scope=thread_id))
             return OpenedPage(marker, thread_mirror_info(thread_id=thread_id), page)
@@ -155,54 +166,62 @@ def messages_poll(*, actor: Actor, thread_id: str, marker: int, seen: Snapshot, 
         )
         return page.items, bool(page.continuation)
 
+    learned: list[records.Message] = []  # what this request reads, for the caller to hand to services.changes
+
     def read_done(items: list[records.Message]):
-        _note_membership(thread_id, items)
-        inbox.deltas_seen(thread_id=thread_id, items=items)
+        learned.extend(items)
 
     def latest():
         current = MARKER.current(thread_id)
         read_at = timezone.now()
-        page = message_page(actor=actor, thread_id=thread_id)
+        read = _read_page(actor, thread_id)
+        learned.extend(read.items)  # a removal by another client among it reaches every surface, as a delta's would
+        page = _presented(thread_id, read)
         polling.page_opened(thread_id=thread_id, scope=scope, marker=current, read_at=read_at, messages=page.messages)
         return current, page
 
     reader = polling.Reader(changes_since=changes_since, latest=latest, read_done=read_done)
     update = polling.poll(thread_id=thread_id, scope=scope, marker=marker, reader=reader, background=background)
     if update is None:
-        return None
+        return PollResult(marker, [], read=tuple(learned), unchanged=True) if learned else None
+    read = tuple(learned)
     # The read this poll made may itself have shown that the viewer was removed (by another ACS client); so may
     # the delta another poll read, before that poll has noted it.
     ended = state.viewer_state(thread_id=thread_id, user_pk=actor.user.pk)
     if ended is None and update.resync is None:
-        ended = _membership_ends(update.messages).get(actor.acs_user_id)
+        ended = membership_ends(update.messages).get(actor.acs_user_id)
     if ended is not None:
-        return PollResult(marker, [], ended=ended)
+        return PollResult(marker, [], ended=ended, read=read)
     if update.resync is not None:
-        return PollResult(update.marker, update.resync.messages, update.resync)
-    visible = update.messages
-    if shared:
-        visible = visible_to(visible, viewer=actor.acs_user_id, since=viewer.history_from)
-    return PollResult(update.marker, present(visible))
+        return PollResult(update.marker, update.resync.messages, update.resync, read=read)
+    hidden = hidden_ids(thread_id=thread_id)
+    since = viewer.history_from if shared else None  # a viewer's own read is what ACS shows them already
+    visible = visible_to(update.messages, viewer=actor.acs_user_id, since=since, hidden=hidden)
+    return PollResult(update.marker, present(visible), read=read)
 
 
-def visible_to(items: list[records.Message], *, viewer: str, since: datetime | None) -> list[records.Message]:
-    """What ACS would show a participant of messages read by an identity that sees everything: nothing from
-    before their share-history time `since` (ACS: from that time on).
-
-    A message's id is its creation time in epoch ms, compared with `since` as ACS does. When `since` is only
-    known to the second (ACS lists it so; the site records the exact time of the adds it makes), a message from
-    that second may be on either side: it is left out (never show what ACS might not), except the message that
-    added this viewer.
-    """
-    if since is None:
-        return items
-    bound = math.ceil(since.timestamp() * 1000) if since.microsecond else int(since.timestamp()) * 1000 + 1000
+def visible_to(
+    items: list[records.Message], *, viewer: str, since: datetime | None, hidden: frozenset[int] = frozenset()
+) -> list[records.Message]:
+    """What ACS would show a participant (share-history time `since`) of messages read by an identity that sees
+    everything, less what a moderator hid: chat/visibility.py decides each."""
+    window = (visibility.Window(history_from=since),)
     return [
         m
         for m in items
-        if _epoch_ms(m) >= bound
-        or (m.type == "participantadded" and any(p.acs_user_id == viewer for p in m.participants))
+        if visibility.can_open(
+            window,
+            _epoch_ms(m),
+            hidden=_epoch_ms(m) in hidden,
+            adds_viewer=m.type == "participantadded" and any(p.acs_user_id == viewer for p in m.participants),
+        )
     ]
+
+
+def not_hidden(items: list, *, thread_id: str) -> list:
+    """Messages ACS shows the reader, less what a moderator hid on the site."""
+    hidden = hidden_ids(thread_id=thread_id)
+    return [m for m in items if not (m.id.isdigit() and int(m.id) in hidden)] if hidden else items
 
 
 def _epoch_ms(message: records.Message) -> int:
@@ -218,30 +237,3 @@ def _scope(actor: Actor, thread_id: str, seen: Snapshot | None = None) -> tuple[
     if shared:
         return True, thread_id
     return False, keys.person_scope(thread_id, actor.user.pk)
-
-
-def _membership_ends(items: list[records.Message]) -> dict[str, str | None]:
-    """Each person the membership system messages among `items` name, and how their part stands after the last of
-    them: state.LEFT or REMOVED, or None (added)."""
-    ends = {}
-    for message in sorted((m for m in items if m.type in MEMBERSHIP_TYPES), key=lambda m: m.sequence_id):
-        for person in message.participants:
-            if message.type == "participantadded":
-                ends[person.acs_user_id] = None
-            else:
-                ends[person.acs_user_id] = state.LEFT if person.acs_user_id == message.initiator_id else state.REMOVED
-    return ends
-
-
-def _note_membership(thread_id: str, items: list[records.Message]) -> None:
-    """Another ACS client added or removed someone: the roster is read again and removed people's pages end."""
-    changes = [m for m in items if m.type in MEMBERSHIP_TYPES]
-    if not changes:
-        return
-    read_at = roster_read_at(thread_id)
-    if read_at is None or max(m.created_on for m in changes).timestamp() > read_at:
-        ROSTER.bump(thread_id)  # the cached roster predates the change
-    for acs_user_id, ended in _membership_ends(changes).items():
-        user_pk = user_pk_by_acs_id(acs_user_id)
-        if user_pk is not None:
-            state.set_viewer_state(thread_id=thread_id, user_pk=user_pk, state=ended)

@@ -1,194 +1,170 @@
-"""What the site does with ACS's chat events (chatsite.events delivers them, deduplicated, one signal each;
-chat/receivers.py hands each to `event_apply`).
+"""What the site does with ACS's chat events (chatsite.events delivers them; chat/receivers.py hands each delivery's
+events here): they are hints, never facts.
 
-Changes made by other ACS clients (a mobile app, a bot) move the thread's poll marker and roster version, so
-open pages fetch them on their next poll; the site's own writes did that already when they were made, so their
-events only update the mirror. The mirror (topic, last activity, last message preview, membership, unread
-counts) is kept for every event, with ACS's versions (epoch ms) compared so a late or out-of-order event never
-overwrites newer state. Nothing here calls ACS: a thread nobody has open costs no read.
+An event moves nothing a person sees by itself. It makes the site read what changed from ACS, and the change
+pipeline (`services.changes.changes_apply`) applies what ACS says; an event ACS does not confirm changes nothing,
+whoever holds the webhook's secret. Hints coalesce per thread (live/hints.py): at most one read in flight and one
+queued, however many events arrive.
+
+- A thread the site hosts is read as the service identity, from where the poll's reads left off
+  (`live.polling.hinted_sync`): what the read finds that no read before it did moves the marker, so open pages
+  get it on their next poll (replayed from the cache) and a reload reads the page at the new marker.
+- The site's own writes need no read: it tells them by what it wrote (live/own.py: the message ids its sends got
+  back, also kept durably as MessageSend rows; the message it edited or deleted, the people it added or removed,
+  the topic it set), never by whose identity made the change, since a person's phone is another client.
+- A thread the site does not host that an event says a person of the site is in (created with them, or them
+  added) is read as that person; when ACS confirms, it joins their list (services/listed.py).
 """
 
-from django.db.models import Q
+from collections import defaultdict
+
 from django.utils import timezone
 
-from chatsite.acs import service
+from chatsite.acs.errors import AcsForbidden, AcsNotFound
 from chatsite.acs.models import AcsIdentity
+from chatsite.acs.records import ThreadProperties
 
-from ..live import state
+from ..actors import Actor
+from ..live import hints, keys, own, polling
 from ..live.cache import MARKER, ROSTER
-from ..models import InboxEntry, Thread
-from ..selectors.accounts import names_by_acs_id
-from . import inbox, messages
+from ..models import MessageSend, Thread
+from ..selectors.threads import thread_is_shared, thread_unshare
+from . import inbox, listed, messages
+from .changes import EVENT_READ, changes_apply
+
+PAGE_SIZE = 30  # the latest page read when no earlier read of the thread is left to continue from
+
+# What each event type says may have changed in a thread the site hosts. The per-person "message received" is
+# left out: the thread-level event of the same message always comes too.
+HOSTED_HINTS = frozenset(
+    {
+        "ChatMessageReceivedInThread",
+        "ChatMessageEditedInThread",
+        "ChatMessageDeletedInThread",
+        "ChatThreadCreated",
+        "ChatThreadPropertiesUpdated",
+        "ChatThreadParticipantAdded",
+        "ChatThreadParticipantRemoved",
+        "ChatThreadDeleted",
+    }
+)
+# Events that may put a person of the site in a thread the site does not host.
+JOINED_HINTS = frozenset({"ChatThreadCreated", "ChatThreadParticipantAdded"})
 
 
-def event_apply(*, event) -> None:
-    handler = HANDLERS.get(event.type)
-    if handler is not None:
-        handler(event)
-        _inbox_changed(event)
+def events_hinted(*, events, received_at: float) -> None:
+    """One delivery's events (new and repeated: a hint costs nothing twice), which arrived at `received_at` (epoch
+    seconds): read what they hint at, once per thread. A read that fails raises, so the delivery fails and Event
+    Grid delivers it again."""
+    by_thread = defaultdict(list)
+    for event in events:
+        by_thread[event.thread_id].append(event)
+    for thread_id, told in by_thread.items():
+        if Thread.objects.filter(acs_thread_id=thread_id, deleted_at=None).exists():
+            # Every note is looked at (and used up), not only up to the first change of another client.
+            if not all([_own(event) for event in told if event.type in HOSTED_HINTS]):
+                hints.hint(
+                    thread_id, lambda thread_id=thread_id: thread_read(thread_id=thread_id), received_at=received_at
+                )
+        else:
+            for user_pk in _joined(told):
+                hints.hint(
+                    keys.person_scope(thread_id, user_pk),
+                    lambda thread_id=thread_id, user_pk=user_pk: listed.thread_found(
+                        thread_id=thread_id, user_pk=user_pk
+                    ),
+                    received_at=received_at,
+                )
 
 
-def _inbox_changed(event) -> None:
-    """The thread lists that show this thread see the change on their next poll. The per-person event moves only
-    its recipient's (one arrives for each person); the others move everyone's the mirror lists, and the people
-    the event names (an added person is not in the mirror yet when it is a thread the site does not host)."""
-    if event.type == "ChatMessageReceived":
-        inbox.people_changed(user_pks=[_user_pk(event.recipient)] if _user_pk(event.recipient) else [])
+def thread_read(*, thread_id: str) -> None:
+    """Read what changed in a hosted thread as the service identity and hand it to the pipeline."""
+    if not thread_is_shared(thread_id=thread_id):
+        # The service identity cannot read it (removed by another client): open pages read as their viewers.
+        MARKER.bump(thread_id)
+        ROSTER.bump(thread_id)
         return
-    named = [_user_pk(person.acs_user_id) for person in event.participants]
-    inbox.thread_changed(thread_id=event.thread_id, also=named)
+    acs = Actor.service().acs
 
+    def changes_since(since, limit):
+        page = acs.messages_page(thread_id, page_size=limit, start_time=since)
+        return page.items, bool(page.continuation)
 
-def message_received(event) -> None:
-    _last_message(event, preview=event.preview)
-    messages.message_stored(
-        thread_id=event.thread_id,
-        sender_id=event.sender,
-        message_id=event.message_id,
-        metadata=event.metadata,
-        content=event.body,
-    )
-
-
-def message_edited(event) -> None:
-    _last_message(event, preview=event.preview)
-
-
-def message_deleted(event) -> None:
-    _last_message(event, preview="")
-
-
-def _last_message(event, *, preview: str) -> None:
-    name = names_by_acs_id([event.sender]).get(event.sender, event.sender_name)
-    inbox.last_message_set(
-        thread_id=event.thread_id,
-        message_id=event.message_id,
-        version=event.version,
-        preview=preview,
-        sender_name=name,
-        sender_id=event.sender,
-    )
-    _touch(event)
-    _bump_unless_site(event)
-
-
-def message_received_by(event) -> None:
-    """The per-person event: one more unread message for its recipient, unless they read past it already (or the
-    site counted it when it sent it)."""
-    thread = _threads(event).first()
-    user_pk = _user_pk(event.recipient)
-    # An older revision of the docs had the sender get one too: their own message is not unread.
-    if thread is None or user_pk is None or event.recipient == event.sender:
+    reader = polling.Reader(changes_since=changes_since, latest=_no_latest)
+    try:
+        read = polling.hinted_sync(thread_id=thread_id, scope=thread_id, reader=reader)
+        if read is None:  # no earlier read to continue from: the latest page, which starts the chain
+            marker, read_at = MARKER.current(thread_id), timezone.now()
+            read = acs.messages_page(thread_id, page_size=PAGE_SIZE).items
+            polling.page_opened(thread_id=thread_id, scope=thread_id, marker=marker, read_at=read_at, messages=read)
+    except AcsNotFound:
+        _deleted(thread_id)
         return
-    inbox.message_arrived(thread=thread, message_id=event.message_id, user_pks=[user_pk])
+    except AcsForbidden:
+        thread_unshare(thread_id=thread_id)
+        MARKER.bump(thread_id)
+        ROSTER.bump(thread_id)
+        return
+    topic = Thread.objects.filter(acs_thread_id=thread_id).values_list("topic", flat=True).first()
+    changes_apply(thread_id=thread_id, messages=read, thread=_topic(thread_id, read), source=EVENT_READ)
+    if Thread.objects.filter(acs_thread_id=thread_id).values_list("topic", flat=True).first() != topic:
+        ROSTER.bump(thread_id)  # open pages re-read the header with the panel
+        inbox.thread_changed(thread_id=thread_id)
+    for message in read:
+        # A send of the site's whose answer was late or lost: ACS has it, so the page's retry is answered with it.
+        if message.metadata.get(messages.CLIENT_ID) and message.sender_id:
+            messages.message_stored(
+                thread_id=thread_id,
+                sender_id=message.sender_id,
+                message_id=message.id,
+                metadata=message.metadata,
+                content=message.content,
+            )
 
 
-def thread_created(event) -> None:
-    thread = _threads(event).first()
-    if thread is not None:
-        for person in event.participants:
-            _membership(thread, person.acs_user_id, _version(event), member=True)
-    _touch(event)
+def _no_latest():
+    raise AssertionError("a hinted read never replays a latest page")  # polling.hinted_sync reads deltas only
 
 
-def topic_updated(event) -> None:
-    if event.topic is not None:
-        version = _version(event)
-        _threads(event).filter(Q(topic_version__lt=version) | Q(topic_version=None)).update(
-            topic=event.topic[: Thread._meta.get_field("topic").max_length], topic_version=version, direct=False
+def _own(event) -> bool:
+    """The site made this change itself (it told open pages and the lists when it made it)."""
+    thread_id = event.thread_id
+    if event.type in ("ChatMessageReceivedInThread", "ChatMessageReceived"):
+        return own.known(thread_id=thread_id, kind=own.SENT, ref=event.message_id) or (
+            bool(event.message_id)
+            and MessageSend.objects.filter(thread_id=thread_id, message_id=event.message_id).exists()
         )
-    _touch(event)
-    if not _by_site(event):
-        MARKER.bump(event.thread_id)
-        ROSTER.bump(event.thread_id)  # open pages re-read the header with the panel
+    if event.type == "ChatMessageEditedInThread":
+        return own.taken(thread_id=thread_id, kind=own.EDITED, ref=event.message_id)
+    if event.type == "ChatMessageDeletedInThread":
+        return own.taken(thread_id=thread_id, kind=own.DELETED, ref=event.message_id)
+    if event.type == "ChatThreadPropertiesUpdated":
+        return event.topic is not None and own.taken(thread_id=thread_id, kind=own.TOPIC, ref=event.topic)
+    if event.type in ("ChatThreadParticipantAdded", "ChatThreadParticipantRemoved"):
+        kind = own.ADDED if event.type == "ChatThreadParticipantAdded" else own.REMOVED
+        taken = [own.taken(thread_id=thread_id, kind=kind, ref=p.acs_user_id) for p in event.participants]
+        return bool(taken) and all(taken)
+    if event.type == "ChatThreadCreated":
+        return own.taken(thread_id=thread_id, kind=own.CREATED)
+    return False
 
 
-def participant_added(event) -> None:
-    _participant_changed(event, member=True)
+def _joined(events) -> set[int]:
+    """The people of the site the events say are in the thread (ACS decides whether they are)."""
+    named = {p.acs_user_id for event in events if event.type in JOINED_HINTS for p in event.participants}
+    return set(AcsIdentity.objects.filter(acs_user_id__in=named).values_list("user_id", flat=True))
 
 
-def participant_removed(event) -> None:
-    _participant_changed(event, member=False)
-
-
-def _participant_changed(event, *, member: bool) -> None:
-    """Whoever made it, the newest membership change of a person of the site is their state: a removed person's
-    open page ends on its next poll at no ACS call. Only others' changes move the marker and roster (the site's
-    own writes did when they were made)."""
-    thread = _threads(event).first()
-    for person in event.participants:
-        newest = thread is None or _membership(thread, person.acs_user_id, _version(event), member=member)
-        user_pk = _user_pk(person.acs_user_id)
-        if newest and user_pk is not None:
-            ended = None if member else (state.LEFT if person.acs_user_id == event.sender else state.REMOVED)
-            state.set_viewer_state(thread_id=event.thread_id, user_pk=user_pk, state=ended)
-    if not _by_site(event):
-        MARKER.bump(event.thread_id)
-        ROSTER.bump(event.thread_id)
-    _touch(event)
-
-
-def thread_deleted(event) -> None:
-    _threads(event).filter(deleted_at=None).update(deleted_at=event.time or timezone.now())
-    state.set_deleted(thread_id=event.thread_id)
-
-
-HANDLERS = {
-    "ChatMessageReceivedInThread": message_received,
-    "ChatMessageEditedInThread": message_edited,
-    "ChatMessageDeletedInThread": message_deleted,
-    "ChatMessageReceived": message_received_by,
-    "ChatThreadCreated": thread_created,
-    "ChatThreadPropertiesUpdated": topic_updated,
-    "ChatThreadParticipantAdded": participant_added,
-    "ChatThreadParticipantRemoved": participant_removed,
-    "ChatThreadDeleted": thread_deleted,
-}
-
-
-def _threads(event):
-    """The site's live thread of the event (none for threads the site does not host)."""
-    return Thread.objects.filter(acs_thread_id=event.thread_id, deleted_at=None)
-
-
-def _touch(event) -> None:
-    """Last activity only ever moves forward."""
-    if event.time is not None:
-        _threads(event).filter(Q(last_activity_at__lt=event.time) | Q(last_activity_at=None)).update(
-            last_activity_at=event.time
-        )
-
-
-def _membership(thread: Thread, acs_user_id: str, version: int, *, member: bool) -> bool:
-    """Apply a person's membership change unless a newer one was applied; False when this one is stale."""
-    user_pk = _user_pk(acs_user_id)
-    if user_pk is None:
-        return True  # not a person of the site: nothing to order
-    entry, _ = InboxEntry.objects.get_or_create(thread=thread, user_id=user_pk)
-    if not InboxEntry.objects.filter(pk=entry.pk, membership_version__lt=version).update(membership_version=version):
-        return False
-    (thread.participants.add if member else thread.participants.remove)(user_pk)
-    return True
-
-
-def _bump_unless_site(event) -> None:
-    if not _by_site(event):
-        MARKER.bump(event.thread_id)
-
-
-def _by_site(event) -> bool:
-    """The site made this change itself (and told open pages then)."""
-    return service.is_service_identity(event.sender) or _user_pk(event.sender) is not None
-
-
-def _user_pk(acs_user_id: str) -> int | None:
-    if not acs_user_id:
+def _topic(thread_id: str, read) -> ThreadProperties | None:
+    """The topic as ACS's newest topic-updated system message among those read says, if any."""
+    topics = [m for m in read if m.type == "topicupdated" and m.deleted_on is None]
+    if not topics:
         return None
-    return AcsIdentity.objects.filter(acs_user_id=acs_user_id).values_list("user_id", flat=True).first()
+    return ThreadProperties(thread_id, max(topics, key=lambda m: m.sequence_id).topic, None)
 
 
-def _version(event) -> int:
-    if event.version is not None:
-        return event.version
-    return int(event.time.timestamp() * 1000) if event.time else 0
-
+def _deleted(thread_id: str) -> None:
+    """ACS says the thread is gone (404 to the service identity, which is in every thread the site hosts)."""
+    Thread.objects.filter(acs_thread_id=thread_id, deleted_at=None).update(deleted_at=timezone.now())
+    changes_apply(thread_id=thread_id, deleted=inbox.now_version(), source=EVENT_READ)
+    inbox.thread_changed(thread_id=thread_id)

@@ -2,28 +2,29 @@
 (live.cache.INBOX) their thread list polls.
 
 Three sources tell of a message: the site's own send, ACS's events (services/events.py) and the deltas open pages
-read (selectors/messages.py). Each may tell of the same message, in any order: a message is counted once per
-person (a cache key per message and person), and the last message only moves to a newer id or a newer version
-of the same one. Nothing here calls ACS.
+read (services.changes). Each may tell of the same message, in any order: a message is counted once per person
+(an UnreadMessage row), only for people who may open it (chat/visibility.py over the membership record), and the
+last message only moves to a newer id or a newer version of the same one. Nothing here calls ACS.
 """
 
 import time
+from datetime import UTC, datetime
 
 from django.core.cache import cache
-from django.db.models import F, Q
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 
+from .. import visibility
 from ..live import keys
 from ..live.cache import INBOX
-from ..models import InboxEntry, Thread
+from ..models import InboxEntry, Thread, UnreadMessage
 from ..presentation import preview_text
 from ..selectors.accounts import display_name, people_by_acs_id
 
 CHAT_TYPES = {"text", "html", "richtext/html"}
 
-# Event Grid retries a delivery for up to 24 hours: a message told twice within that is counted once.
+# How long the "read up to" shortcut is kept (a lost one costs a query, nothing else).
 COUNTED_TTL = 2 * 24 * 3600
-# The unread messages remembered per person and thread, so that reading up to one of them keeps later ones unread.
-REMEMBERED = 100
 
 
 def now_version() -> int:
@@ -56,23 +57,57 @@ def last_message_set(
 
 
 def message_arrived(*, thread: Thread, message_id: str, user_pks) -> list[int]:
-    """One more unread message for each of `user_pks` (never its sender), unless already counted or read past;
-    returns whom it counted for."""
+    """One more unread message for each of `user_pks` who may open it (chat/visibility.py; never its sender),
+    unless already counted (an UnreadMessage row per message and person) or read past; returns whom it counted
+    for. A few queries whatever the number of people: a thread of 250 costs its sender no more than one of 2."""
     order = _number(message_id)
     if order is None:
         return []
-    counted = []
-    for user_pk in user_pks:
-        if not cache.add(keys.unread(thread.acs_thread_id, message_id, user_pk), True, COUNTED_TTL):
-            continue  # told before, by another source
-        entry, _ = InboxEntry.objects.get_or_create(thread=thread, user_id=user_pk)
-        if InboxEntry.objects.filter(pk=entry.pk, last_read_message_id__lt=order).update(
-            unread_count=F("unread_count") + 1
-        ):
-            remembered = keys.unread_ids(thread.acs_thread_id, user_pk)
-            cache.set(remembered, [*(cache.get(remembered) or [])[-REMEMBERED + 1 :], order], COUNTED_TTL)
-            counted.append(user_pk)
-    return counted
+    people = openers(thread_id=thread.acs_thread_id, message_ms=order, user_pks=user_pks)
+    if not people:
+        return []
+    InboxEntry.objects.bulk_create([InboxEntry(thread=thread, user_id=pk) for pk in people], ignore_conflicts=True)
+    unread = InboxEntry.objects.filter(thread=thread, user_id__in=people, last_read_message_id__lt=order)
+    waiting = set(unread.values_list("user_id", flat=True))
+    counted = set(
+        UnreadMessage.objects.filter(thread=thread, message_id=order, user_id__in=waiting).values_list(
+            "user_id", flat=True
+        )
+    )
+    new = sorted(waiting - counted)  # told before, by another source: counted once
+    if not new:
+        return []
+    UnreadMessage.objects.bulk_create(
+        [UnreadMessage(thread=thread, user_id=pk, message_id=order) for pk in new], ignore_conflicts=True
+    )
+    _recount_many(thread, new)
+    return new
+
+
+def _recount_many(thread: Thread, user_pks) -> None:
+    """Each person's unread count is the number of their rows (two sources racing count a message once)."""
+    rows = (
+        UnreadMessage.objects.filter(thread_id=OuterRef("thread_id"), user_id=OuterRef("user_id"))
+        .order_by()
+        .values("user_id")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    InboxEntry.objects.filter(thread=thread, user_id__in=list(user_pks)).update(
+        unread_count=Coalesce(Subquery(rows), 0)
+    )
+
+
+def openers(*, thread_id: str, message_ms: int, user_pks) -> list[int]:
+    """Those of `user_pks` who could open the message: their recorded windows say so (people the record has never
+    seen in a thread from before it are taken as the mirror lists them: the caller's `user_pks`)."""
+    from ..selectors.record import hidden_ids, windows_by_person
+
+    user_pks = [pk for pk in user_pks if pk is not None]
+    if message_ms in hidden_ids(thread_id=thread_id):
+        return []
+    windows = windows_by_person(thread_id=thread_id, user_pks=user_pks)
+    return [pk for pk in user_pks if pk not in windows or visibility.counts_unread(windows[pk], message_ms)]
 
 
 def thread_read(*, user_pk: int, thread_id: str, message_id: str) -> None:
@@ -86,15 +121,46 @@ def thread_read(*, user_pk: int, thread_id: str, message_id: str) -> None:
         cache.set(seen, order, COUNTED_TTL)  # a thread the site does not host has no inbox entry to keep
         return
     entry, _ = InboxEntry.objects.get_or_create(thread=thread, user_id=user_pk)
-    remembered = keys.unread_ids(thread_id, user_pk)
-    later = [n for n in cache.get(remembered) or [] if n > order]
-    changed = InboxEntry.objects.filter(pk=entry.pk, last_read_message_id__lt=order).update(
-        last_read_message_id=order, unread_count=len(later)
-    )
-    cache.set(remembered, later, COUNTED_TTL)
+    if InboxEntry.objects.filter(pk=entry.pk, last_read_message_id__lt=order).update(last_read_message_id=order):
+        UnreadMessage.objects.filter(thread=thread, user_id=user_pk, message_id__lte=order).delete()
+        if _recount(entry) != entry.unread_count:
+            INBOX.bump(user_pk)
     cache.set(seen, order, COUNTED_TTL)
-    if changed and entry.unread_count != len(later):
+
+
+def unread_check(*, thread_id: str, user_pk: int) -> None:
+    """The person's part changed (ended, began again with another share-history time): what was counted unread
+    for them and is not theirs to open any more no longer counts."""
+    from ..selectors.record import hidden_ids, windows
+
+    entry = InboxEntry.objects.filter(thread__acs_thread_id=thread_id, user_id=user_pk).first()
+    if entry is None:
+        return
+    mine, hidden = windows(thread_id=thread_id, user_pk=user_pk), hidden_ids(thread_id=thread_id)
+    counted = UnreadMessage.objects.filter(thread_id=entry.thread_id, user_id=user_pk)
+    gone = [
+        n for n in counted.values_list("message_id", flat=True) if not visibility.counts(mine, n, hidden=n in hidden)
+    ]
+    if gone:
+        counted.filter(message_id__in=gone).delete()
+        _recount(entry)
         INBOX.bump(user_pk)
+
+
+def message_hidden(*, thread_id: str, message_id: int) -> None:
+    """A moderator hid the message: it is nobody's unread message or preview any more."""
+    rows = UnreadMessage.objects.filter(thread__acs_thread_id=thread_id, message_id=message_id)
+    people = set(rows.values_list("user_id", flat=True))
+    rows.delete()
+    for entry in InboxEntry.objects.filter(thread__acs_thread_id=thread_id, user_id__in=people):
+        _recount(entry)
+    thread_changed(thread_id=thread_id)
+
+
+def _recount(entry: InboxEntry) -> int:
+    count = UnreadMessage.objects.filter(thread_id=entry.thread_id, user_id=entry.user_id).count()
+    InboxEntry.objects.filter(pk=entry.pk).update(unread_count=count)
+    return count
 
 
 def deltas_seen(*, thread_id: str, items) -> None:
@@ -104,7 +170,7 @@ def deltas_seen(*, thread_id: str, items) -> None:
     chat = [m for m in items if m.type in CHAT_TYPES]
     if thread is None or not chat:
         return
-    people = set(thread.participants.values_list("pk", flat=True))
+    people = _people(thread)
     senders = people_by_acs_id(m.sender_id for m in chat)
     newest = max(chat, key=lambda m: m.sequence_id)
     moment = newest.deleted_on or newest.edited_on or newest.created_on
@@ -117,6 +183,11 @@ def deltas_seen(*, thread_id: str, items) -> None:
         sender_name=display_name(sender) if sender else newest.sender_display_name,
         sender_id=newest.sender_id or "",
     )
+    # The list orders chats by last activity, which only ever moves forward. ACS lists times to the second; a
+    # message id is its creation time in epoch ms.
+    created = datetime.fromtimestamp(int(newest.id) / 1000, UTC) if newest.id.isdigit() else newest.created_on
+    active = max(t for t in (created, newest.edited_on, newest.deleted_on) if t is not None)
+    _hosted(thread_id).filter(Q(last_activity_at__lt=active) | Q(last_activity_at=None)).update(last_activity_at=active)
     for message in chat:
         if message.deleted_on is None:
             others = people - {getattr(senders.get(message.sender_id), "pk", None)}
@@ -128,9 +199,9 @@ def deltas_seen(*, thread_id: str, items) -> None:
 def thread_changed(*, thread_id: str, also=()) -> None:
     """Every person of the thread (and `also`, user pks the mirror may not list any more) sees it on their list's
     next poll."""
-    people = set(Thread.participants.through.objects.filter(thread__acs_thread_id=thread_id).values_list(
-        "user_id", flat=True
-    ))
+    people = set(
+        Thread.participants.through.objects.filter(thread__acs_thread_id=thread_id).values_list("user_id", flat=True)
+    )
     people_changed(user_pks=people | {pk for pk in also if pk is not None})
 
 
@@ -139,9 +210,27 @@ def people_changed(*, user_pks) -> None:
         INBOX.bump(user_pk)
 
 
+def _people(thread: Thread) -> set[int]:
+    """Everyone who may have a part in the thread: the mirror's participants and everyone the record knows."""
+    from ..models import Membership
+
+    mirror = set(thread.participants.values_list("pk", flat=True))
+    return mirror | set(Membership.objects.filter(thread_id=thread.acs_thread_id).values_list("user_id", flat=True))
+
+
 def _hosted(thread_id: str):
     return Thread.objects.filter(acs_thread_id=thread_id, deleted_at=None)
 
 
 def _number(value: str | None) -> int | None:
     return int(value) if value and value.isdigit() else None
+
+
+LISTED_TTL = 24 * 3600
+
+
+def listing_remember(*, user_pk: int, listed) -> None:
+    """What ACS's list of the person's threads said (keys.InboxListed), for their list's poll: it serves the
+    threads the site does not host from it without asking ACS again."""
+    if listed is not None:
+        cache.set(keys.inbox_listed(user_pk), listed, LISTED_TTL)

@@ -12,7 +12,7 @@ from chatsite.acs.errors import AcsError, AcsThrottled, AcsUnauthorized, AcsUnav
 from chatsite.acs.models import AcsIdentity
 
 from ..actors import Actor
-from ..live import keys
+from ..live import keys, own
 from ..live.cache import MARKER, gate
 from ..live.keys import Gate
 from ..live.typing import typing_stopped
@@ -166,6 +166,7 @@ def _purge_now_and_then() -> None:
 
 
 def _sent(actor: Actor, thread_id: str, message_id: str, content: str) -> str:
+    own.noted(thread_id=thread_id, kind=own.SENT, ref=message_id)  # its events need no read (services/events.py)
     Thread.objects.filter(acs_thread_id=thread_id).update(last_activity_at=timezone.now())
     MARKER.bump(thread_id)
     if not actor.is_service:
@@ -197,7 +198,8 @@ def _inbox_sent(actor: Actor, thread_id: str, message_id: str, content: str) -> 
 
 
 def message_edit(*, actor: Actor, thread_id: str, message_id: str, content: str) -> None:
-    actor.acs.message_update(thread_id, message_id, content=content)
+    with own.writing(thread_id=thread_id, kind=own.EDITED, refs=[message_id]):
+        actor.acs.message_update(thread_id, message_id, content=content)
     MARKER.bump(thread_id)
     if inbox.last_message_set(
         thread_id=thread_id,
@@ -217,7 +219,8 @@ def message_delete(*, actor: Actor, thread_id: str, message_id: str) -> None:
         sender = AcsIdentity.objects.filter(acs_user_id=sender_id).select_related("user").first()
         if sender is not None:
             actor = Actor.person(sender.user)
-    actor.acs.message_delete(thread_id, message_id)
+    with own.writing(thread_id=thread_id, kind=own.DELETED, refs=[message_id]):
+        actor.acs.message_delete(thread_id, message_id)
     MARKER.bump(thread_id)
     # Only the shown message's row changes: its preview goes (ACS keeps a deleted message, without content).
     shown = int(message_id) if message_id.isdigit() else -1

@@ -13,12 +13,13 @@ from chatsite.acs.models import AcsIdentity
 from chatsite.acs.records import Member
 
 from ..actors import Actor
-from ..live import keys, state
+from ..live import keys, own
 from ..live.cache import MARKER, ROSTER
 from ..models import Thread
 from ..selectors.accounts import display_name
 from ..selectors.threads import LiveThread, thread_live
-from . import inbox
+from . import inbox, record
+from .changes import SITE_WRITE, changes_apply
 from .errors import as_participant
 
 
@@ -42,6 +43,7 @@ def thread_create(
     # path can read each change once for everyone.
     members.append(Member(service.acs_user_id(), service.display_name()))
     created = actor.acs.thread_create(topic=topic, members=members, idempotency_token=str(idempotency_token))
+    own.noted(thread_id=created.id, kind=own.CREATED)  # its event needs no read (services/events.py)
     thread, new = Thread.objects.get_or_create(
         acs_thread_id=created.id,
         defaults={
@@ -53,7 +55,11 @@ def thread_create(
         },
     )
     if new:
-        thread.participants.set([p for p in [actor.user, *participants] if p is not None])
+        people = [p for p in [actor.user, *participants] if p is not None]
+        version = inbox.now_version()
+        for person in people:  # a new thread: everyone sees all of it
+            record.part_began(thread_id=thread.acs_thread_id, user_pk=person.pk, history_from=None, version=version)
+        thread.participants.set(people)
         inbox.thread_changed(thread_id=thread.acs_thread_id)
     return thread
 
@@ -79,7 +85,7 @@ def thread_refresh(*, thread: Thread) -> LiveThread:
 
 
 def topic_update(*, actor: Actor, thread_id: str, topic: str) -> None:
-    with as_participant():
+    with as_participant(), own.writing(thread_id=thread_id, kind=own.TOPIC, refs=[topic]):
         actor.acs.topic_update(thread_id, topic)
     # A renamed one-to-one is a named chat like any other.
     Thread.objects.filter(acs_thread_id=thread_id).update(topic=topic, direct=False)
@@ -95,9 +101,9 @@ def thread_delete(*, actor: Actor, thread_id: str) -> None:
         raise AcsForbidden(_("Only the person who started this chat can delete it."))
     actor.acs.thread_delete(thread_id)
     threads.update(deleted_at=timezone.now())
+    # No marker bump: open pages would ask ACS about a thread that is gone; they read the record's copy instead.
+    changes_apply(thread_id=thread_id, deleted=inbox.now_version(), source=SITE_WRITE)
     inbox.thread_changed(thread_id=thread_id)
-    # No marker bump: open pages would ask ACS about a thread that is gone; they read this flag instead.
-    state.set_deleted(thread_id=thread_id)
 
 
 def _mirror(thread: Thread, live: LiveThread) -> None:

@@ -12,10 +12,12 @@ from ..selectors.live import thread_live
 from ..selectors.membership import gone_text, panel_context
 from ..selectors.messages import message_get, own_message_get
 from ..services import messages
+from ..services.changes import POLL, changes_apply
 from ..services.presence import messages_shown
 from ..timeline import day_of, poll_changes, poll_state, rows
 from .policy import thread_view
 from .templates import partial
+from .threads import thread_page
 
 
 @thread_view()
@@ -24,7 +26,10 @@ def thread_poll(request, thread_id, *, who):
     A GET, so it changes nothing: reading is marked by the page's POST (views.presence.thread_read)."""
     page = PageState.parse(request.GET)
     live = thread_live(actor=who, thread_id=thread_id, page=page)
-    if live is None:
+    if live is not None and live.read:
+        # What the poll read from ACS (another client's messages, a removal) reaches every surface.
+        changes_apply(thread_id=thread_id, messages=live.read, source=POLL)
+    if live is None or live.idle:
         return HttpResponse(status=204)
     if live.ended:
         return render(request, partial("gone-update"), {"thread_id": thread_id, "gone": gone_text(live.ended)})
@@ -58,6 +63,8 @@ def message_send(request, thread_id, *, who, roster):
     if form.written_by_someone_else():
         return _not_theirs(request, form)
     if not form.is_valid():
+        if not request.htmx:  # without script: the whole page again, the words back in the composer by their error
+            return thread_page(request, who, thread_id, form=form, status=422)
         return _composer(request, thread_id, form, status=422)
     client_id = form.cleaned_data["client_id"]
     message_id = messages.message_send(
@@ -116,9 +123,6 @@ def _not_theirs(request, form):
     return render(request, "chat/unavailable.html", {"error": error}, status=409)
 
 
-def _composer(request, thread_id, form, *, status=200, autofocus=False):
-    """The composer; a fresh one gets a new client id for its next submission."""
-    context = {"thread_id": thread_id, "form": form, "autofocus": autofocus}
-    if not request.htmx:
-        return render(request, "chat/thread_detail.html", context, status=status)
-    return render(request, partial("composer"), context, status=status)
+def _composer(request, thread_id, form, *, status=200):
+    """The composer with the error of a refused message (htmx)."""
+    return render(request, partial("composer"), {"thread_id": thread_id, "form": form}, status=status)

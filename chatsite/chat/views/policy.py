@@ -11,6 +11,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import BadRequest
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render, resolve_url
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 from django_htmx.http import HttpResponseClientRedirect, reswap
@@ -79,6 +80,13 @@ def _shown(request, error: AcsError) -> HttpResponse:
     return response
 
 
+def varies_by_htmx(response: HttpResponse) -> HttpResponse:
+    """Say that the answer depends on HX-Request: the same URL answers htmx with a fragment and a browser with a
+    page, so a cache or the back button must never hand one for the other."""
+    patch_vary_headers(response, ("HX-Request",))
+    return response
+
+
 def csrf_failure(request, reason: str = "") -> HttpResponse:
     """CSRF_FAILURE_VIEW: a post from a page older than the session (logged in or out elsewhere).
 
@@ -88,8 +96,8 @@ def csrf_failure(request, reason: str = "") -> HttpResponse:
     if getattr(request, "htmx", False):
         message = _("This page is out of date: you logged in or out elsewhere. Reload it to go on.")
         banner = render(request, "includes/banner.html", {"place": "oob", "message": message}, status=403)
-        return reswap(banner, "none")
-    return render(request, "403_csrf.html", status=403)
+        return varies_by_htmx(reswap(banner, "none"))
+    return varies_by_htmx(render(request, "403_csrf.html", status=403))
 
 
 def login_required(view):
@@ -99,6 +107,8 @@ def login_required(view):
     (logged out elsewhere, expired) would follow that redirect and swap the login form into a part of the page,
     or, for a background poll (hx-swap="none"), drop it and poll on as if nothing happened: it gets 401 with
     HX-Redirect, so the whole page goes to the login page and comes back to where it was after logging in.
+
+    Every chat view comes through here, so this is where each answer says it varies by HX-Request.
     """
     checked = decorators.login_required(view)
 
@@ -109,8 +119,8 @@ def login_required(view):
             to = redirect_to_login(page).url if page else resolve_url(settings.LOGIN_URL)
             response = HttpResponse(status=401)
             response["HX-Redirect"] = to
-            return response
-        return checked(request, *args, **kwargs)
+            return varies_by_htmx(response)
+        return varies_by_htmx(checked(request, *args, **kwargs))
 
     return wrapper
 

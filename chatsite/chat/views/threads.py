@@ -5,10 +5,8 @@ from uuid import uuid4
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import trigger_client_event
-from django_ratelimit.core import is_ratelimited
 
 from ..forms import (
     MessageForm,
@@ -21,7 +19,6 @@ from ..forms import (
     parsed,
 )
 from ..live.page import ListState, PageState
-from ..selectors.accounts import as_people, people_search
 from ..selectors.inbox import (
     direct_thread_with,
     first_unread,
@@ -34,15 +31,14 @@ from ..selectors.inbox import (
 from ..selectors.membership import panel_context
 from ..selectors.messages import older_messages, thread_page_opened
 from ..selectors.threads import thread_mirror_info
-from ..services import membership, threads
+from ..services import listed, membership, threads
+from ..services.inbox import listing_remember
 from ..services.presence import messages_shown
 from ..timeline import day_of, poll_state, rows
+from .picker import people_picker
 from .policy import acs_error_policy, actor, htmx_redirect, login_required, thread_view
 from .templates import partial
 
-# Searches of the people picker a person may make (django-ratelimit's notation): enough to type names, too few to
-# read the directory out.
-SEARCH_RATE = "30/m"
 
 @require_GET
 @login_required
@@ -52,8 +48,12 @@ def thread_list(request):
     owner = owner_mark(request.user)
     if page := parsed(ThreadListForm, request.GET)["page"]:
         template = "chat/thread_list.html#thread-page" if request.htmx else "chat/thread_list.html"
-        return render(request, template, {"inbox": inbox_more(actor=who, page=page), "owner": owner})
-    return render(request, "chat/thread_list.html", {"inbox": inbox_page(actor=who), "owner": owner})
+        inbox = inbox_more(actor=who, page=page)
+    else:
+        template, inbox = "chat/thread_list.html", inbox_page(actor=who)
+    listing_remember(user_pk=request.user.pk, listed=inbox.listed)
+    listed.listing_opened(user_pk=request.user.pk)
+    return render(request, template, {"inbox": inbox, "owner": owner})
 
 
 @require_GET
@@ -61,7 +61,9 @@ def thread_list(request):
 @acs_error_policy(quiet=True)
 def thread_list_poll(request):
     """Polled every few seconds by static/js/inbox.js: 204 from one cache read unless the person's threads changed."""
-    found = inbox_poll(user=request.user, version=ListState.parse(request.GET).version)
+    state = ListState.parse(request.GET)
+    listed.listing_refresh(actor=actor(request))
+    found = inbox_poll(user=request.user, version=state.version)
     if found is None:
         return HttpResponse(status=204)
     return render(request, "chat/thread_list.html#inbox", {"inbox": found})
@@ -85,23 +87,13 @@ def thread_create(request):
             direct=data["direct"],
         )
         return htmx_redirect(request, reverse("chat:thread_detail", args=[thread.acs_thread_id]))
-    picker = _people_picker(request, form, search)
+    chosen = form.cleaned_data.get("participants", ()) if form.is_bound else ()
+    picker = people_picker(request, chosen_users=chosen, search=search)
     template = "chat/thread_create.html"
     if request.htmx:
         template += "#people-found" if request.htmx.target == "people-found" else "#create-form"
     status = 429 if picker["refused"] else 422 if form.errors else 200
     return render(request, template, {"form": form, "q": search, **picker}, status=status)
-
-
-def _people_picker(request, form, search: str) -> dict:
-    """Who the picker lists: the people chosen in a refused post, then at most PEOPLE_PER_PAGE found by `search`.
-    Searches are counted per person: beyond SEARCH_RATE the answer is a message, not a list."""
-    chosen = as_people(form.cleaned_data.get("participants", ())) if form.is_bound else []
-    if search.strip() and is_ratelimited(request, group="people-search", key="user", rate=SEARCH_RATE, increment=True):
-        message = _("Too many searches in a minute. Wait a moment, then search again.")
-        return {"chosen": chosen, "found": [], "more": False, "refused": message}
-    found, more = people_search(exclude=request.user, search=search, leave_out=[p.pk for p in chosen])
-    return {"chosen": chosen, "found": found, "more": more, "refused": None}
 
 
 @thread_view()
@@ -121,31 +113,42 @@ def thread_detail(request, thread_id, *, who):
             else None,
         }
         return render(request, partial("older"), context)
+    return thread_page(request, who, thread_id, older=older)
+
+
+def thread_page(request, who, thread_id, *, older: str = "", form=None, status: int = 200):
+    """The whole thread page. `older` (the "Load older messages" link followed without script): that page of
+    messages instead of the newest, with a link back to them and no live updates. `form`: the composer as the
+    person sent it, refused, with its error (a post without script)."""
     opened = thread_page_opened(actor=who, thread_id=thread_id)
     opened.thread.topic = thread_title(user=request.user, thread_id=thread_id, topic=opened.thread.topic)
-    page = opened.page
+    page = older_messages(actor=who, thread_id=thread_id, older=older) if older else opened.page
     # Where the "New messages" divider goes, from the mirror. Opening the page (a GET) marks nothing read: the page
     # says what the person saw with a POST (views.presence.thread_read), up to what this answer shows them.
-    first_unread_id = first_unread(
-        user=request.user, thread_id=thread_id, messages=page.messages, viewer_id=who.acs_user_id
-    )
-    messages_shown(user_pk=request.user.pk, thread_id=thread_id, messages=page.messages)
+    first_unread_id = None
+    if not older:
+        first_unread_id = first_unread(
+            user=request.user, thread_id=thread_id, messages=page.messages, viewer_id=who.acs_user_id
+        )
+        messages_shown(user_pk=request.user.pk, thread_id=thread_id, messages=page.messages)
     owner = owner_mark(request.user)
     panel = panel_context(actor=who, thread_id=thread_id)
     context = {
         "first_unread_id": first_unread_id,
         "thread_id": thread_id,
         "thread": opened.thread,
-        "page": opened.page,
-        "rows": rows(opened.page.messages, viewer_id=who.acs_user_id),
+        "page": page,
+        "rows": rows(page.messages, viewer_id=who.acs_user_id),
+        "archive": bool(older),
+        "autofocus": form is not None,
         # What the poll carries besides the messages' marker: the panel's roster version; typing and "seen by" are
         # looked at on the first poll, which the page makes as it opens.
-        "poller": PageState(**poll_state(opened.marker, opened.page.messages), roster=str(panel["roster"].version)),
-        "form": MessageForm(initial={"owner": owner}),
+        "poller": PageState(**poll_state(opened.marker, page.messages), roster=str(panel["roster"].version)),
+        "form": form or MessageForm(initial={"owner": owner}),
         "owner": owner,
         **panel,
     }
-    return render(request, "chat/thread_detail.html", context)
+    return render(request, "chat/thread_detail.html", context, status=status)
 
 
 @thread_view(member=True)

@@ -58,7 +58,7 @@ function restoreAnchor() {
     pane.scrollTop += kept.element.getBoundingClientRect().top - pane.getBoundingClientRect().top - kept.offset;
   }
   stick = atBottom();
-  var more = document.querySelector("#paging-area button");
+  var more = document.querySelector("#paging-area a");
   (more || pane).focus({preventScroll: true});
 }
 
@@ -110,7 +110,7 @@ export function listen() {
     for (var i = 0; i < items.length; i++) {
       var box = items[i].getBoundingClientRect();
       if (box.bottom > top) {
-        anchor = {element: items[i], offset: box.top - top, button: document.querySelector("#paging-area button")};
+        anchor = {element: items[i], offset: box.top - top, button: document.querySelector("#paging-area a")};
         break;
       }
     }

@@ -1,0 +1,151 @@
+"""GET /live/stream/: the signed-in person's server-sent events stream of hints for the threads they are in.
+
+Each hint is `event: moved`, `data: {"thread": T, "marker": M}` with an `id:`; no content, so the page's one poll
+(answered from the cache) shows what moved, through the one visibility rule. A reconnecting browser sends back the
+last id (Last-Event-ID): what moved meanwhile is sent again from the broker's log, or `event: resync` (poll once)
+when the log no longer reaches back that far. A comment every HEARTBEAT seconds keeps proxies from closing an idle
+stream. At most MAX_STREAMS a person; a logout closes the streams of that session.
+
+Only an ASGI server holds a stream as a coroutine (chatsite/gunicorn_asgi_conf.py); under WSGI (runserver, gthread)
+a stream would hold a worker thread for good, so the answer is 204, which tells EventSource not to reconnect, and
+the page polls as before.
+"""
+
+import asyncio
+import json
+import secrets
+
+from asgiref.sync import sync_to_async
+from django.core.cache import cache
+from django.core.handlers.asgi import ASGIRequest
+from django.http import HttpResponse, StreamingHttpResponse
+from django.views.decorators.http import require_GET
+
+from chatsite.acs.errors import AcsError
+
+from ..actors import Actor
+from ..live import keys
+from ..selectors.membership import access
+from ..selectors.threads import thread_is_shared
+from .broker import Hint, broker, parse_event_id, session_digest
+
+HEARTBEAT = 25.0  # seconds; proxies' read timeouts must be longer
+MAX_STREAMS = 10  # a person's open streams, all browsers together
+SLOT_TTL = 3 * HEARTBEAT  # a slot a dead process held frees itself; live streams renew theirs every heartbeat
+RETRY_MS = 3000  # how soon EventSource reconnects after a drop
+
+
+@require_GET
+async def live_stream(request):
+    if not isinstance(request, ASGIRequest):
+        return HttpResponse(status=204)
+    user = await request.auser()
+    if not user.is_authenticated:
+        return HttpResponse(status=403)
+    slot = await sync_to_async(_take_slot)(user.pk)
+    if slot is None:
+        return HttpResponse(status=429, headers={"Retry-After": str(int(SLOT_TTL))})
+    last_id = parse_event_id(request.headers.get("Last-Event-ID"))
+    session = session_digest(request.session.session_key or "")
+    # Subscribed before the answer starts and before the log is read, so nothing moves unseen in between.
+    subscription = broker().subscribe()
+    events = _events(subscription, user, slot, last_id, session)
+    response = EventStream(events, content_type="text/event-stream")
+    response.on_close = lambda: (subscription.close(), _release_slot(user.pk, slot))
+    response["Cache-Control"] = "no-cache, no-store"
+    response["X-Accel-Buffering"] = "no"  # nginx: pass each event on at once
+    return response
+
+
+class EventStream(StreamingHttpResponse):
+    """Its slot and subscription are given back when Django closes the response, which it does at the end of
+    every request, whether the client went away mid-stream or the stream ended."""
+
+    on_close = None
+
+    def close(self):
+        if self.on_close is not None:
+            on_close, self.on_close = self.on_close, None
+            on_close()
+        super().close()
+
+
+async def _events(subscription, user, slot, last_id, session):
+    visible = _Visibility(user)
+    try:
+        yield f"retry: {RETRY_MS}\n\n"
+        sent = (0, 0)
+        if last_id is not None:
+            missed = await sync_to_async(broker().since)(last_id)
+            if missed is None:
+                yield "event: resync\ndata: {}\n\n"
+            else:
+                if any(hint.session == session for hint in missed):
+                    return
+                latest = {hint.thread_id: hint for hint in missed if hint.thread_id}  # the last move of each
+                for hint in sorted(latest.values(), key=lambda h: h.order):
+                    if await visible(hint.thread_id):
+                        yield _moved(hint)
+                if missed:
+                    sent = missed[-1].order
+        while True:
+            try:
+                hint = await asyncio.wait_for(subscription.queue.get(), HEARTBEAT)
+            except TimeoutError:
+                await sync_to_async(_keep_slot)(user.pk, slot)
+                yield ": heartbeat\n\n"
+                continue
+            if hint.order <= sent:
+                continue
+            if hint.session:
+                if hint.session == session:
+                    return
+                continue
+            if await visible(hint.thread_id):
+                yield _moved(hint)
+    finally:
+        subscription.close()  # at once; the slot is given back as Django closes the response (EventStream)
+
+
+def _moved(hint: Hint) -> str:
+    data = json.dumps({"thread": hint.thread_id, "marker": hint.marker})
+    return f"id: {hint.id}\nevent: moved\ndata: {data}\n\n"
+
+
+class _Visibility:
+    """Whether the person is in the thread now, by the same rule as their poll (selectors.membership.access): a
+    participant, not left, removed or deleted. Threads the site does not host are left to polling: deciding would
+    cost an ACS read per viewer."""
+
+    def __init__(self, user):
+        self.actor = Actor.person(user)
+
+    async def __call__(self, thread_id: str) -> bool:
+        return await sync_to_async(self._check)(thread_id)
+
+    def _check(self, thread_id: str) -> bool:
+        if not thread_is_shared(thread_id=thread_id):
+            return False
+        try:
+            return access(actor=self.actor, thread_id=thread_id).ended is None
+        except AcsError:
+            return False
+
+
+# A person's open streams: MAX_STREAMS slots in the cache, each held by one stream (Redis: across processes).
+def _take_slot(user_pk: int) -> tuple[int, str] | None:
+    token = secrets.token_hex(8)
+    for n in range(MAX_STREAMS):
+        if cache.add(keys.stream_slot(user_pk, n), token, SLOT_TTL):
+            return n, token
+    return None
+
+
+def _keep_slot(user_pk: int, slot: tuple[int, str]) -> None:
+    cache.set(keys.stream_slot(user_pk, slot[0]), slot[1], SLOT_TTL)
+
+
+def _release_slot(user_pk: int, slot: tuple[int, str]) -> None:
+    key = keys.stream_slot(user_pk, slot[0])
+    if cache.get(key) == slot[1]:  # not one another stream took after this one's expired
+        cache.delete(key)

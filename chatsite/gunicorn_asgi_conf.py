@@ -1,0 +1,16 @@
+"""Gunicorn serving the site's ASGI application: `gunicorn -c chatsite/gunicorn_asgi_conf.py`.
+
+Everything as chatsite/gunicorn_conf.py, but with uvicorn workers (the `uvicorn-worker` package): an open
+server-sent events stream (/live/stream/) is a coroutine, not one of a worker's 8 threads. Sync views still run on a
+thread per request (Django's ASGI handler), so PostgreSQL connections come from psycopg's pool (DATABASE_POOL_SIZE,
+read by chatsite/settings.py) instead of one kept per thread.
+"""
+
+import os
+
+from chatsite.gunicorn_conf import *  # noqa: F403 - the same bind, workers, timeouts, logging and recycling
+
+wsgi_app = "chatsite.asgi:application"
+worker_class = "uvicorn_worker.UvicornWorker"
+# Per worker process: at most this many requests hold a connection at once, the rest wait up to 10 s for one.
+os.environ.setdefault("DATABASE_POOL_SIZE", "16")

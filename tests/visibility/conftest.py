@@ -1,0 +1,1 @@
+from tests.chat.conftest import ana, bruno, make_person, thread_id  # noqa: F401 - shared fixtures
