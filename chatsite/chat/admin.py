@@ -32,8 +32,9 @@ from .admin_forms import (
 from .models import Thread
 from .selectors.accounts import people_by_acs_id
 from .selectors.messages import message_get
+from .selectors.record import hidden_ids
 from .selectors.threads import thread_live
-from .services import membership, threads
+from .services import membership, record, threads
 from .services import messages as message_services
 from .services.membership import NotAllowed
 
@@ -145,6 +146,7 @@ class ThreadAdmin(admin.ModelAdmin):
                 name=f"{prefix}_participant_remove",
             ),
             path("<path:object_id>/messages/delete/", wrap(self.message_delete_view), name=f"{prefix}_message_delete"),
+            path("<path:object_id>/messages/hide/", wrap(self.message_hide_view), name=f"{prefix}_message_hide"),
             *super().get_urls(),
         ]
 
@@ -166,8 +168,13 @@ class ThreadAdmin(admin.ModelAdmin):
                 context["live_error"] = refusal(error)
             else:
                 context["live"] = live
-                # Each message with the preview its Delete link names it by (as the confirmation will).
-                context["message_rows"] = [(message, message_preview(message)) for message in live.messages]
+                # Each message with the preview its link names it by (as the confirmation will) and the one action
+                # that can work on it.
+                hidden = hidden_ids(thread_id=thread.acs_thread_id)
+                context["message_rows"] = [
+                    (message, message_preview(message), moderation(message, live.members, hidden))
+                    for message in live.messages
+                ]
                 context["topic_form"] = TopicForm(initial={"topic": live.topic})
                 context["add_form"] = ParticipantAddForm()
         return super().change_view(request, object_id, form_url, {**context, **(extra_context or {})})
@@ -287,6 +294,56 @@ class ThreadAdmin(admin.ModelAdmin):
             hidden=[("message_id", message_id)],
         )
 
+    @method_decorator(require_http_methods(["GET", "POST"]))
+    def message_hide_view(self, request, object_id):
+        """GET: the message to hide on the site, to confirm; POST: hide it (ACS is not asked: it would refuse)."""
+        thread = self._changeable(request, object_id)
+        form = MessageDeleteForm(request.POST if request.method == "POST" else request.GET)
+        if not form.is_valid():
+            return self._invalid(request, thread, form)
+        message_id = form.cleaned_data["message_id"]
+        if not message_id.isdigit() or int(message_id) in hidden_ids(thread_id=thread.acs_thread_id):
+            self.message_user(request, _("This message is hidden already."), messages.WARNING)
+            return redirect("admin:chat_thread_change", thread.pk)
+        try:
+            message = message_get(actor=Actor.service(), thread_id=thread.acs_thread_id, message_id=message_id)
+        except AcsError as error:
+            return self._refused(request, thread, error)
+        if message.is_deleted or message.is_system:
+            deleted, system = _("This message is deleted already."), _("Only people’s messages can be hidden.")
+            self.message_user(request, deleted if message.is_deleted else system, messages.WARNING)
+            return redirect("admin:chat_thread_change", thread.pk)
+        if request.method == "POST":
+            record.message_hide(thread_id=thread.acs_thread_id, message_id=int(message_id))
+            summary = _("Hid %(person)s’s message “%(preview)s” on the site.") % {
+                "person": message.sender_name,
+                "preview": message_preview(message),
+            }
+            self.log_change(request, thread, summary)
+            self.message_user(request, _("“%(thread)s”: %(summary)s") % {"thread": thread, "summary": summary})
+            return redirect("admin:chat_thread_change", thread.pk)
+        return confirmation(
+            request,
+            self,
+            obj=thread,
+            title=_("Hide a message"),
+            question=_("Hide %(person)s’s message in “%(thread)s” on this site?")
+            % {"person": message.sender_name, "thread": thread},
+            items=[
+                _("From: %(person)s") % {"person": _sender_label(message)},
+                _("Sent: %(when)s") % {"when": date_format(localtime(message.created_on), "DATETIME_FORMAT")},
+                _("Message: “%(preview)s”") % {"preview": message_preview(message)},
+            ],
+            consequence=_(
+                "ACS lets only the sender delete a message, and %(name)s is no longer in the thread; this hides it "
+                "on this site for everyone: they see “Removed by a moderator” in its place. ACS keeps the message."
+            )
+            % {"name": message.sender_name},
+            confirm=_("Yes, hide the message"),
+            cancel_url=reverse("admin:chat_thread_change", args=[thread.pk]),
+            hidden=[("message_id", message_id)],
+        )
+
     def import_view(self, request):
         if not self.has_add_permission(request):
             raise PermissionDenied
@@ -362,6 +419,16 @@ def _service_identity_id() -> str | None:
         return identities.service_identity().acs_user_id
     except AcsError:
         return None
+
+
+def moderation(message, members, hidden: frozenset[int]) -> str:
+    """The one staff action that can work on a message: "delete" in ACS (as its sender: ACS lets only the sender
+    delete, so only while they are a site person in the thread), "hide" on the site otherwise, "" for none."""
+    if message.is_system or message.is_deleted or (message.id.isdigit() and int(message.id) in hidden):
+        return ""
+    if any(m.acs_user_id == message.sender_id and m.user is not None for m in members):
+        return "delete"
+    return "hide"
 
 
 def refusal(error: AcsError) -> str:

@@ -64,6 +64,8 @@ class Message:
     topic: str = ""
     # The only participant named was the site's service identity (dropped from the names above).
     moderator_only: bool = False
+    # Hidden by a moderator on the site (models.HiddenMessage): shown as "Removed by a moderator", never its words.
+    moderated: bool = False
 
     @property
     def is_system(self) -> bool:
@@ -191,6 +193,15 @@ def _without_service_identity(message: Message, service_id: str | None) -> Messa
     if service_id is not None and message.initiator_id == service_id:
         message.initiator_name = _("A moderator")
     return message
+
+
+def moderated(messages: list[Message], hidden: frozenset[int]) -> list[Message]:
+    """Messages a moderator hid keep their place (and sender, time) without their words: ACS still has them, and
+    only the sender could delete them there."""
+    for message in messages:
+        if message.id.isdigit() and int(message.id) in hidden and not message.is_system:
+            message.moderated, message.content = True, ""
+    return messages
 
 
 def _from_record(item: records.Message) -> Message:

@@ -1,12 +1,14 @@
 """Bruno's thread list keeps itself current in Chromium: Ana's new messages show with their preview and an unread
 badge without a reload, the tab title counts them, opening the chat puts the divider above the first one, and what
-the open chat showed him is read."""
+the open chat showed him is read; a row says what happened to its chat (a deleted last message, a chat he left)."""
 
 import re
+import uuid
 
 import pytest
 
-from chatsite.chat.services import accounts
+from chatsite.chat.actors import Actor
+from chatsite.chat.services import accounts, messages, threads
 
 from .test_conversation import PASSWORD, log_in, message
 
@@ -110,3 +112,28 @@ def test_the_people_picker_searches_the_site_and_keeps_who_is_chosen(browser, li
     ana.get_by_role("heading", name="Four of us").wait_for()
     for name in ("Bruno", "Carla", "Dora"):
         ana.locator("#participants").get_by_role("button", name=f"Actions for {name}").wait_for()
+
+
+def test_a_row_says_what_happened_to_its_chat(browser, live_server, emulator):
+    ana, bruno = (accounts.account_create(username=n, password=PASSWORD, display_name=n.title()) for n in ("ana", "bo"))
+    thread_id = threads.thread_create(
+        actor=Actor.person(ana), topic="Lunch", participants=[bruno], idempotency_token=str(uuid.uuid4())
+    ).acs_thread_id
+    messages.message_send(actor=Actor.person(bruno), thread_id=thread_id, content="Before")
+    oops = messages.message_send(actor=Actor.person(ana), thread_id=thread_id, content="Oops, wrong chat")
+    page = log_in(browser, live_server, "bo")
+    row = page.get_by_role("link", name=re.compile("^Lunch"))
+    row.get_by_text("Oops, wrong chat").wait_for()
+
+    # A deleted last message: the row says so, without a reload (no empty preview line).
+    messages.message_delete(actor=Actor.person(ana), thread_id=thread_id, message_id=oops)
+    row.get_by_text("Message deleted").wait_for(timeout=LIVE)
+
+    # A chat he left says so, not "No messages yet".
+    page.goto(f"{live_server.url}/threads/{thread_id}/")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Chat options").click()
+    page.get_by_role("button", name="Leave chat").click()
+    page.get_by_text("You left this chat.").wait_for(timeout=LIVE)
+    page.goto(f"{live_server.url}/")
+    page.get_by_role("link", name=re.compile("^Lunch")).get_by_text("You left this chat").wait_for()

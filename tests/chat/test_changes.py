@@ -50,8 +50,9 @@ def test_another_clients_removal_told_twice_and_after_later_messages_counts_once
     changes_apply(thread_id=thread_id, messages=list(reversed(read)), source=POLL)  # again, out of order
     cache.clear()  # and the cache's copy lost
 
-    # "before" is his to open and still unread; nothing after his removal is shown (nor when it came)
-    assert rows(bruno) == [("Lunch", 1, "No messages yet")]
+    # "before" is his to open and still unread; nothing after his removal is shown (nor when it came): the row
+    # says what happened to him
+    assert rows(bruno) == [("Lunch", 1, "You were removed from this chat")]
     [window] = Membership.objects.filter(thread_id=thread_id, user=bruno.user)
     assert window.ended == Membership.REMOVED
     removal = next(m for m in read if m.type == "participantremoved")

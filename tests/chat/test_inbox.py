@@ -25,7 +25,7 @@ def parse_rows(html):
         name = re.search(r'data-name="([^"]*)"', row).group(1)
         unread = int(re.search(r'data-unread="(\d+)"', row).group(1))
         preview = re.search(r'<span class="preview"[^>]*>(.*?)</span>', row, re.S).group(1)
-        preview = re.sub(r"\s+", " ", re.sub(r"</?bdi>", "", preview)).strip()
+        preview = re.sub(r"\s+", " ", re.sub(r"</?(bdi|em)>", "", preview)).strip()
         found.append((name, unread, preview))
     return found
 

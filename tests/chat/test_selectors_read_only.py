@@ -96,7 +96,7 @@ def test_every_selector_only_reads(ana, bruno, thread_id):
         "thread_page_opened": lambda: messages.thread_page_opened(actor=me, thread_id=thread_id),
         "background_reads": messages.background_reads,
         "visible_to": lambda: messages.visible_to([], viewer=bruno_acs, since=None),
-        "not_hidden": lambda: messages.not_hidden([], thread_id=thread_id),
+        "present_for": lambda: messages.present_for([], thread_id=thread_id),
         "sign": lambda: paging.unsign(paging.sign("x", scope=thread_id), scope=thread_id),
         "unsign": lambda: paging.unsign(None, scope=thread_id),
         "thread_reads": lambda: paging.thread_reads().__enter__(),

@@ -80,6 +80,14 @@ def page_opened(*, thread_id: str, scope: str, marker: int, read_at: datetime, m
         _chain_started(thread_id, read_at)
 
 
+def redraw(*, thread_id: str) -> int:
+    """Something only the site knows changed how the thread's messages look (a moderator hid one): ACS has no change
+    to read, so open pages of the thread reload their latest messages at the new marker."""
+    marker = MARKER.bump(thread_id)
+    cache.set(keys.delta(thread_id, marker), Delta(prev=marker, messages=(), resync=True), DELTA_TTL)
+    return marker
+
+
 def poll(*, thread_id: str, scope: str, marker: int, reader: Reader, background: bool = True) -> Update | None:
     """What changed since `marker`, or None when nothing did (the common case, free of ACS calls).
 

@@ -12,6 +12,7 @@ from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db.models import OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext as _
 
 from chatsite.acs.models import AcsIdentity
 
@@ -40,6 +41,7 @@ class InboxRow:
     sender: str = ""  # who sent the previewed message, as the list names them
     own: bool = False  # the viewer sent it
     unread: int = 0
+    note: str = ""  # what happened, said in place of a preview (a hidden or deleted message, the viewer's part ended)
 
     @property
     def when(self) -> str:
@@ -141,23 +143,32 @@ def _row(thread: Thread, user, me: str | None, windows, hidden) -> InboxRow:
         windows = (visibility.Window(),) if user in thread.people else visibility.NEVER
     last = thread.last_message_id
     current = visibility.current(windows)
-    if last is None:
-        shown = current is not None and current.is_open  # no message yet: when it began is all there is
-    else:
-        shown = visibility.counts(windows, last, hidden=(thread.acs_thread_id, last) in hidden)
+    # No message yet: when it began is all there is.
+    shown = current is not None and current.is_open if last is None else visibility.counts(windows, last)
     if not shown:
         # Its last message is from before their share-history time or after their part ended (their history stays
-        # readable): not theirs to see, nor when it was sent.
-        return InboxRow(id=thread.acs_thread_id, name=name, unread=thread.unread)
-    return InboxRow(
-        id=thread.acs_thread_id,
-        name=name,
-        at=thread.last_activity_at,
-        preview=thread.last_message_preview,
-        sender=thread.last_message_sender_name,
-        own=bool(me) and thread.last_message_sender_id == me,
-        unread=thread.unread,
-    )
+        # readable): not theirs to see, nor when it was sent. Said instead: how their part ended, if it did.
+        return InboxRow(id=thread.acs_thread_id, name=name, unread=thread.unread, note=_ended_note(windows))
+    row = InboxRow(id=thread.acs_thread_id, name=name, at=thread.last_activity_at, unread=thread.unread)
+    if visibility.ended(windows):
+        row.note = _ended_note(windows)  # what happened to them matters more than the last words they saw
+    elif last is not None and (thread.acs_thread_id, last) in hidden:
+        row.note = _("Removed by a moderator")
+    elif last is not None and not thread.last_message_preview:
+        # ACS keeps a deleted message without its content. Said as such, as chat apps do, rather than the message
+        # before it: that one would need an ACS read per row, and the row's time is the deleted message's.
+        row.note = _("Message deleted")
+    else:
+        row.preview, row.sender = thread.last_message_preview, thread.last_message_sender_name
+        row.own = bool(me) and thread.last_message_sender_id == me
+    return row
+
+
+def _ended_note(windows) -> str:
+    return {
+        "left": _("You left this chat"),
+        "removed": _("You were removed from this chat"),
+    }.get(visibility.ended(windows) or "", "")
 
 
 def thread_name(thread: Thread, user, *, people=None) -> str:

@@ -17,7 +17,7 @@ from ..live import keys, polling, state
 from ..live.cache import MARKER, ROSTER, shared_once
 from ..live.keys import LatestPage, Lock
 from ..live.snapshot import Snapshot
-from ..presentation import Message, present
+from ..presentation import Message, moderated, present
 from ..services.changes import membership_ends
 from .membership import Access, access, read_for
 from .paging import sign, thread_reads, unsign
@@ -59,7 +59,7 @@ def _read_page(actor: Actor, thread_id: str, older: str | None = None) -> record
 
 
 def _presented(thread_id: str, page: records.Page) -> MessagePage:
-    messages = sorted(present(not_hidden(page.items, thread_id=thread_id)), key=lambda m: m.sequence_id)
+    messages = sorted(present_for(page.items, thread_id=thread_id), key=lambda m: m.sequence_id)
     return MessagePage(messages, sign(page.continuation, scope=thread_id))
 
 
@@ -72,7 +72,7 @@ def older_messages(*, actor: Actor, thread_id: str, older: str) -> MessagePage:
 def message_get(*, actor: Actor, thread_id: str, message_id: str) -> Message:
     with thread_reads():
         item = actor.acs.message_get(thread_id, message_id)
-    if not not_hidden([item], thread_id=thread_id):
+    if item.id.isdigit() and int(item.id) in hidden_ids(thread_id=thread_id):
         raise AcsNotFound()  # hidden by a moderator: as if ACS had not found it
     return present([item])[0]
 
@@ -118,9 +118,8 @@ def thread_page_opened(*, actor: Actor, thread_id: str) -> OpenedPage:
             polling.page_opened(
                 thread_id=thread_id, scope=scope, marker=marker, read_at=latest.at, messages=latest.items
             )
-            hidden = hidden_ids(thread_id=thread_id)
-            items = visible_to(latest.items, viewer=actor.acs_user_id, since=viewer.history_from, hidden=hidden)
-            messages = sorted(present(items), key=lambda m: m.sequence_id)
+            items = visible_to(latest.items, viewer=actor.acs_user_id, since=viewer.history_from)
+            messages = sorted(present_for(items, thread_id=thread_id), key=lambda m: m.sequence_id)
             page = MessagePage(messages, sign(latest.link, scope=thread_id))
             return OpenedPage(marker, thread_mirror_info(thread_id=thread_id), page)
     read_at = timezone.now()
@@ -194,17 +193,14 @@ def messages_poll(*, actor: Actor, thread_id: str, marker: int, seen: Snapshot, 
         return PollResult(marker, [], ended=ended, read=read)
     if update.resync is not None:
         return PollResult(update.marker, update.resync.messages, update.resync, read=read)
-    hidden = hidden_ids(thread_id=thread_id)
     since = viewer.history_from if shared else None  # a viewer's own read is what ACS shows them already
-    visible = visible_to(update.messages, viewer=actor.acs_user_id, since=since, hidden=hidden)
-    return PollResult(update.marker, present(visible), read=read)
+    visible = visible_to(update.messages, viewer=actor.acs_user_id, since=since)
+    return PollResult(update.marker, present_for(visible, thread_id=thread_id), read=read)
 
 
-def visible_to(
-    items: list[records.Message], *, viewer: str, since: datetime | None, hidden: frozenset[int] = frozenset()
-) -> list[records.Message]:
+def visible_to(items: list[records.Message], *, viewer: str, since: datetime | None) -> list[records.Message]:
     """What ACS would show a participant (share-history time `since`) of messages read by an identity that sees
-    everything, less what a moderator hid: chat/visibility.py decides each."""
+    everything: chat/visibility.py decides each (what a moderator hid keeps its place: present_for)."""
     window = (visibility.Window(history_from=since),)
     return [
         m
@@ -212,16 +208,14 @@ def visible_to(
         if visibility.can_open(
             window,
             _epoch_ms(m),
-            hidden=_epoch_ms(m) in hidden,
             adds_viewer=m.type == "participantadded" and any(p.acs_user_id == viewer for p in m.participants),
         )
     ]
 
 
-def not_hidden(items: list, *, thread_id: str) -> list:
-    """Messages ACS shows the reader, less what a moderator hid on the site."""
-    hidden = hidden_ids(thread_id=thread_id)
-    return [m for m in items if not (m.id.isdigit() and int(m.id) in hidden)] if hidden else items
+def present_for(items: list[records.Message], *, thread_id: str) -> list[Message]:
+    """Messages ACS shows the reader, ready for a page: what a moderator hid on the site says so, without its words."""
+    return moderated(present(items), hidden_ids(thread_id=thread_id))
 
 
 def _epoch_ms(message: records.Message) -> int:

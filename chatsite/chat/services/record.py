@@ -13,8 +13,7 @@ from datetime import datetime
 
 from django.db import IntegrityError, transaction
 
-from ..live import state
-from ..live.cache import MARKER
+from ..live import polling, state
 from ..models import HiddenMessage, Membership
 
 
@@ -76,7 +75,8 @@ def thread_ended(*, thread_id: str, version: int) -> list[int]:
 
 
 def message_hide(*, thread_id: str, message_id: int) -> None:
-    """A moderator hid the message on the site (the admin's part is to come): no surface shows it but the admin."""
+    """A moderator hid the message on the site: every surface but the admin shows "Removed by a moderator" in its
+    place (ACS lets only the sender delete it, and a departed sender no longer can)."""
     from . import inbox
 
     try:
@@ -85,7 +85,7 @@ def message_hide(*, thread_id: str, message_id: int) -> None:
     except IntegrityError:
         return  # hidden already
     inbox.message_hidden(thread_id=thread_id, message_id=message_id)
-    MARKER.bump(thread_id)
+    polling.redraw(thread_id=thread_id)
 
 
 def message_unhide(*, thread_id: str, message_id: int) -> None:
