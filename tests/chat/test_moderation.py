@@ -96,8 +96,9 @@ def test_a_deleted_last_message_says_so_in_the_list_and_its_poll(ana, bruno, thr
 
     messages.message_delete(actor=Actor.person(bruno.user), thread_id=thread_id, message_id=last)
 
-    # Not an empty line: the row says what happened (its time stays the deleted message's).
-    assert parse_rows(ana.get(url, **HTMX).content.decode()) == [("Lunch", 1, "Message deleted")]
+    # Not an empty line: the row says what happened (its time stays the deleted message's); and a deleted message
+    # is nobody's unread message any more.
+    assert parse_rows(ana.get(url, **HTMX).content.decode()) == [("Lunch", 0, "Message deleted")]
     assert rows(bruno) == [("Lunch", 0, "Message deleted")]
     assert Thread.objects.get(acs_thread_id=thread_id).last_message_preview == ""
 

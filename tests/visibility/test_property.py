@@ -14,6 +14,7 @@ Invariants, for Ana, Bruno and Dora, asking ACS as that person with the SDK:
 """
 
 import json
+import os
 import re
 import uuid
 
@@ -243,12 +244,16 @@ def recorder(emulator, settings):
     max_examples=12,
     deadline=None,
     database=None,
+    # CI draws the same examples every run (a red CI names a change, not a draw); elsewhere each run explores anew.
+    derandomize=bool(os.environ.get("CI")),
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 # The stories of issue 19 always run, whatever else Hypothesis draws: removed by the site, then a message; removed
 # by another client with the events reversed; added "from now on" after a flush; removed by the service identity
 # with the events twice and late; forged removal and pinned preview.
 @example(dora_added="all", steps=[("remove",), ("send", "ana")])
+# Found by a draw: another client's edit within the second of the site's send must reach the preview.
+@example(dora_added="all", steps=[("send", "bruno"), ("phone", "edit", "bruno"), ("deliver", "twice")])
 @example(
     dora_added="all", steps=[("phone", "remove", "ana"), ("send", "bruno"), ("deliver", "reversed"), ("poll", "ana")]
 )
@@ -288,11 +293,6 @@ def dora_for(make_person):
     return client
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a message deleted before the other person reads it still counts as unread in their list (1 for a chat "
-    "whose only message ACS shows as deleted); services.inbox never uncounts a deleted message",
-)
 def test_a_deleted_message_is_nobodys_unread_message(ana, bruno, thread_id):
     """Found by the property above (steps: Ana sends, Ana deletes it; then Bruno's list)."""
     ana.post(reverse("chat:message_send", args=[thread_id]), {"content": "mk-1"}, **HTMX)

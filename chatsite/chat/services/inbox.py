@@ -149,12 +149,21 @@ def unread_check(*, thread_id: str, user_pk: int) -> None:
 
 def message_hidden(*, thread_id: str, message_id: int) -> None:
     """A moderator hid the message: it is nobody's unread message or preview any more."""
+    message_gone(thread_id=thread_id, message_id=message_id)
+    thread_changed(thread_id=thread_id)
+
+
+def message_gone(*, thread_id: str, message_id: int) -> None:
+    """The message was deleted or hidden: nobody has it to read any more, so it is nobody's unread message. Moves
+    the lists of those who had it unread (and nobody else's: a delta that sees the deletion again changes nothing)."""
     rows = UnreadMessage.objects.filter(thread__acs_thread_id=thread_id, message_id=message_id)
     people = set(rows.values_list("user_id", flat=True))
+    if not people:
+        return
     rows.delete()
     for entry in InboxEntry.objects.filter(thread__acs_thread_id=thread_id, user_id__in=people):
         _recount(entry)
-    thread_changed(thread_id=thread_id)
+    people_changed(user_pks=people)
 
 
 def _recount(entry: InboxEntry) -> int:
@@ -178,7 +187,7 @@ def deltas_seen(*, thread_id: str, items) -> None:
     changed = last_message_set(
         thread_id=thread_id,
         message_id=newest.id,
-        version=int(moment.timestamp() * 1000),
+        version=_read_version(newest, moment),
         preview="" if newest.deleted_on else preview_text(newest.content, newest.type),
         sender_name=display_name(sender) if sender else newest.sender_display_name,
         sender_id=newest.sender_id or "",
@@ -192,8 +201,20 @@ def deltas_seen(*, thread_id: str, items) -> None:
         if message.deleted_on is None:
             others = people - {getattr(senders.get(message.sender_id), "pk", None)}
             changed |= bool(message_arrived(thread=thread, message_id=message.id, user_pks=others))
+        elif message.id.isdigit():
+            message_gone(thread_id=thread_id, message_id=int(message.id))
     if changed:
         people_changed(user_pks=people)
+
+
+def _read_version(message, moment) -> int:
+    """The version a read gives the shown message. ACS gives edit and delete times to the second, and a read shows
+    the message as it is now: an edit or deletion outranks what the site wrote itself within that second (a send at
+    .700, another client's edit at .900). A message as first sent keeps its creation to the millisecond (its id), so a
+    read that began before the site deleted it never brings it back."""
+    if message.edited_on or message.deleted_on:
+        return int(moment.timestamp()) * 1000 + 999
+    return int(message.id) if message.id.isdigit() else int(moment.timestamp() * 1000)
 
 
 def thread_changed(*, thread_id: str, also=()) -> None:

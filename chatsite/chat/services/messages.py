@@ -222,8 +222,9 @@ def message_delete(*, actor: Actor, thread_id: str, message_id: str) -> None:
     with own.writing(thread_id=thread_id, kind=own.DELETED, refs=[message_id]):
         actor.acs.message_delete(thread_id, message_id)
     MARKER.bump(thread_id)
-    # Only the shown message's row changes: its preview goes (ACS keeps a deleted message, without content).
     shown = int(message_id) if message_id.isdigit() else -1
+    inbox.message_gone(thread_id=thread_id, message_id=shown)
+    # Only the shown message's row changes: its preview goes (ACS keeps a deleted message, without content).
     if Thread.objects.filter(acs_thread_id=thread_id, last_message_id=shown).exists():
         inbox.last_message_set(
             thread_id=thread_id,
