@@ -78,6 +78,7 @@ export function online() {
 // The page's one poll (views/messages.thread_poll): new, edited and deleted messages, typing, "seen by", panel
 // changes, the end of one's part. Its URL carries what the page shows; 204 when none of it changed.
 export function poll() {
+  page.forgetOthers();
   var poller = document.getElementById("poller");
   if (poller) window.htmx.trigger(poller, "chat:poll");
 }
