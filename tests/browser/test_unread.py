@@ -118,3 +118,32 @@ def test_sixty_unread_messages_open_one_jump_from_the_first_and_are_read_as_scro
     wait_for_list(listing, (0, 0), "all read at the bottom")
     assert listing.title() == "Your chats · Chatsite"
     page.context.close()
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_unread_that_fit_open_at_the_divider_and_only_what_is_in_view_is_read(browser, live_server, emulator, size):
+    ana, bruno = (
+        accounts.account_create(username=n, password=PASSWORD, display_name=n.title()) for n in ("ana", "bruno")
+    )
+    thread = threads.thread_create(
+        actor=Actor.person(ana), topic="Minutes", participants=[bruno], idempotency_token=str(uuid.uuid4())
+    )
+    for n in range(1, 9):
+        messages.message_send(actor=Actor.person(ana), thread_id=thread.acs_thread_id, content=f"Question {n}")
+    for n in range(1, 21):  # 20 unread: with Ana's 8 and the chat's start, one page holds them all
+        messages.message_send(actor=Actor.person(bruno), thread_id=thread.acs_thread_id, content=note(n))
+
+    page = open_thread(browser, live_server, "ana", thread, size)
+    listing = page.context.new_page()
+    listing.goto(live_server.url + reverse("chat:thread_list"))
+    divider = page.get_by_role("heading", name="New messages")
+    divider.wait_for()
+    assert page.get_by_role("region", name="Unread messages").count() == 0  # no bar: the first unread is here
+    assert page.locator("#first-unread + li.message").inner_text().count(note(1)) == 1
+    assert pane_shows(page, divider) and pane_shows(page, message(page, note(1)))
+    assert not pane_shows(page, message(page, note(20)))  # opened at the divider, not at the bottom
+    wait_for_list(listing, (1, 19), "what is in view is read, what is below it is not")
+
+    page.locator("#messages-pane").evaluate("p => { p.scrollTop = p.scrollHeight; }")
+    wait_for_list(listing, (0, 0), "all read at the bottom")
+    page.context.close()
