@@ -125,6 +125,21 @@ async function jump() {
   }
 }
 
+// The pane changed: older pages the person loaded themselves may have brought the first unread (the divider goes
+// above it where it is, without moving what they read), and new messages may have scrolled into view.
+function changed() {
+  if (firstUnread && !jumping) {
+    var item = firstUnreadLoaded();
+    if (item) {
+      dividerAbove(item);
+      firstUnread = 0;
+      if (bar) bar.remove();
+      bar = null;
+    }
+  }
+  look();
+}
+
 export function start() {
   paneElement = document.getElementById("messages-pane");
   if (!paneElement) return;
@@ -141,6 +156,6 @@ export function start() {
   }
   look();
   paneElement.addEventListener("scroll", look, {passive: true});
-  pane.whenChanged(look);
+  pane.whenChanged(changed);
   document.addEventListener("visibilitychange", look);
 }
