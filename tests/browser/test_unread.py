@@ -147,3 +147,37 @@ def test_unread_that_fit_open_at_the_divider_and_only_what_is_in_view_is_read(br
     page.locator("#messages-pane").evaluate("p => { p.scrollTop = p.scrollHeight; }")
     wait_for_list(listing, (0, 0), "all read at the bottom")
     page.context.close()
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_loading_older_by_hand_brings_the_divider_and_reading_counts_from_it(browser, live_server, emulator, size):
+    ana, bruno = (
+        accounts.account_create(username=n, password=PASSWORD, display_name=n.title()) for n in ("ana", "bruno")
+    )
+    thread = threads.thread_create(
+        actor=Actor.person(ana), topic="Minutes", participants=[bruno], idempotency_token=str(uuid.uuid4())
+    )
+    for n in range(1, 41):
+        messages.message_send(actor=Actor.person(bruno), thread_id=thread.acs_thread_id, content=note(n))
+
+    page = open_thread(browser, live_server, "ana", thread, size)
+    reads = []
+    page.on("request", lambda r: r.url.endswith("/read/") and reads.append(r))
+    listing = page.context.new_page()
+    listing.goto(live_server.url + reverse("chat:thread_list"))
+    page.get_by_role("region", name="Unread messages").get_by_text("40 new messages").wait_for()
+
+    reach.click(page.get_by_role("link", name="Load older messages"), "Load older messages")
+    divider = page.get_by_role("heading", name="New messages")
+    divider.wait_for(state="attached", timeout=LIVE)
+    assert page.get_by_role("region", name="Unread messages").count() == 0
+    assert page.locator("#first-unread + li.message").inner_text().count(note(1)) == 1
+    assert not pane_shows(page, divider)  # the message she was reading stayed where it was
+    for _ in range(2):  # two beats: she has not scrolled up to the first unread, so nothing is read
+        with page.expect_request(re.compile(r"/poll/"), timeout=LIVE):
+            pass
+    assert reads == [] and unread_in_list(listing) == 40
+
+    page.locator("#messages-pane").evaluate("p => { p.scrollTop = 0; }")  # up to the divider
+    wait_for_list(listing, (1, 39), "read from the divider down to what is in view")
+    page.context.close()

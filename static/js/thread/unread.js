@@ -18,6 +18,7 @@ var bar = null;
 var firstUnread = 0;  // the first unread message's id while it is not loaded (the bar shows)
 var seen = 0;  // the newest message the person has seen on this page
 var jumping = false;
+var notYet = null;  // a divider the person has not had in view yet: until then, nothing below it counts as seen
 
 function idOf(item) {
   return Number(item.id.replace(/^m-/, "")) || 0;
@@ -39,7 +40,13 @@ export function readUpTo() {
 // The newest message whose end is inside the pane or above it, while the tab is in view.
 function look() {
   if (firstUnread || !paneElement || document.visibilityState !== "visible") return;
-  var bottom = paneElement.getBoundingClientRect().bottom + 2;
+  var box = paneElement.getBoundingClientRect();
+  if (notYet) {
+    var at = notYet.getBoundingClientRect();
+    if (notYet.isConnected && (at.bottom < box.top || at.top > box.bottom)) return;
+    notYet = null;
+  }
+  var bottom = box.bottom + 2;
   var items = messages();
   for (var i = items.length - 1; i >= 0; i--) {
     if (items[i].getBoundingClientRect().bottom <= bottom) {
@@ -125,16 +132,32 @@ async function jump() {
   }
 }
 
+// Whatever `change` adds or takes away above it, the message at the top of the pane stays where it is on screen.
+function keepingPlace(change) {
+  var top = paneElement.getBoundingClientRect().top;
+  var items = messages();
+  var kept = null;
+  for (var i = 0; i < items.length && !kept; i++) {
+    var box = items[i].getBoundingClientRect();
+    if (box.bottom > top) kept = {element: items[i], at: box.top};
+  }
+  change();
+  if (kept && kept.element.isConnected) paneElement.scrollTop += kept.element.getBoundingClientRect().top - kept.at;
+}
+
 // The pane changed: older pages the person loaded themselves may have brought the first unread (the divider goes
-// above it where it is, without moving what they read), and new messages may have scrolled into view.
+// above it where it is, without moving what they read; what they read counts once they have scrolled up to it), and
+// new messages may have scrolled into view.
 function changed() {
   if (firstUnread && !jumping) {
     var item = firstUnreadLoaded();
     if (item) {
-      dividerAbove(item);
-      firstUnread = 0;
-      if (bar) bar.remove();
-      bar = null;
+      keepingPlace(function () {
+        notYet = dividerAbove(item);
+        firstUnread = 0;
+        if (bar) bar.remove();
+        bar = null;
+      });
     }
   }
   look();
