@@ -81,3 +81,17 @@ def test_reading_one_thread_marks_nothing_in_another(ana, bruno, thread_id):
 
     assert unread(bruno, thread_id) == 0
     assert unread(bruno, other) == 1
+
+
+def test_the_jump_costs_one_acs_read_per_older_page(ana, bruno, thread_id, acs_calls):
+    for n in range(MANY):
+        say(ana, thread_id, f"Item {n}")
+    page = bruno.get(reverse("chat:thread_detail", args=[thread_id])).content.decode()
+    older = re.search(r'hx-get="([^"]*older=[^"]*)"', page).group(1).replace("&amp;", "&")
+    first = re.search(r'data-first-unread="(\d+)"', page).group(1)
+    acs_calls.clear()
+
+    answer = bruno.get(older, HTTP_HX_REQUEST="true").content.decode()
+
+    assert f'id="m-{first}"' in answer  # the first unread is on the older page
+    assert len(acs_calls) == 1 and acs_calls[0][0] == "GET" and acs_calls[0][1].endswith("/messages")
