@@ -21,6 +21,17 @@ export function scrollToBottom() {
   if (button) button.hidden = true;
 }
 
+// Scroll so that `element` sits `room` px below the top of the pane (null: the top of the pane); the reader stays
+// there as the pane changes, unless that is the bottom.
+export function reveal(element, room) {
+  if (!pane) return;
+  var top = element ? pane.scrollTop + element.getBoundingClientRect().top - pane.getBoundingClientRect().top - room : 0;
+  pane.scrollTop = Math.max(0, top);
+  stick = atBottom();
+  var button = document.getElementById("new-messages");
+  if (button && stick) button.hidden = true;
+}
+
 // What to do after the pane changed.
 export function whenChanged(callback) {
   changed.push(callback);
