@@ -227,8 +227,7 @@ def thread_changed(*, thread_id: str, also=()) -> None:
 
 
 def people_changed(*, user_pks) -> None:
-    for user_pk in user_pks:
-        INBOX.bump(user_pk)
+    INBOX.bump_many(user_pks)
 
 
 def _people(thread: Thread) -> set[int]:
