@@ -64,6 +64,7 @@ class Page:
         self.requests = 0  # polls and stream (re)connections
         self.polls = 0
         self.hints = 0
+        self.answers = {}  # status -> count
         self.opened = asyncio.Event()
         self.failed = None
         self._polling = None
@@ -108,6 +109,7 @@ class Page:
             self.polls += 1
             status, body = await self.browser.get(http, self.path)
             answered = time.monotonic()
+            self.answers[status] = self.answers.get(status, 0) + 1
             if status == 200:
                 for token in TOKEN.findall(body):
                     self.seen.setdefault((id(self), token), answered)
@@ -161,6 +163,10 @@ async def scenario(args, site_a, site_b, gunicorn_a, sender_cookies, people_cook
         cpu = (sum(cpu_seconds(pid) for pid in workers) - cpu_before) / (ended_at - started_at)
         load.append(os.getloadavg()[0])
         polls = sum(page.polls for page in open_pages)
+        answers = {}
+        for page in open_pages:
+            for status, count in page.answers.items():
+                answers[status] = answers.get(status, 0) + count
 
         idle = None
         if pages == max(args.streams):
@@ -190,14 +196,14 @@ async def scenario(args, site_a, site_b, gunicorn_a, sender_cookies, people_cook
         "sends": [done - began for began, done in sent.values()], "reads": len(reads(counted)),
         "changes": len(sent), "polls_per_change": polls / max(1, len(sent) * pages), "cpu": cpu,
         "workers": len(workers), "per_stream_kb": (rss_after - rss_before) * 1024 / pages,
-        "rss": rss_end, "load": load, "idle": idle,
+        "rss": rss_end, "load": load, "idle": idle, "answers": dict(sorted(answers.items())),
     }  # fmt: skip
 
 
-def run(args, site_env, tmp, emulator, csrf_cookie_name=None):
+def run(args, site_env, tmp, emulator, prefix=""):
     """Streams mode: both sites up, one scenario per page count, then the report."""
     flowing = [min(pages, args.max_people) for pages in args.streams]
-    sender_cookies, people_cookies, _threads, flows, csrf_cookie = setup_site([], max(flowing), flowing)
+    sender_cookies, people_cookies, _threads, flows, csrf_cookie = setup_site([], max(flowing), flowing, prefix)
     line(f"Streams: {args.streams} open pages on site A ({args.workers} ASGI workers), sends on site B (1 worker); "
          f"threads of {flowing} people; load average {os.getloadavg()[0]:.2f}")  # fmt: skip
     results = []
@@ -234,7 +240,8 @@ def report(args, results):
         line(f"  {r['pages']:>5} pages ({who}): delivery p50 {p50 / 1000:.3f} s, p95 {p95 / 1000:.3f} s, "
              f"lost {r['lost']} of {r['deliveries']} ({'within' if ok else 'MISSES'} the target)")
         line(f"        sends p50 {send50 / 1000:.3f} s, p95 {send95 / 1000:.3f} s; ACS reads per change "
-             f"{r['reads'] / max(1, r['changes']):.2f}; polls per page per change {r['polls_per_change']:.2f}; "
+             f"{r['reads'] / max(1, r['changes']):.2f}; polls per page per change {r['polls_per_change']:.2f} "
+             f"(answers {r['answers']}); "
              f"site A workers busy {100 * r['cpu'] / r['workers']:.0f} % of {r['workers']} cores")
         line(f"        memory per open stream {r['per_stream_kb']:.0f} KB; worker RSS "
              f"{', '.join(f'{mb:.0f}' for mb in r['rss'])} MB (target ≤ 100); load average "
