@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.core.cache import cache
+from django.db import connection
 from django.utils import timezone
 
 from . import keys
@@ -156,8 +157,17 @@ def _sync_or_wait(thread_id: str, scope: str, target: int, reader: Reader) -> _C
             return _Claim(target)
         if time.monotonic() >= deadline:
             return None
+        _release_connection()
         time.sleep(step)
         step = min(step * 2, 0.1)
+
+
+def _release_connection() -> None:
+    """Hold no database connection while waiting: when a push brings 150 pages' polls to one worker at once, the
+    waiters held its whole connection pool and the rest (the reader's own work among them) timed out. The next
+    query takes one again (from the pool under ASGI)."""
+    if not connection.in_atomic_block:
+        connection.close()
 
 
 def _sync(thread_id: str, scope: str, target: int, reader: Reader) -> _Claim:
