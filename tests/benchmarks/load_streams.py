@@ -253,22 +253,32 @@ def report(args, results):
             within = r["pages"]
         elif not ok and past is None:
             past = r["pages"]
-        line(f"  {r['pages']:>5} pages ({who}): delivery p50 {p50 / 1000:.3f} s, p95 {p95 / 1000:.3f} s, "
-             f"lost {r['lost']} of {r['deliveries']} ({'within' if ok else 'MISSES'} the target)")
-        line(f"        the hint reached the page (from the send's start): p50 {hint50 / 1000:.3f} s, "
-             f"p95 {hint95 / 1000:.3f} s")
-        line(f"        sends p50 {send50 / 1000:.3f} s, p95 {send95 / 1000:.3f} s; from the send's answer: p50 "
-             f"{after50 / 1000:.3f} s, p95 {after95 / 1000:.3f} s; ACS reads per change "
-             f"{r['reads'] / max(1, r['changes']):.2f}; polls per page per change {r['polls_per_change']:.2f} "
-             f"(answers {r['answers']}); "
-             f"site A workers busy {100 * r['cpu'] / r['workers']:.0f} % of {r['workers']} cores")
-        line(f"        memory per open stream {r['per_stream_kb']:.0f} KB; worker RSS "
-             f"{', '.join(f'{mb:.0f}' for mb in r['rss'])} MB (target ≤ 100); load average "
-             f"{r['load'][0]:.2f} → {r['load'][1]:.2f}")
+        line(
+            f"  {r['pages']:>5} pages ({who}): delivery p50 {p50 / 1000:.3f} s, p95 {p95 / 1000:.3f} s, "
+            f"lost {r['lost']} of {r['deliveries']} ({'within' if ok else 'MISSES'} the target)"
+        )
+        line(
+            f"        the hint reached the page (from the send's start): p50 {hint50 / 1000:.3f} s, "
+            f"p95 {hint95 / 1000:.3f} s"
+        )
+        line(
+            f"        sends p50 {send50 / 1000:.3f} s, p95 {send95 / 1000:.3f} s; from the send's answer: p50 "
+            f"{after50 / 1000:.3f} s, p95 {after95 / 1000:.3f} s; ACS reads per change "
+            f"{r['reads'] / max(1, r['changes']):.2f}; polls per page per change {r['polls_per_change']:.2f} "
+            f"(answers {r['answers']}); "
+            f"site A workers busy {100 * r['cpu'] / r['workers']:.0f} % of {r['workers']} cores"
+        )
+        line(
+            f"        memory per open stream {r['per_stream_kb']:.0f} KB; worker RSS "
+            f"{', '.join(f'{mb:.0f}' for mb in r['rss'])} MB (target ≤ 100); load average "
+            f"{r['load'][0]:.2f} → {r['load'][1]:.2f}"
+        )
         if r["idle"] is not None:
             per_30s, acs = r["idle"]
-            line(f"        idle {args.stream_idle:g} s: {per_30s:.2f} requests per page per 30 s (target ≤ 1), "
-                 f"{acs} ACS requests")
+            line(
+                f"        idle {args.stream_idle:g} s: {per_30s:.2f} requests per page per 30 s (target ≤ 1), "
+                f"{acs} ACS requests"
+            )
     if past is None:
         line(f"  saturation point: beyond {results[-1]['pages']} pages (every run within the target)")
     else:
