@@ -3,7 +3,7 @@
 Plain script (not a test): `.venv/bin/python tests/benchmarks/bench_send_size.py [--people 250] [--sends 12]`
 (`--help`; `--smoke`: 2 and 5 people, 2 sends each, what CI runs to see it still works).
 Runs the site in-process on its embedded emulator, on a throw-away SQLite database and the local cache, or on
-DATABASE_URL and REDIS_URL when set (use scratch ones: the run adds people and threads). The sender posts to the
+DATABASE_URL and REDIS_URL when set (scratch ones: each run adds its own people and threads). The sender posts to the
 composer's URL (django.test.Client: the whole view, the service and ACS's send) in turns between the two threads,
 so load from elsewhere on the machine falls on both alike. The site polls ACS rather than taking its events
 (`--events` to take them: their handling then runs in this process during the sends). Prints per thread size the
@@ -102,9 +102,10 @@ class CacheCalls:
 def main(args) -> None:
     call_command("migrate", verbosity=0)
     settings.ALLOWED_HOSTS = ["*"]
-    sender = accounts.account_create(username="sender", password=None, display_name="Sender")
+    run = uuid.uuid4().hex[:6]  # a run's own people: a second run on the same DATABASE_URL makes new ones
+    sender = accounts.account_create(username=f"sender-{run}", password=None, display_name="Sender")
     people = [
-        accounts.account_create(username=f"p{n:03d}", password=None, display_name=f"P{n:03d}")
+        accounts.account_create(username=f"p{n:03d}-{run}", password=None, display_name=f"P{n:03d}")
         for n in range(args.people - 1)
     ]
     actor = Actor.person(sender)
