@@ -13,6 +13,7 @@ import logging
 from collections.abc import Callable
 
 from django.core.signals import request_finished, request_started
+from django.db import connections
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +37,8 @@ def _finished(**kwargs) -> None:
     if not stack:
         return
     _pending.set(stack[:-1])
+    if not stack[-1]:
+        return
     for work in stack[-1]:
         try:
             work()
@@ -43,6 +46,12 @@ def _finished(**kwargs) -> None:
             # The answer has gone: nothing to tell the person. The message's event or the next poll's read counts it
             # again (services/inbox.py counts each message once, whichever source tells of it first).
             logger.exception("after a request's answer: bookkeeping failed")
+    # Django's own request_finished receiver, which gives the request's connection back, ran before this one: under
+    # ASGI the connection the work took would otherwise stay with a thread that is going away (a send each, until
+    # the worker's pool was empty). Not inside a transaction (a test's), which Django's own receiver is kept out of.
+    for connection in connections.all(initialized_only=True):
+        if not connection.in_atomic_block:
+            connection.close_if_unusable_or_obsolete()
 
 
 request_started.connect(_started, dispatch_uid="chat.after_answer.started")
