@@ -46,9 +46,13 @@ def _finished(**kwargs) -> None:
             # The answer has gone: nothing to tell the person. The message's event or the next poll's read counts it
             # again (services/inbox.py counts each message once, whichever source tells of it first).
             logger.exception("after a request's answer: bookkeeping failed")
-    # Django's own request_finished receiver, which gives the request's connection back, ran before this one: under
-    # ASGI the connection the work took would otherwise stay with a thread that is going away (a send each, until
-    # the worker's pool was empty). Not inside a transaction (a test's), which Django's own receiver is kept out of.
+    _give_back_connections()
+
+
+def _give_back_connections() -> None:
+    """Django's own request_finished receiver, which gives the request's connection back, ran before this one: under
+    ASGI the connection the work took would otherwise stay with a thread that is going away (a send each, until the
+    worker's pool was empty). Not inside a transaction (a test's), which Django's own receiver is kept out of."""
     for connection in connections.all(initialized_only=True):
         if not connection.in_atomic_block:
             connection.close_if_unusable_or_obsolete()
