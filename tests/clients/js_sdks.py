@@ -6,11 +6,13 @@ release each, with the same identity package, and run the same walkthrough.mjs (
 """
 
 import json
+import os
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
-from tests.clients.sdk_venvs import CACHE
+from tests.clients.sdk_venvs import CACHE, locked
 
 JS = Path(__file__).parent / "js"
 IDENTITY = "1.3.1"  # tests/clients/js's
@@ -21,8 +23,14 @@ OLDER_CHAT_RELEASES = ("1.1.1", "1.2.1", "1.3.2")
 def package_dir(chat: str) -> Path:
     """A folder with node_modules holding @azure/communication-chat `chat`, installed on first use."""
     folder = CACHE / f"js-chat-{chat}-identity-{IDENTITY}"
+    with locked(folder):
+        _install(folder, chat)
+    return folder
+
+
+def _install(folder: Path, chat: str) -> None:
     if (folder / ".complete").exists():
-        return folder
+        return
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     package = {
@@ -39,9 +47,13 @@ def package_dir(chat: str) -> Path:
         timeout=600,
     )
     (folder / ".complete").touch()
-    return folder
 
 
 def with_walkthrough(folder: Path) -> Path:
-    shutil.copy(JS / "walkthrough.mjs", folder / "walkthrough.mjs")
+    """The folder with the current walkthrough.mjs, replaced in one step: the other suite CI runs at once may be
+    running node on it."""
+    handle, copy = tempfile.mkstemp(dir=folder, suffix=".mjs.tmp")
+    os.close(handle)
+    shutil.copy(JS / "walkthrough.mjs", copy)
+    os.replace(copy, folder / "walkthrough.mjs")
     return folder

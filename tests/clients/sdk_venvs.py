@@ -1,9 +1,12 @@
 """One virtualenv per Python SDK generation, made on first use and cached outside the repository.
 
 The cache is `$ACS_SDK_VENV_DIR` or `/tmp/chatsite-acs-sdks/`; a venv counts only once `pip install` finished
-(a `.complete` marker), so an interrupted install is redone. Packages come from PyPI through pip.
+(a `.complete` marker), so an interrupted install is redone. Packages come from PyPI through pip. CI runs two suites
+at once (.ci/run), so an entry is made under a lock: the second waits for the first's install instead of deleting it.
 """
 
+import contextlib
+import fcntl
 import glob
 import os
 import shutil
@@ -44,16 +47,30 @@ def base_python() -> tuple[str, str]:
     return sys.executable, _version_tag(sys.executable)
 
 
+@contextlib.contextmanager
+def locked(entry: Path):
+    """Held while `entry` of the cache is checked and made, across processes (released if one dies)."""
+    CACHE.mkdir(parents=True, exist_ok=True)
+    with open(CACHE / f".{entry.name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
 def python_for(chat: str) -> Path:
     """The venv's interpreter for a chat SDK version, created (once) with it and its identity package."""
     identity = GENERATIONS[chat]["identity"]
     base, tag = base_python()
     venv = CACHE / f"chat-{chat}-identity-{identity}-{tag}"
+    with locked(venv):
+        _make(venv, base, chat, identity)
+    return venv / "bin" / "python"
+
+
+def _make(venv: Path, base: str, chat: str, identity: str) -> None:
     python = venv / "bin" / "python"
     if (venv / ".complete").exists():
-        return python
+        return
     shutil.rmtree(venv, ignore_errors=True)
-    venv.parent.mkdir(parents=True, exist_ok=True)
     subprocess.run([base, "-m", "venv", str(venv)], check=True)
     subprocess.run(
         [
@@ -64,7 +81,6 @@ def python_for(chat: str) -> Path:
         capture_output=True,
     )
     (venv / ".complete").touch()
-    return python
 
 
 if __name__ == "__main__":  # warm the cache: python tests/clients/sdk_venvs.py
