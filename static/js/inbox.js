@@ -4,9 +4,12 @@
 // dropping what another account's thread pages left in this tab. An ES module, for what it shares with the thread
 // page (storage.js).
 import * as storage from "./storage.js";
+import * as stream from "./stream.js";
 
 var POLL_MS = 3000;
 var HIDDEN_POLL_MS = 15000;
+var SAFETY_MS = 30000;  // while the push stream is live: hints say when to poll, this is only a safety net
+var pushing = false;
 var TITLE = document.title.replace(/^\(\d+\) /, "");
 var lastPoll = 0;
 var known = null;  // thread id -> unread count, as last shown
@@ -119,8 +122,42 @@ document.addEventListener("htmx:load", function (event) {
 });
 document.addEventListener("DOMContentLoaded", function () {
   forgetOthers();
+  listen();
   refreshed();
   offerNotifications();
 });
 document.addEventListener("visibilitychange", poll);
-setInterval(poll, POLL_MS);
+setInterval(function () {
+  if (!pushing || Date.now() - lastPoll >= SAFETY_MS) poll();
+}, POLL_MS);
+
+// The push stream (stream.js): any hint may change the list (a new message, someone read, a new chat), so the list
+// polls at once; a hint that comes while a poll is on its way (hx-sync drops a second one) asks again after it.
+var inFlight = null;
+var again = false;
+
+function hinted() {
+  if (inFlight) again = true;
+  else poll();
+}
+
+document.addEventListener("htmx:beforeRequest", function (event) {
+  if (!event.detail.elt || event.detail.elt.id !== "inbox-poller") return;
+  var xhr = event.detail.xhr;
+  inFlight = xhr;
+  xhr.addEventListener("loadend", function () {  // after htmx swapped the answer in (its handler runs on "load")
+    if (inFlight !== xhr) return;
+    inFlight = null;
+    if (again) setTimeout(poll, 0);
+    again = false;
+  });
+});
+
+function listen() {
+  var head = document.querySelector("[data-owner]");
+  if (!head || !document.getElementById("inbox-poller")) return;
+  stream.connect(head.dataset.streamUrl, head.dataset.owner, hinted, function (live, catchUp) {
+    pushing = live;
+    if (catchUp) poll();
+  });
+}

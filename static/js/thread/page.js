@@ -24,6 +24,10 @@ export function text(name) {
   return (page && page.dataset["text" + name]) || "";
 }
 
+export function thread() {
+  return threadId;
+}
+
 export function ownerMark() {
   return owner;
 }

@@ -5,6 +5,10 @@ import * as page from "./page.js";
 // One beat, also while the site cannot be reached: a request that never reaches it costs it nothing, and the page
 // is back within a beat of the site. While the browser knows it is offline it waits for its "online" event instead.
 var POLL_MS = 2000;
+// While the push stream is live (thread/push.js) hints say when to poll; this slow beat is only a safety net.
+var SAFETY_MS = 30000;
+
+var pushing = false;
 
 var failures = 0;
 var timer = null;
@@ -20,7 +24,7 @@ function visible() {
 
 function schedule() {
   clearTimeout(timer);
-  timer = setTimeout(beat, POLL_MS);
+  timer = setTimeout(beat, pushing && failures === 0 ? SAFETY_MS : POLL_MS);
 }
 
 function beat() {
@@ -32,6 +36,19 @@ function beat() {
 // Whether the site answered the last request; while it does not, the outbox keeps its messages.
 export function reachable() {
   return failures === 0;
+}
+
+// The push stream is live (hints say when to poll) or not (the beat as before); catchUp: it opened after this
+// page started, so what moved before it opened is fetched now.
+export function pushed(live, catchUp) {
+  pushing = live;
+  if (catchUp) beat();
+  else schedule();
+}
+
+// A hint that the thread moved: poll now (a hidden or offline page waits for its return, as the beat does).
+export function hinted() {
+  beat();
 }
 
 // What to do once the site answers again (the outbox sends what waited).
