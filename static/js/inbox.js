@@ -10,8 +10,9 @@ var POLL_MS = 3000;
 var HIDDEN_POLL_MS = 15000;
 var SAFETY_MS = 30000;  // while the push stream is live: hints say when to poll, this is only a safety net
 var pushing = false;
+var again = false;  // a hint came that no poll has answered yet
 var TITLE = document.title.replace(/^\(\d+\) /, "");
-var lastPoll = 0;
+var lastPoll = Date.now();  // the list as the page brought it is current
 var known = null;  // thread id -> unread count, as last shown
 
 function notifying() {
@@ -24,6 +25,7 @@ function poll() {
   var hidden = document.visibilityState !== "visible";
   if (hidden && (!notifying() || Date.now() - lastPoll < HIDDEN_POLL_MS)) return;
   lastPoll = Date.now();
+  again = false;
   window.htmx.trigger(poller, "inbox:poll");
 }
 
@@ -127,18 +129,26 @@ document.addEventListener("DOMContentLoaded", function () {
   offerNotifications();
 });
 document.addEventListener("visibilitychange", poll);
+// A hint not polled for yet (the tab was hidden) is polled for on the next beat it may poll.
 setInterval(function () {
-  if (!pushing || Date.now() - lastPoll >= SAFETY_MS) poll();
+  if (!pushing || again || Date.now() - lastPoll >= SAFETY_MS) poll();
 }, POLL_MS);
 
 // The push stream (stream.js): any hint may change the list (a new message, someone read, a new chat), so the list
-// polls at once; a hint that comes while a poll is on its way (hx-sync drops a second one) asks again after it.
+// polls at once, once for hints that come together; a hint that comes while a poll is on its way (hx-sync drops a
+// second one) asks again after it.
+var GATHER_MS = 25;
 var inFlight = null;
-var again = false;
+var soon = null;
 
 function hinted() {
-  if (inFlight) again = true;
-  else poll();
+  again = true;
+  if (!soon) soon = setTimeout(ask, GATHER_MS);
+}
+
+function ask() {
+  soon = null;
+  if (!inFlight && again) poll();
 }
 
 document.addEventListener("htmx:beforeRequest", function (event) {
@@ -148,8 +158,7 @@ document.addEventListener("htmx:beforeRequest", function (event) {
   xhr.addEventListener("loadend", function () {  // after htmx swapped the answer in (its handler runs on "load")
     if (inFlight !== xhr) return;
     inFlight = null;
-    if (again) setTimeout(poll, 0);
-    again = false;
+    if (again && !soon) soon = setTimeout(ask, 0);
   });
 });
 

@@ -22,9 +22,15 @@ function visible() {
   return document.visibilityState === "visible" && window.htmx;
 }
 
+// "Ana is typing…" ends by time, with no change to push: while it shows, the page keeps its beat.
+function slow() {
+  var typing = document.getElementById("typing");
+  return pushing && failures === 0 && !(typing && typing.textContent.trim());
+}
+
 function schedule() {
   clearTimeout(timer);
-  timer = setTimeout(beat, pushing && failures === 0 ? SAFETY_MS : POLL_MS);
+  timer = setTimeout(beat, slow() ? SAFETY_MS : POLL_MS);
 }
 
 function beat() {

@@ -4,8 +4,12 @@ import * as stream from "../stream.js";
 import * as page from "./page.js";
 import * as connection from "./poll.js";
 
-var inFlight = null;  // the poll's request while it is on its way
-var behind = 0;  // a hint came meanwhile (hx-sync drops a second poll): the marker it named, or -1 for "look again"
+// One change can bring two hints at once (a send also ends its sender's "is typing"): one poll for both.
+var GATHER_MS = 25;
+
+var inFlight = null;  // the poll's request while it is on its way (hx-sync drops a second poll meanwhile)
+var behind = 0;  // hints not yet polled for: the highest marker they named, -1 for "look again", 0 none
+var soon = null;
 
 // The change marker the page's messages are current with, from the poller's own URL (live.page.PageState).
 function shownMarker() {
@@ -14,18 +18,21 @@ function shownMarker() {
   return match ? Number(match[1]) : 0;
 }
 
-// A marker 0 moves something else the page shows (who is typing, "Seen by", the people): always look again.
-function stale(marker) {
-  return marker === 0 || marker > shownMarker();
+// thread null: the stream could not replay what it missed. Marker 0: something else the page shows moved (who is
+// typing, "Seen by", the people): look again. Otherwise only a marker the page does not show yet is worth a poll.
+function moved(thread, marker) {
+  if (thread !== null && thread !== page.thread()) return;
+  if (thread === null || marker === 0 || behind === -1) behind = -1;
+  else behind = Math.max(behind, marker);
+  if (!soon) soon = setTimeout(ask, GATHER_MS);
 }
 
-function moved(thread, marker) {
-  if (thread !== null && (thread !== page.thread() || !stale(marker))) return;
-  if (inFlight) {
-    behind = marker === 0 || thread === null || behind === -1 ? -1 : Math.max(behind, marker);
-    return;
-  }
-  connection.hinted();
+function ask() {
+  soon = null;
+  if (inFlight) return;  // asked once it answers
+  var wanted = behind;
+  behind = 0;
+  if (wanted === -1 || wanted > shownMarker()) connection.hinted();
 }
 
 export function start() {
@@ -34,13 +41,12 @@ export function start() {
     if (!event.detail.elt || event.detail.elt.id !== "poller") return;
     var xhr = event.detail.xhr;
     inFlight = xhr;
-    // After htmx has handled the answer (its handler runs on "load", before "loadend"): still behind, ask again.
+    // Once htmx has handled the answer (its handler runs on "load", before "loadend"): hints that came meanwhile
+    // and the answer did not cover make the next poll.
     xhr.addEventListener("loadend", function () {
       if (inFlight !== xhr) return;
       inFlight = null;
-      var wanted = behind;
-      behind = 0;
-      if (wanted === -1 || (wanted > 0 && wanted > shownMarker())) setTimeout(connection.hinted, 0);
+      if (behind && !soon) soon = setTimeout(ask, 0);
     });
   });
   var holder = document.getElementById("thread-page");
