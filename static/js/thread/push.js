@@ -6,9 +6,15 @@ import * as connection from "./poll.js";
 
 // One change can bring two hints at once (a send also ends its sender's "is typing"): one poll for both.
 var GATHER_MS = 25;
+// A poll can answer "nothing new" for a moment after a hint (another viewer's poll is reading ACS for everyone):
+// while the page is still behind the hint's marker it asks again after this, doubling, a few times.
+var AGAIN_MS = 300;
+var AGAIN_TIMES = 4;
 
 var inFlight = null;  // the poll's request while it is on its way (hx-sync drops a second poll meanwhile)
-var behind = 0;  // hints not yet polled for: the highest marker they named, -1 for "look again", 0 none
+var target = 0;  // the highest marker hints named that the page does not show yet
+var look = false;  // a hint said "look again" (marker 0) and no poll has started since
+var tries = 0;
 var soon = null;
 
 // The change marker the page's messages are current with, from the poller's own URL (live.page.PageState).
@@ -18,21 +24,42 @@ function shownMarker() {
   return match ? Number(match[1]) : 0;
 }
 
+function later(ms) {
+  if (!soon) soon = setTimeout(ask, ms);
+}
+
 // thread null: the stream could not replay what it missed. Marker 0: something else the page shows moved (who is
 // typing, "Seen by", the people): look again. Otherwise only a marker the page does not show yet is worth a poll.
 function moved(thread, marker) {
   if (thread !== null && thread !== page.thread()) return;
-  if (thread === null || marker === 0 || behind === -1) behind = -1;
-  else behind = Math.max(behind, marker);
-  if (!soon) soon = setTimeout(ask, GATHER_MS);
+  if (thread === null || marker === 0) look = true;
+  else if (marker > shownMarker()) target = Math.max(target, marker);
+  else return;
+  tries = 0;
+  later(GATHER_MS);
 }
 
 function ask() {
   soon = null;
-  if (inFlight) return;  // asked once it answers
-  var wanted = behind;
-  behind = 0;
-  if (wanted === -1 || wanted > shownMarker()) connection.hinted();
+  if (inFlight) return;  // asked again once it answers
+  if (look || target > shownMarker()) {
+    look = false;
+    connection.hinted();
+  } else {
+    target = 0;
+  }
+}
+
+// Once a poll has answered: what hints asked for and it did not bring is asked for again.
+function answered() {
+  if (look) {
+    later(0);
+  } else if (target > shownMarker() && tries < AGAIN_TIMES) {
+    later(AGAIN_MS * Math.pow(2, tries));
+    tries += 1;
+  } else {
+    target = 0;  // shown, or left to the next poll
+  }
 }
 
 export function start() {
@@ -41,12 +68,11 @@ export function start() {
     if (!event.detail.elt || event.detail.elt.id !== "poller") return;
     var xhr = event.detail.xhr;
     inFlight = xhr;
-    // Once htmx has handled the answer (its handler runs on "load", before "loadend"): hints that came meanwhile
-    // and the answer did not cover make the next poll.
+    // "loadend" comes after htmx has handled the answer (its handler runs on "load"): the new marker is in place.
     xhr.addEventListener("loadend", function () {
       if (inFlight !== xhr) return;
       inFlight = null;
-      if (behind && !soon) soon = setTimeout(ask, 0);
+      answered();
     });
   });
   var holder = document.getElementById("thread-page");
