@@ -138,12 +138,26 @@ setInterval(function () {
 // polls at once, once for hints that come together; a hint that comes while a poll is on its way (hx-sync drops a
 // second one) asks again after it.
 var GATHER_MS = 25;
+// A thread's messages moved, yet the list answered "nothing new": the list's own bookkeeping (each person's rows
+// and unread counts) may land a moment after the hint, so it asks again after this, doubling, a few times.
+var AGAIN_MS = 250;
+var AGAIN_TIMES = 4;
 var inFlight = null;
 var soon = null;
+var expecting = false;  // a hint said a thread's messages moved: the list should change
+var tries = 0;
 
-function hinted() {
+function later(ms) {
+  if (!soon) soon = setTimeout(ask, ms);
+}
+
+function hinted(thread, marker) {
   again = true;
-  if (!soon) soon = setTimeout(ask, GATHER_MS);
+  if (marker) {
+    expecting = true;
+    tries = 0;
+  }
+  later(GATHER_MS);
 }
 
 function ask() {
@@ -158,7 +172,15 @@ document.addEventListener("htmx:beforeRequest", function (event) {
   xhr.addEventListener("loadend", function () {  // after htmx swapped the answer in (its handler runs on "load")
     if (inFlight !== xhr) return;
     inFlight = null;
-    if (again && !soon) soon = setTimeout(ask, 0);
+    if (again) {
+      later(0);
+    } else if (expecting && xhr.status === 204 && tries < AGAIN_TIMES) {
+      again = true;
+      later(AGAIN_MS * Math.pow(2, tries));
+      tries += 1;
+    } else {
+      expecting = false;
+    }
   });
 });
 

@@ -72,7 +72,14 @@ class AsgiLiveServer:
 
 @pytest.fixture
 def asgi_live_server(transactional_db, settings, monkeypatch):
+    from django.db import connections
+
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "1")  # the test's own ORM calls beside Playwright's loop
+    # Each request's sync code runs on a thread of its own there (production pools connections instead): a
+    # connection kept for reuse (CONN_MAX_AGE) would outlive its thread and keep the test database from being
+    # dropped. Closed at the end of each request instead.
+    for alias in connections:
+        monkeypatch.setitem(connections.settings[alias], "CONN_MAX_AGE", 0)
     server = AsgiLiveServer()
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "127.0.0.1"]
     server.start()
