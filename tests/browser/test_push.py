@@ -9,12 +9,14 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from chatsite.chat.live.typing import typing_record
+
 from .axe import new_context
 from .test_thread_page import PASSWORD, SIZES, chat, composer, message, person, say
 
 pytestmark = pytest.mark.browser
 
-LIVE = 10_000  # ms: generous, the machine is loaded; what must be quick is counted in requests, not timed
+LIVE = 20_000  # ms: generous, the machine is loaded; what must be quick is counted in requests, not timed
 QUIET_S = 4.5  # more than two beats of the 2 s poll: a page still polling on its beat shows it here
 
 
@@ -188,3 +190,53 @@ def test_after_logout_and_login_as_another_person_no_hint_of_the_first_reaches_t
     say(bruno, carlas, "For Carla")  # while Carla's own hints still come
     message(tab, "For Carla").wait_for(timeout=LIVE)
     carla_list.get_by_role("link", name=re.compile("Carla and Bruno.*For Carla")).wait_for(timeout=LIVE)
+
+
+def show_as(page, state):
+    """The tab goes to the background ("hidden") or comes back ("visible"), as the browser tells the page."""
+    page.evaluate(
+        """state => {
+            Object.defineProperty(document, "visibilityState", {configurable: true, get: () => state});
+            Object.defineProperty(document, "hidden", {configurable: true, get: () => state === "hidden"});
+            document.dispatchEvent(new Event("visibilitychange"));
+        }""",
+        state,
+    )
+
+
+def test_a_tab_hidden_for_five_minutes_lets_the_stream_go_and_opens_it_again_when_shown(
+    browser, asgi_live_server, emulator
+):
+    ana, bruno = person("ana"), person("bruno")
+    thread = chat(ana, "Later", [bruno], (bruno, "Ping"))
+    page = new_context(browser, "desktop").new_page()
+    page.clock.install()  # the page's timers, to jump five minutes ahead
+    streams = []
+    page.on("request", lambda request: "/live/stream/" in request.url and streams.append(request.url))
+    log_in(page, asgi_live_server, "ana")
+    open_thread(page, asgi_live_server, thread)
+    wait_for_push(page)
+
+    show_as(page, "hidden")
+    page.clock.fast_forward("04:50")
+    assert push_state(page) == "live"  # a short while in the background keeps it
+    page.clock.fast_forward("00:15")
+    wait_for_push(page, "polling")  # five minutes: let go
+
+    show_as(page, "visible")
+    wait_for_push(page)
+    assert len(streams) == 3, streams  # the list's, the thread page's, and the one opened on coming back
+    say(bruno, thread, "Back again?")
+    message(page, "Back again?").wait_for(timeout=LIVE)
+
+
+def test_someone_typing_shows_by_push(browser, asgi_live_server, emulator):
+    ana, bruno = person("ana"), person("bruno")
+    thread = chat(ana, "Typing", [bruno], (bruno, "Hello"))
+    page = new_context(browser, "desktop").new_page()
+    log_in(page, asgi_live_server, "ana")
+    open_thread(page, asgi_live_server, thread)
+    wait_for_push(page)
+    typing_record(thread_id=thread.acs_thread_id, user_pk=bruno.pk, name="Bruno")  # as his page reports it
+    page.get_by_text("Bruno is typing").wait_for(timeout=LIVE)
+    page.get_by_text("Bruno is typing").wait_for(state="detached", timeout=LIVE)  # ends by time: the page looks

@@ -9,6 +9,7 @@ var POLL_MS = 2000;
 var SAFETY_MS = 30000;
 
 var pushing = false;
+var lastBeat = 0;
 
 var failures = 0;
 var timer = null;
@@ -30,12 +31,19 @@ function slow() {
 
 function schedule() {
   clearTimeout(timer);
-  timer = setTimeout(beat, slow() ? SAFETY_MS : POLL_MS);
+  timer = setTimeout(tick, POLL_MS);
+}
+
+// The beat: a poll every 2 s, or while the stream is live only a safety poll every 30 s.
+function tick() {
+  if (slow() && Date.now() - lastBeat < SAFETY_MS) schedule();
+  else beat();
 }
 
 function beat() {
   schedule();
   if (!visible() || navigator.onLine === false) return;
+  lastBeat = Date.now();
   poll();
 }
 
@@ -49,7 +57,6 @@ export function reachable() {
 export function pushed(live, catchUp) {
   pushing = live;
   if (catchUp) beat();
-  else schedule();
 }
 
 // A hint that the thread moved: poll now (a hidden or offline page waits for its return, as the beat does).

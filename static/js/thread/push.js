@@ -7,9 +7,11 @@ import * as connection from "./poll.js";
 // One change can bring two hints at once (a send also ends its sender's "is typing"): one poll for both.
 var GATHER_MS = 25;
 // A poll can answer "nothing new" for a moment after a hint (another viewer's poll is reading ACS for everyone):
-// while the page is still behind the hint's marker it asks again after this, doubling, a few times.
+// while the page is still behind the hint's marker it asks again after this, doubling up to the old 2 s beat, for
+// about as long as such a read may take on a loaded site; then the safety poll is left.
 var AGAIN_MS = 300;
-var AGAIN_TIMES = 4;
+var AGAIN_MAX_MS = 2000;
+var AGAIN_TIMES = 8;
 
 var inFlight = null;  // the poll's request while it is on its way (hx-sync drops a second poll meanwhile)
 var target = 0;  // the highest marker hints named that the page does not show yet
@@ -55,7 +57,7 @@ function answered() {
   if (look) {
     later(0);
   } else if (target > shownMarker() && tries < AGAIN_TIMES) {
-    later(AGAIN_MS * Math.pow(2, tries));
+    later(Math.min(AGAIN_MS * Math.pow(2, tries), AGAIN_MAX_MS));
     tries += 1;
   } else {
     target = 0;  // shown, or left to the next poll
