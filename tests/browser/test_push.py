@@ -12,7 +12,7 @@ import pytest
 from chatsite.chat.live.typing import typing_record
 
 from .axe import new_context
-from .test_thread_page import PASSWORD, SIZES, chat, composer, message, person, say
+from .test_thread_page import PASSWORD, SIZES, chat, check, composer, message, person, say
 
 pytestmark = pytest.mark.browser
 
@@ -87,6 +87,7 @@ def test_a_push_brings_bruno_message_with_one_poll_and_no_timed_poll_before(brow
     poll = f"/threads/{thread.acs_thread_id}/poll/"
     assert requests.paths(since=start) == [poll]  # the one poll the hint made, nothing else
     assert push_state(page) == "live"
+    check(page, f"thread page, a message brought by push ({size})", shot=f"push-{size}")
 
 
 @pytest.mark.parametrize("size", SIZES)
