@@ -147,17 +147,28 @@ var soon = null;
 var expecting = false;  // a hint said a thread's messages moved: the list should change
 var tries = 0;
 
+var dueAt = 0;
+
+// Ask at most `ms` from now (sooner if already due sooner).
 function later(ms) {
-  if (!soon) soon = setTimeout(ask, ms);
+  var at = Date.now() + ms;
+  if (soon && dueAt <= at) return;
+  clearTimeout(soon);
+  dueAt = at;
+  soon = setTimeout(ask, ms);
 }
 
+// A thread's messages moved (marker): poll at once. Anything else ("look again": typing, receipts, the people)
+// polls at most once per beat: in a busy thread every reader's receipt is one.
 function hinted(thread, marker) {
   again = true;
   if (marker) {
     expecting = true;
     tries = 0;
+    later(GATHER_MS);
+  } else {
+    later(Math.max(GATHER_MS, lastPoll + POLL_MS - Date.now()));
   }
-  later(GATHER_MS);
 }
 
 function ask() {

@@ -23,10 +23,17 @@ function visible() {
   return document.visibilityState === "visible" && window.htmx;
 }
 
-// "Ana is typing…" ends by time, with no change to push: while it shows, the page keeps its beat.
+// "Ana is typing…" ends by time, with no change to push, and a read the site could not take yet (202) is said
+// again on the next beat: while either waits, the page keeps its beat.
 function slow() {
   var typing = document.getElementById("typing");
-  return pushing && failures === 0 && !(typing && typing.textContent.trim());
+  return pushing && failures === 0 && !(typing && typing.textContent.trim()) && !unread();
+}
+
+function unread() {
+  var messages = document.querySelectorAll("#message-list > li.message");
+  var newest = messageId(messages[messages.length - 1]);
+  return Boolean(newest) && newest !== readDone;
 }
 
 function schedule() {
@@ -137,6 +144,11 @@ function markRead() {
   }, function () {
     reading = false;
   });
+}
+
+// Said at once after an answer (thread/push.js): with push there may be no next beat for a while to say it.
+export function read() {
+  if (visible()) markRead();
 }
 
 export function listen() {

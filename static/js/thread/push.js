@@ -13,11 +13,17 @@ var AGAIN_MS = 300;
 var AGAIN_MAX_MS = 2000;
 var AGAIN_TIMES = 8;
 
+// "Look again" hints (marker 0: typing, "Seen by", the people) make at most one poll per old beat: in a busy
+// thread every reader's receipt is one, and each page need not look once per reader.
+var LOOK_MS = 2000;
+
 var inFlight = null;  // the poll's request while it is on its way (hx-sync drops a second poll meanwhile)
 var target = 0;  // the highest marker hints named that the page does not show yet
 var look = false;  // a hint said "look again" (marker 0) and no poll has started since
+var lastLook = 0;
 var tries = 0;
 var soon = null;
+var dueAt = 0;
 
 // The change marker the page's messages are current with, from the poller's own URL (live.page.PageState).
 function shownMarker() {
@@ -26,17 +32,26 @@ function shownMarker() {
   return match ? Number(match[1]) : 0;
 }
 
+// Ask at most `ms` from now (sooner if already due sooner).
 function later(ms) {
-  if (!soon) soon = setTimeout(ask, ms);
+  var at = Date.now() + ms;
+  if (soon && dueAt <= at) return;
+  clearTimeout(soon);
+  dueAt = at;
+  soon = setTimeout(ask, ms);
 }
 
 // thread null: the stream could not replay what it missed. Marker 0: something else the page shows moved (who is
 // typing, "Seen by", the people): look again. Otherwise only a marker the page does not show yet is worth a poll.
 function moved(thread, marker) {
   if (thread !== null && thread !== page.thread()) return;
-  if (thread === null || marker === 0) look = true;
-  else if (marker > shownMarker()) target = Math.max(target, marker);
-  else return;
+  if (thread === null || marker === 0) {
+    look = true;
+    later(Math.max(GATHER_MS, lastLook + LOOK_MS - Date.now()));
+    return;
+  }
+  if (marker <= shownMarker()) return;
+  target = Math.max(target, marker);
   tries = 0;
   later(GATHER_MS);
 }
@@ -44,8 +59,12 @@ function moved(thread, marker) {
 function ask() {
   soon = null;
   if (inFlight) return;  // asked again once it answers
-  if (look || target > shownMarker()) {
+  var behind = target > shownMarker();
+  if (!behind && look && Date.now() - lastLook < LOOK_MS) {
+    later(lastLook + LOOK_MS - Date.now());
+  } else if (behind || look) {
     look = false;
+    lastLook = Date.now();  // this poll looks again too
     connection.hinted();
   } else {
     target = 0;
@@ -55,7 +74,7 @@ function ask() {
 // Once a poll has answered: what hints asked for and it did not bring is asked for again.
 function answered() {
   if (look) {
-    later(0);
+    later(Math.max(0, lastLook + LOOK_MS - Date.now()));
   } else if (target > shownMarker() && tries < AGAIN_TIMES) {
     later(Math.min(AGAIN_MS * Math.pow(2, tries), AGAIN_MAX_MS));
     tries += 1;
@@ -74,6 +93,7 @@ export function start() {
     xhr.addEventListener("loadend", function () {
       if (inFlight !== xhr) return;
       inFlight = null;
+      connection.read();  // what it brought is what the person now sees
       answered();
     });
   });
