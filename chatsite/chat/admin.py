@@ -265,15 +265,11 @@ class ThreadAdmin(admin.ModelAdmin):
             self._apply(request, thread, _delete_message, form.cleaned_data)
             return redirect("admin:chat_thread_change", thread.pk)
         message_id = form.cleaned_data["message_id"]
-        try:
-            message = message_get(actor=Actor.service(), thread_id=thread.acs_thread_id, message_id=message_id)
-        except AcsError as error:
-            return self._refused(request, thread, error)
-        if message.is_deleted or message.is_system:
-            deleted, system = _("This message is deleted already."), _("Only people’s messages can be deleted.")
-            self.message_user(request, deleted if message.is_deleted else system, messages.WARNING)
-            return redirect("admin:chat_thread_change", thread.pk)
-        sender = _sender_label(message)
+        message, refused = self._message_to_moderate(
+            request, thread, message_id, system=_("Only people’s messages can be deleted.")
+        )
+        if refused:
+            return refused
         return confirmation(
             request,
             self,
@@ -281,11 +277,7 @@ class ThreadAdmin(admin.ModelAdmin):
             title=_("Delete a message"),
             question=_("Delete %(person)s’s message in “%(thread)s” in ACS?")
             % {"person": message.sender_name, "thread": thread},
-            items=[
-                _("From: %(person)s") % {"person": sender},
-                _("Sent: %(when)s") % {"when": date_format(localtime(message.created_on), "DATETIME_FORMAT")},
-                _("Message: “%(preview)s”") % {"preview": message_preview(message)},
-            ],
+            items=_message_items(message),
             consequence=_(
                 "Everyone in the thread sees “This message was deleted” in its place. This cannot be undone."
             ),
@@ -305,14 +297,11 @@ class ThreadAdmin(admin.ModelAdmin):
         if not message_id.isdigit() or int(message_id) in hidden_ids(thread_id=thread.acs_thread_id):
             self.message_user(request, _("This message is hidden already."), messages.WARNING)
             return redirect("admin:chat_thread_change", thread.pk)
-        try:
-            message = message_get(actor=Actor.service(), thread_id=thread.acs_thread_id, message_id=message_id)
-        except AcsError as error:
-            return self._refused(request, thread, error)
-        if message.is_deleted or message.is_system:
-            deleted, system = _("This message is deleted already."), _("Only people’s messages can be hidden.")
-            self.message_user(request, deleted if message.is_deleted else system, messages.WARNING)
-            return redirect("admin:chat_thread_change", thread.pk)
+        message, refused = self._message_to_moderate(
+            request, thread, message_id, system=_("Only people’s messages can be hidden.")
+        )
+        if refused:
+            return refused
         if request.method == "POST":
             record.message_hide(thread_id=thread.acs_thread_id, message_id=int(message_id))
             summary = _("Hid %(person)s’s message “%(preview)s” on the site.") % {
@@ -329,11 +318,7 @@ class ThreadAdmin(admin.ModelAdmin):
             title=_("Hide a message"),
             question=_("Hide %(person)s’s message in “%(thread)s” on this site?")
             % {"person": message.sender_name, "thread": thread},
-            items=[
-                _("From: %(person)s") % {"person": _sender_label(message)},
-                _("Sent: %(when)s") % {"when": date_format(localtime(message.created_on), "DATETIME_FORMAT")},
-                _("Message: “%(preview)s”") % {"preview": message_preview(message)},
-            ],
+            items=_message_items(message),
             consequence=_(
                 "ACS lets only the sender delete a message, and %(name)s is no longer in the thread; this hides it "
                 "on this site for everyone: they see “Removed by a moderator” in its place. ACS keeps the message."
@@ -387,6 +372,18 @@ class ThreadAdmin(admin.ModelAdmin):
             raise PermissionDenied
         return thread
 
+    def _message_to_moderate(self, request, thread, message_id, *, system):
+        """The message a staff member is about to delete or hide, or the answer saying why they cannot."""
+        try:
+            message = message_get(actor=Actor.service(), thread_id=thread.acs_thread_id, message_id=message_id)
+        except AcsError as error:
+            return None, self._refused(request, thread, error)
+        if message.is_deleted or message.is_system:
+            warning = _("This message is deleted already.") if message.is_deleted else system
+            self.message_user(request, warning, messages.WARNING)
+            return None, redirect("admin:chat_thread_change", thread.pk)
+        return message, None
+
     def _invalid(self, request, thread, form):
         errors = "; ".join(e for field_errors in form.errors.values() for e in field_errors)
         self.message_user(request, errors, messages.ERROR)
@@ -412,6 +409,15 @@ class ThreadAdmin(admin.ModelAdmin):
         if thread is None:
             raise Http404(_("No such thread."))
         return thread
+
+
+def _message_items(message) -> list[str]:
+    """What a staff member is shown of a message before deleting or hiding it."""
+    return [
+        _("From: %(person)s") % {"person": _sender_label(message)},
+        _("Sent: %(when)s") % {"when": date_format(localtime(message.created_on), "DATETIME_FORMAT")},
+        _("Message: “%(preview)s”") % {"preview": message_preview(message)},
+    ]
 
 
 def _service_identity_id() -> str | None:

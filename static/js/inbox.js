@@ -20,6 +20,7 @@ function notifying() {
 }
 
 function poll() {
+  forgetOthers();  // again on each beat: see thread/page.js forgetOthers
   var poller = document.getElementById("inbox-poller");
   if (!poller || !window.htmx) return;
   var hidden = document.visibilityState !== "visible";

@@ -8,6 +8,8 @@
 //                       never replace what the person is using
 //   thread/menus.js     menus and the participants drawer, Escape, focus (thread/place.js: where a menu opens)
 //   thread/grouping.js  one name and avatar per run of one person's messages, across live updates
+//   thread/unread.js    where the page opens (the "New messages" divider), "60 new messages" and its jump, and
+//                       what the person has seen (the read POST says that much)
 //   thread/page.js      the page's data, its words (data-text-*, translated in templates/chat/thread_detail.html),
 //                       what it keeps in the tab (../storage.js, shared with the thread list) and the tab's title
 // Each concern adds its document listeners in this order (the order of the single script they came from), then
@@ -21,6 +23,7 @@ import * as composer from "./thread/composer.js";
 import * as pane from "./thread/pane.js";
 import * as menus from "./thread/menus.js";
 import * as grouping from "./thread/grouping.js";
+import * as unread from "./thread/unread.js";
 
 connection.listen();
 outbox.listen();
@@ -43,6 +46,7 @@ pane.whenChanged(outbox.reconcile);
 if (page.start()) {
   composer.start();
   pane.start();
+  unread.start();
   outbox.start();
   connection.start();
   push.start();

@@ -8,13 +8,11 @@ share-history-limited page, plus the query plan of the page query.
 """
 
 import argparse
-import os
-import sys
-import tempfile
 import time
 from datetime import UTC, datetime
 from functools import partial
-from pathlib import Path
+
+import harness
 
 
 def parse_args():
@@ -22,22 +20,13 @@ def parse_args():
     parser.add_argument("messages", nargs="?", type=int, default=100_000, help="the largest thread (100000)")
     parser.add_argument("--repeat", type=int, default=20, help="runs per figure, averaged (20)")
     parser.add_argument("--smoke", action="store_true", help="100 messages, 2 runs: does it still run (CI)")
-    args = parser.parse_args()
-    if args.smoke:  # explicit values still win
-        parser.set_defaults(messages=100, repeat=2)
-        args = parser.parse_args()
-    return args
+    return harness.arguments(parser, smoke={"messages": 100, "repeat": 2})
 
 
 ARGS = parse_args()  # before Django starts, so --help answers at once
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "chatsite.settings")
-os.environ.setdefault("CHATSITE_VAR_DIR", tempfile.mkdtemp(prefix="bench-emulator-"))
+harness.django_start("bench-emulator-")
 
-import django  # noqa: E402
-
-django.setup()
 
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
@@ -110,9 +99,7 @@ def main() -> None:
             participants=[
                 store.NewParticipant(
                     late,
-                    share_history_time=wire.from_epoch_ms(
-                        Thread.objects.get(pk=thread_id).last_message_id + 1
-                    ),
+                    share_history_time=wire.from_epoch_ms(Thread.objects.get(pk=thread_id).last_message_id + 1),
                 )
             ],
         )

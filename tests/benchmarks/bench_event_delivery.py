@@ -13,36 +13,26 @@ the events carry everything).
 import argparse
 import os
 import statistics
-import sys
-import tempfile
 import time
 import uuid
-from pathlib import Path
+
+import harness
 
 
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("messages", nargs="?", type=int, default=50, help="messages sent, one at a time (50)")
     parser.add_argument("--smoke", action="store_true", help="3 messages: does it still run (CI)")
-    args = parser.parse_args()
-    if args.smoke:  # an explicit count still wins
-        parser.set_defaults(messages=3)
-        args = parser.parse_args()
-    return args
+    return harness.arguments(parser, smoke={"messages": 3})
 
 
 ARGS = parse_args()  # before Django starts, so --help answers at once
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "chatsite.settings")
-os.environ.setdefault("CHATSITE_VAR_DIR", tempfile.mkdtemp(prefix="bench-events-"))
 os.environ.pop("ACS_CONNECTION_STRING", None)
 os.environ.pop("DATABASE_URL", None)
 os.environ["ACS_EMULATOR_THROTTLING"] = "false"
+harness.django_start("bench-events-")
 
-import django  # noqa: E402
-
-django.setup()
 
 from azure.communication.chat import ChatClient, ChatParticipant, CommunicationTokenCredential  # noqa: E402
 from django.core.management import call_command  # noqa: E402

@@ -8,12 +8,10 @@ prints, per poll kind, the median time and the database queries of one poll, and
 """
 
 import argparse
-import os
 import statistics
-import sys
-import tempfile
 import time
-from pathlib import Path
+
+import harness
 
 
 def parse_args():
@@ -21,22 +19,13 @@ def parse_args():
     parser.add_argument("threads", nargs="?", type=int, default=50, help="threads the person is in (50)")
     parser.add_argument("--repeat", type=int, default=100, help="polls per figure (100)")
     parser.add_argument("--smoke", action="store_true", help="5 threads, 3 polls: does it still run (CI)")
-    args = parser.parse_args()
-    if args.smoke:  # explicit values still win
-        parser.set_defaults(threads=5, repeat=3)
-        args = parser.parse_args()
-    return args
+    return harness.arguments(parser, smoke={"threads": 5, "repeat": 3})
 
 
 ARGS = parse_args()  # before Django starts, so --help answers at once
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "chatsite.settings")
-os.environ.setdefault("CHATSITE_VAR_DIR", tempfile.mkdtemp(prefix="bench-inbox-"))
+harness.django_start("bench-inbox-")
 
-import django  # noqa: E402
-
-django.setup()
 
 from django.conf import settings  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402

@@ -40,7 +40,11 @@ It prints, in one run:
 7. Idle: the largest of those page sets keeps polling for `--idle` seconds with nothing happening (longer than
    the 60 s after which the roster used to be re-read); every ACS request meanwhile (target 0).
 
-`--smoke` runs every step with tiny sizes and durations (about 1.5 minutes, most of it starting servers), for CI.
+`--streams 100,300[,1000]` runs the streams mode instead (tests/benchmarks/load_streams.py says what it measures):
+pages held on push streams of the ASGI server, the sender on a second site process.
+
+`--smoke` runs every step with tiny sizes and durations, the streams mode too (about 2 minutes, most of it starting
+servers), for CI.
 
 With --profile DIR, a last gunicorn (one worker, one thread) profiles idle polls and bare views with cProfile and
 prints where their time goes (`python -m pstats DIR/poll/worker-*.prof` for more).
@@ -86,7 +90,7 @@ BOOTING = "Booting worker with pid"
 SMOKE = {
     "viewers": 3, "duration": 0.5, "recycle_duration": 1.0, "changes": 2, "spacing": 0.5, "reloads": 1,
     "requests": 10, "concurrency": 4, "pages": "2,5", "max_people": 3, "flow_changes": 2, "flow_spacing": 0.5,
-    "idle": 3.0,
+    "idle": 3.0, "streams": [3], "stream_idle": 2.0,
 }  # fmt: skip
 
 
@@ -122,6 +126,11 @@ def parse_args(argv=None):
     parser.add_argument("--flow-changes", type=int, default=12, help="messages sent in each flowing scenario (12)")
     parser.add_argument("--flow-spacing", type=float, default=2.5, help="seconds between those messages (2.5)")
     parser.add_argument("--idle", type=float, default=70.0, help="seconds of idle polling counted in step 7 (70)")
+    parser.add_argument(
+        "--streams", type=page_counts, metavar="PAGES",
+        help="streams mode instead of the steps above: pages held on push streams, e.g. 100,300,1000 (load_streams.py)",
+    )  # fmt: skip
+    parser.add_argument("--stream-idle", type=float, default=30.0, help="seconds the streams stay open idle (30)")
     parser.add_argument("--smoke", action="store_true", help="every step with tiny sizes and durations (CI)")
     args = parser.parse_args(argv)
     if args.smoke:
@@ -304,9 +313,10 @@ class Gunicorn:
 # --- People and threads, through the site's own services ---------------------------------------------------------
 
 
-def setup_site(size_list, viewers, flowing=()):
+def setup_site(size_list, viewers, flowing=(), prefix=""):
     """The sender, `viewers` people and one thread per size (the sender and the first `size` people), each with
-    a signed-in session; and one thread per number of people in `flowing`."""
+    a signed-in session; and one thread per number of people in `flowing`. Usernames start with `prefix` (a second
+    set of people in the same database)."""
     import django
 
     django.setup()
@@ -331,8 +341,8 @@ def setup_site(size_list, viewers, flowing=()):
         session.save()
         return user, {settings.SESSION_COOKIE_NAME: session.session_key}
 
-    sender, sender_cookies = person("sender")
-    people = [person(f"viewer{n:03d}") for n in range(viewers)]
+    sender, sender_cookies = person(f"{prefix}sender")
+    people = [person(f"{prefix}viewer{n:03d}") for n in range(viewers)]
     def thread(topic, size):
         return thread_create(
             actor=Actor.person(sender), topic=topic, participants=[user for user, _ in people[:size]],
@@ -624,6 +634,12 @@ def main():
         site_env.update(emulator.settings)
         os.environ.update(site_env)
         os.environ["DJANGO_SETTINGS_MODULE"] = "chatsite.settings"
+        if args.streams and not args.smoke:
+            import load_streams
+
+            load_streams.run(args, site_env, tmp, emulator)
+            line(f"\nWhole run: {time.monotonic() - t0:.0f} s.")
+            return
         flowing = [min(pages, args.max_people) for pages in args.pages]
         people = max(args.viewers, *flowing)
         sender_cookies, people_cookies, threads, flows, csrf_cookie = setup_site(sizes, people, flowing)
@@ -638,6 +654,10 @@ def main():
         if args.profile:
             profile(args, site_env, tmp, people_cookies, results["idle_paths"], csrf_cookie)
         report(args, results, sizes)
+        if args.streams:  # --smoke: the streams mode too, after the rest
+            import load_streams
+
+            load_streams.run(args, site_env, tmp, emulator, prefix="streams-")
         line(f"\nWhole run: {time.monotonic() - t0:.0f} s.")
     except BaseException:
         for log in tmp.glob("*.log"):

@@ -180,6 +180,21 @@ def test_the_menu_of_the_newest_message(browser, live_server, people, shots, siz
 
 
 @pytest.mark.parametrize("size", ["desktop", "phone"])
+def test_a_chat_with_more_unread_than_a_page(browser, live_server, people, shots, size):
+    said = [(people["bruno"], f"Stand-up note {n} of 40") for n in range(1, 41)]
+    standup = conversation(people["bruno"], "Stand-up", [people["ana"]], *said)
+    page = tab(browser, size)
+    log_in(page, live_server, "ana")
+    open_chat(page, live_server, standup)
+    page.get_by_role("region", name="Unread messages").get_by_text("40 new messages").wait_for()
+    shots(page, "unread", size)
+    page.get_by_role("button", name="Jump to first unread").click()
+    page.get_by_role("heading", name="New messages").wait_for(timeout=LIVE)
+    shots(page, "unread-first", size)
+    page.context.close()
+
+
+@pytest.mark.parametrize("size", ["desktop", "phone"])
 @pytest.mark.parametrize("language", ["es", "pt-BR"])
 def test_the_pages_in_spanish_and_portuguese(browser, live_server, people, shots, size, language):
     page = tab(browser, size, language)

@@ -79,8 +79,11 @@ def test_every_selector_only_reads(ana, bruno, thread_id):
         "thread_title": lambda: inbox.thread_title(user=bruno.user, thread_id=thread_id, topic="Lunch"),
         "thread_header": lambda: inbox.thread_header(user=bruno.user, thread_id=thread_id),
         "direct_thread_with": lambda: inbox.direct_thread_with(user=bruno.user, other=other),
-        "first_unread": lambda: inbox.first_unread(
-            user=bruno.user, thread_id=thread_id, messages=page_messages(me, thread_id), viewer_id=bruno_acs
+        "unread_on_open": lambda: inbox.unread_on_open(
+            user=bruno.user, thread_id=thread_id, messages=page_messages(me, thread_id), viewer_id=bruno_acs, more=False
+        ),
+        "unread_placed": lambda: inbox.unread_placed(
+            count=1, first=None, last_read=0, messages=page_messages(me, thread_id), viewer_id=bruno_acs, more=False
         ),
         "thread_live": lambda: live.thread_live(actor=me, thread_id=thread_id, page=state),
         "newest_shown": lambda: live.newest_shown(thread_id=thread_id, user_pk=bruno.user.pk),

@@ -67,6 +67,20 @@ def flushed_redis():
         client.close()
 
 
+def wait_healthy(url: str, process: subprocess.Popen, log) -> None:
+    """Until the server at `url` answers /healthz; an assertion with its log if it exits or is not up in 60 s.
+    A server still starting may accept and answer late (a loaded machine): that is waited for too."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError("the server exited:\n" + log())
+        with contextlib.suppress(requests.ConnectionError, requests.Timeout):
+            if requests.get(f"{url}/healthz", timeout=5).status_code == 200:
+                return
+        time.sleep(0.2)
+    raise AssertionError("the server did not answer in 60 s:\n" + log())
+
+
 def _stop(process: subprocess.Popen) -> None:
     process.terminate()
     try:
@@ -130,15 +144,7 @@ class Gunicorn:
             "--error-logfile", str(self.error_log),
         ]  # fmt: skip
         self.process = subprocess.Popen(command, cwd=BASE_DIR, env=self.env)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise AssertionError("gunicorn exited:\n" + self.error_log.read_text())
-            with contextlib.suppress(requests.ConnectionError):
-                if requests.get(f"{self.url}/healthz", timeout=5).status_code == 200:
-                    return
-            time.sleep(0.2)
-        raise AssertionError("gunicorn did not become healthy in 60 s:\n" + self.error_log.read_text())
+        wait_healthy(self.url, self.process, self.error_log.read_text)
 
     def stop(self):
         if self.process is not None:

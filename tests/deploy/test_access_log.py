@@ -1,7 +1,6 @@
 """Every Event Grid delivery carries the webhook's secret in its URL (`/events/acs/?secret=…`): neither gunicorn's
 access log (with chatsite/gunicorn_conf.py, its own log format) nor runserver's request lines may write it."""
 
-import contextlib
 import json
 import subprocess
 import sys
@@ -10,6 +9,7 @@ import time
 import requests
 
 from .conftest import BASE_DIR, clean_env, free_port, manage
+from .servers import wait_healthy
 
 HANDSHAKE = [
     {
@@ -35,18 +35,6 @@ def deliver(url, secret):
     )
 
 
-def wait_until_up(url, process, log):
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError("the server exited:\n" + log())
-        with contextlib.suppress(requests.ConnectionError):
-            if requests.get(f"{url}/healthz", timeout=5).status_code == 200:
-                return
-        time.sleep(0.2)
-    raise AssertionError("the server did not answer in 60 s:\n" + log())
-
-
 def stop(process):
     process.terminate()
     try:
@@ -66,7 +54,7 @@ def test_gunicorn_access_log_holds_no_secret(tmp_path):
     gunicorn = subprocess.Popen(command, cwd=BASE_DIR, env=clean_env(CHATSITE_VAR_DIR=str(tmp_path / "var")))
     try:
         url = f"http://127.0.0.1:{port}"
-        wait_until_up(url, gunicorn, lambda: (tmp_path / "error.log").read_text())
+        wait_healthy(url, gunicorn, lambda: (tmp_path / "error.log").read_text())
         secret = (tmp_path / "var" / "eventgrid_secret").read_text().strip()
 
         answer = deliver(url, secret)
@@ -93,7 +81,7 @@ def test_runserver_request_lines_hold_no_secret(tmp_path):
         )
     try:
         url = f"http://127.0.0.1:{port}"
-        wait_until_up(url, server, log.read_text)
+        wait_healthy(url, server, log.read_text)
         secret = (tmp_path / "var" / "eventgrid_secret").read_text().strip()
         assert deliver(url, secret).status_code == 200
         assert deliver(url, "a-wrong-secret-0123456789").status_code == 403  # a refused one is logged as a warning

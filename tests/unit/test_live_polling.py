@@ -5,6 +5,8 @@ The ACS reads are passed in (polling.Reader); here they are plain functions that
 
 import contextlib
 import dataclasses
+import threading
+import time
 from datetime import datetime, timedelta
 
 import pytest
@@ -155,7 +157,30 @@ def test_a_marker_from_the_future_reloads(acs):
     assert update.resync is acs.latest_page
 
 
-def test_while_another_viewer_reads_acs_the_poll_waits_for_the_next_round(acs):
+def test_while_another_viewer_reads_acs_the_poll_waits_for_what_it_read(acs):
+    """A page told by a push polls once per change: "nothing new" while Ana's poll reads would lose Bruno the
+    message until the next change."""
+    marker = open_page(ANA)
+    open_page(BRUNO)
+    target = MARKER.bump(THREAD)
+    acs.changes = [Msg("5", 5, "hi")]
+    for_bruno = {}
+    bruno = threading.Thread(target=lambda: for_bruno.update(update=poll(BRUNO, marker, acs)))
+
+    def anas_read():
+        bruno.start()
+        time.sleep(0.2)  # Bruno's poll finds the lock taken
+        return polling._sync(THREAD, ANA, target, acs.reader())
+
+    run_locked("poll", THREAD, anas_read, ttl=30)
+    bruno.join(10)
+
+    assert for_bruno["update"] == polling.Update(target, [Msg("5", 5, "hi")])
+    assert len(acs.reads) == 1
+
+
+def test_a_poll_gives_up_waiting_for_a_read_that_outlasts_the_wait(acs, monkeypatch):
+    monkeypatch.setattr(polling, "READ_WAIT", 0.1)
     marker = open_page(ANA)
     open_page(BRUNO)
     MARKER.bump(THREAD)

@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.core.cache import cache
+from django.db import connection
 from django.utils import timezone
 
 from . import keys
@@ -39,6 +40,9 @@ DELTA_TTL = 300
 LOCK_TTL = 30
 MAX_CHAIN = 20
 DELTA_LIMIT = 200  # ACS's largest list page: a busier burst makes pages reload their latest messages instead
+# How long a poll for a new marker waits for the read another viewer's poll is making of it. A page told by a push
+# polls once per change: answered "nothing new" meanwhile, it would have no next beat to learn it from.
+READ_WAIT = 5.0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -102,11 +106,11 @@ def poll(*, thread_id: str, scope: str, marker: int, reader: Reader, background:
             return None
         claim = run_locked(Lock.POLL, scope, lambda: _background_sync(thread_id, scope, reader), ttl=LOCK_TTL)
     elif cache.get(keys.delta(scope, latest)) is None:
-        claim = run_locked(Lock.POLL, scope, lambda: _sync(thread_id, scope, latest, reader), ttl=LOCK_TTL)
+        claim = _sync_or_wait(thread_id, scope, latest, reader)
     else:
         claim = _Claim(latest)
     if claim is None:
-        return None  # another viewer is reading ACS for this thread; the next poll gets what it read
+        return None  # another viewer's read of ACS outlasted READ_WAIT (or a background read): the next poll
     if claim.read:
         reader.read_done(claim.read)
     if claim.marker is None:
@@ -138,6 +142,32 @@ def _replay(scope: str, reader: Reader, *, since: int, latest: int) -> Update:
     else:
         return _resync(scope, reader)
     return Update(latest, replay_chain(chunks))
+
+
+def _sync_or_wait(thread_id: str, scope: str, target: int, reader: Reader) -> _Claim | None:
+    """Read up to `target` under the thread's lock, or, while another viewer's poll holds it, wait for the delta
+    that poll caches (a few cache reads per waiter: the read takes tens of milliseconds)."""
+    deadline = time.monotonic() + READ_WAIT
+    step = 0.01
+    while True:
+        claim = run_locked(Lock.POLL, scope, lambda: _sync(thread_id, scope, target, reader), ttl=LOCK_TTL)
+        if claim is not None:
+            return claim
+        if cache.get(keys.delta(scope, target)) is not None:
+            return _Claim(target)
+        if time.monotonic() >= deadline:
+            return None
+        _release_connection()
+        time.sleep(step)
+        step = min(step * 2, 0.1)
+
+
+def _release_connection() -> None:
+    """Hold no database connection while waiting: when a push brings 150 pages' polls to one worker at once, the
+    waiters held its whole connection pool and the rest (the reader's own work among them) timed out. The next
+    query takes one again (from the pool under ASGI)."""
+    if not connection.in_atomic_block:
+        connection.close()
 
 
 def _sync(thread_id: str, scope: str, target: int, reader: Reader) -> _Claim:

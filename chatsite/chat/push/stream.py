@@ -21,6 +21,7 @@ import secrets
 from asgiref.sync import sync_to_async
 from django.core.cache import cache
 from django.core.handlers.asgi import ASGIRequest
+from django.db import connections
 from django.http import HttpResponse, StreamingHttpResponse
 from django.views.decorators.http import require_GET
 
@@ -58,6 +59,9 @@ async def live_stream(request):
     session = session_digest(request.session.session_key or "")
     # Subscribed before the answer starts and before the log is read, so nothing moves unseen in between.
     subscription = broker().subscribe()
+    # Django gives a request's database connection back when the request ends, which for a stream is when it
+    # closes: held meanwhile, 16 open streams took a worker's whole pool and the 17th page got a 500.
+    await sync_to_async(connections.close_all)()
     events = _events(subscription, user, slot, last_id, session)
     response = EventStream(events, content_type="text/event-stream")
     response.on_close = lambda: (subscription.close(), _release_slot(user.pk, slot))
@@ -133,12 +137,14 @@ class _Visibility:
         return await sync_to_async(self._check)(thread_id)
 
     def _check(self, thread_id: str) -> bool:
-        if not thread_is_shared(thread_id=thread_id):
-            return False
         try:
+            if not thread_is_shared(thread_id=thread_id):
+                return False
             return access(actor=self.actor, thread_id=thread_id).ended is None
         except AcsError:
             return False
+        finally:
+            connections.close_all()  # a cache miss read the database: not kept while the stream waits
 
 
 # A person's open streams: MAX_STREAMS slots in the cache, each held by one stream (Redis: across processes).

@@ -22,7 +22,7 @@ from ..live import keys
 from ..live.cache import INBOX
 from ..live.keys import InboxListed, ListedThread
 from ..live.page import ListState
-from ..models import InboxEntry, Thread
+from ..models import InboxEntry, Thread, UnreadMessage
 from ..presentation import Message
 from ..timeline import when_label
 from .accounts import display_name
@@ -202,17 +202,57 @@ def direct_thread_with(*, user, other) -> Thread | None:
     )
 
 
-def first_unread(*, user, thread_id: str, messages: list[Message], viewer_id: str) -> str | None:
-    """The first message on the page the person has not read, read from the mirror (no ACS call): the
-    "New messages" divider goes above it. None when nothing is unread."""
+@dataclasses.dataclass(frozen=True)
+class Unread:
+    """What a person has not read of a thread as its page opens: how many messages, the true first one (which may
+    be older than the messages loaded) and, when it is among them, the message the "New messages" divider goes
+    above. Nothing unread: count 0 and no ids."""
+
+    count: int = 0
+    first_id: str | None = None  # the oldest unread message, loaded or not
+    divider_id: str | None = None  # the loaded message the divider goes above; None while the first is not loaded
+
+    @property
+    def beyond(self) -> bool:
+        """Unread messages older than those loaded: the page says how many and offers to jump to the first."""
+        return self.first_id is not None and self.divider_id is None
+
+
+def unread_on_open(*, user, thread_id: str, messages: list[Message], viewer_id: str, more: bool) -> Unread:
+    """Where the person stopped reading, from the site's own record (no ACS call): the oldest of their unread
+    messages (UnreadMessage rows, written by services.inbox only for messages they may open), and whether it is
+    among `messages` (the page's, oldest first; `more`: older pages exist)."""
     entry = (
         InboxEntry.objects.filter(thread__acs_thread_id=thread_id, user=user, unread_count__gt=0)
-        .values_list("last_read_message_id", flat=True)
+        .values_list("unread_count", "last_read_message_id")
         .first()
     )
     if entry is None:
-        return None
+        return Unread()
+    count, last_read = entry
+    first = (
+        UnreadMessage.objects.filter(thread__acs_thread_id=thread_id, user=user)
+        .order_by("message_id")
+        .values_list("message_id", flat=True)
+        .first()
+    )
+    return unread_placed(
+        count=count, first=first, last_read=last_read, messages=messages, viewer_id=viewer_id, more=more
+    )
+
+
+def unread_placed(
+    *, count: int, first: int | None, last_read: int, messages: list[Message], viewer_id: str, more: bool
+) -> Unread:
+    """Pure: the divider goes above the first message from someone else at or after the first unread (or, with no
+    unread row to go by, after the last read); the first unread is not loaded when it is older than every message
+    on the page and older pages exist."""
+    ids = [int(m.id) for m in messages if m.id.isdigit()]
+    if first is not None and more and (not ids or first < min(ids)):
+        return Unread(count=count, first_id=str(first))
     for message in messages:
-        if not message.is_system and message.sender_id != viewer_id and int(message.id) > entry:
-            return message.id
-    return None
+        if message.is_system or message.sender_id == viewer_id or not message.id.isdigit():
+            continue
+        if (first is not None and int(message.id) >= first) or (first is None and int(message.id) > last_read):
+            return Unread(count=count, first_id=str(first or message.id), divider_id=message.id)
+    return Unread(count=count)  # counted, but not on any page it could load (a message deleted since): no divider

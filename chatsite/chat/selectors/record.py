@@ -26,8 +26,10 @@ def windows_by_person(*, thread_id: str, user_pks: Iterable[int] | None = None) 
     if user_pks is not None:
         rows = rows.filter(user_id__in=list(user_pks))
     found = defaultdict(list)
-    for row in rows.order_by("joined_version", "pk"):
-        found[row.user_id].append(_window(row))
+    # Plain values, not model instances: a send in a 250-person thread reads everyone's windows.
+    fields = ("user_id", "history_from", "joined_version", "ended_version", "ended")
+    for user_pk, history_from, joined, until, ended in rows.order_by("joined_version", "pk").values_list(*fields):
+        found[user_pk].append(Window(history_from=history_from, joined=joined, until=until, ended=ended))
     return {pk: tuple(w) for pk, w in found.items()}
 
 

@@ -66,9 +66,16 @@ def message_arrived(*, thread: Thread, message_id: str, user_pks) -> list[int]:
     people = openers(thread_id=thread.acs_thread_id, message_ms=order, user_pks=user_pks)
     if not people:
         return []
-    InboxEntry.objects.bulk_create([InboxEntry(thread=thread, user_id=pk) for pk in people], ignore_conflicts=True)
-    unread = InboxEntry.objects.filter(thread=thread, user_id__in=people, last_read_message_id__lt=order)
-    waiting = set(unread.values_list("user_id", flat=True))
+    read_up_to = dict(
+        InboxEntry.objects.filter(thread=thread, user_id__in=people).values_list("user_id", "last_read_message_id")
+    )
+    if missing := [pk for pk in people if pk not in read_up_to]:
+        # Only the first message makes entries: building 250 rows a send to have them ignored cost more than the send.
+        InboxEntry.objects.bulk_create([InboxEntry(thread=thread, user_id=pk) for pk in missing], ignore_conflicts=True)
+        read_up_to |= dict(
+            InboxEntry.objects.filter(thread=thread, user_id__in=missing).values_list("user_id", "last_read_message_id")
+        )
+    waiting = {pk for pk, last_read in read_up_to.items() if last_read < order}
     counted = set(
         UnreadMessage.objects.filter(thread=thread, message_id=order, user_id__in=waiting).values_list(
             "user_id", flat=True
@@ -227,8 +234,7 @@ def thread_changed(*, thread_id: str, also=()) -> None:
 
 
 def people_changed(*, user_pks) -> None:
-    for user_pk in user_pks:
-        INBOX.bump(user_pk)
+    INBOX.bump_many(user_pks)
 
 
 def _people(thread: Thread) -> set[int]:

@@ -19,6 +19,7 @@ from ..live.typing import typing_stopped
 from ..models import MessageSend, Thread
 from ..presentation import preview_text
 from . import inbox
+from .later import after_answer
 
 # The composer's id for one submission, kept in the message's ACS metadata and, per thread and sender, in a
 # MessageSend row: a send whose answer was late or lost is found again by it, so pressing Send again (or the
@@ -191,10 +192,14 @@ def _inbox_sent(actor: Actor, thread_id: str, message_id: str, content: str) -> 
     )
     sender_pk = None if actor.is_service else actor.user.pk
     people = set(thread.participants.values_list("pk", flat=True))
-    inbox.message_arrived(thread=thread, message_id=message_id, user_pks=people - {sender_pk})
     if sender_pk is not None:
         inbox.thread_read(user_pk=sender_pk, thread_id=thread_id, message_id=message_id)
-    inbox.people_changed(user_pks=people)
+
+    def counted():  # one unread row per person: grows with the thread, so the sender does not wait for it
+        inbox.message_arrived(thread=thread, message_id=message_id, user_pks=people - {sender_pk})
+        inbox.people_changed(user_pks=people)
+
+    after_answer(counted)
 
 
 def message_edit(*, actor: Actor, thread_id: str, message_id: str, content: str) -> None:

@@ -53,8 +53,9 @@ def receipt_send(*, actor: Actor, thread_id: str, message_id: str, roster: Roste
     if not roster.receipts_supported:
         return True
     sent_key = keys.receipt_sent(thread_id, actor.user.pk)
-    if cache.get(sent_key) == message_id:
-        return True
+    sent = cache.get(sent_key)
+    if sent is not None and int(sent) >= int(message_id):
+        return True  # told already, or further: a late POST of an earlier position is no news (never backwards)
     if not gate(Gate.RECEIPT, keys.person_scope(thread_id, actor.user.pk), seconds=RECEIPT_EVERY):
         return False  # the page asks again on its next beat
     try:

@@ -21,12 +21,12 @@ from ..forms import (
 from ..live.page import ListState, PageState
 from ..selectors.inbox import (
     direct_thread_with,
-    first_unread,
     inbox_more,
     inbox_page,
     inbox_poll,
     thread_header,
     thread_title,
+    unread_on_open,
 )
 from ..selectors.membership import panel_context
 from ..selectors.messages import older_messages, thread_page_opened
@@ -125,16 +125,23 @@ def thread_page(request, who, thread_id, *, older: str = "", form=None, status: 
     page = older_messages(actor=who, thread_id=thread_id, older=older) if older else opened.page
     # Where the "New messages" divider goes, from the mirror. Opening the page (a GET) marks nothing read: the page
     # says what the person saw with a POST (views.presence.thread_read), up to what this answer shows them.
-    first_unread_id = None
+    unread = None
     if not older:
-        first_unread_id = first_unread(
-            user=request.user, thread_id=thread_id, messages=page.messages, viewer_id=who.acs_user_id
+        unread = unread_on_open(
+            user=request.user,
+            thread_id=thread_id,
+            messages=page.messages,
+            viewer_id=who.acs_user_id,
+            more=bool(page.older),
         )
         messages_shown(user_pk=request.user.pk, thread_id=thread_id, messages=page.messages)
     owner = owner_mark(request.user)
     panel = panel_context(actor=who, thread_id=thread_id)
     context = {
-        "first_unread_id": first_unread_id,
+        # The divider above the first unread message when it is loaded; else the bar saying how many are new, with
+        # a jump that loads older pages up to it (static/js/thread/unread.js).
+        "unread": unread,
+        "first_unread_id": unread and unread.divider_id,
         "thread_id": thread_id,
         "thread": opened.thread,
         "page": page,

@@ -14,10 +14,17 @@ export function start() {
   if (!page) return false;
   threadId = page.dataset.threadId;
   owner = page.dataset.owner || "";
-  storage.forgetOthers(owner);
+  forgetOthers();
   var dot = document.title.lastIndexOf(" · ");
   titleSuffix = dot >= 0 ? document.title.slice(dot) : "";
   return true;
+}
+
+// What another account's pages left in the tab goes as the page starts and again on each poll: in a browser that
+// ignores Clear-Site-Data, the last person's entry was seen to outlive the first look on loaded machines (a write
+// of their page as it went away landing late), so one look is not enough.
+export function forgetOthers() {
+  storage.forgetOthers(owner);
 }
 
 export function text(name) {

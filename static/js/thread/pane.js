@@ -7,18 +7,42 @@ var STICK_SLACK = 40;   // px from the bottom that still counts as "at the newes
 var pane = null;
 var stick = true;   // the reader is at the newest message, and stays there as the pane changes
 var lastId = "";
+var knownTop = 0;   // where the pane was when the page last looked (a scroll it handled, or one it made)
 var changed = [];   // called after whatever changed in the pane (the outbox drops rows the poll brought)
 
 function atBottom() {
   return pane.scrollHeight - pane.scrollTop - pane.clientHeight <= STICK_SLACK;
 }
 
+// The reader scrolled since the page last looked, and the scroll event is still on its way (it comes with the next
+// frame): a change arriving in between must not take them back to the bottom they just left.
+function lookAgain() {
+  if (Math.abs(pane.scrollTop - knownTop) > 1) stick = atBottom();
+}
+
+function scrolled() {
+  knownTop = pane.scrollTop;
+}
+
 export function scrollToBottom() {
   if (!pane) return;
   pane.scrollTop = pane.scrollHeight;
+  scrolled();
   stick = true;
   var button = document.getElementById("new-messages");
   if (button) button.hidden = true;
+}
+
+// Scroll so that `element` sits `room` px below the top of the pane (null: the top of the pane); the reader stays
+// there as the pane changes, unless that is the bottom.
+export function reveal(element, room) {
+  if (!pane) return;
+  var top = element ? pane.scrollTop + element.getBoundingClientRect().top - pane.getBoundingClientRect().top - room : 0;
+  pane.scrollTop = Math.max(0, top);
+  scrolled();
+  stick = atBottom();
+  var button = document.getElementById("new-messages");
+  if (button && stick) button.hidden = true;
 }
 
 // What to do after the pane changed.
@@ -40,8 +64,10 @@ function paneChanged() {
   var newest = newestId();
   var arrived = newest !== lastId;
   lastId = newest;
+  lookAgain();
   if (stick) {
     pane.scrollTop = pane.scrollHeight;
+    scrolled();
   } else if (arrived) {
     var button = document.getElementById("new-messages");
     if (button) button.hidden = false;
@@ -57,6 +83,7 @@ function restoreAnchor() {
   if (kept.element.isConnected) {
     pane.scrollTop += kept.element.getBoundingClientRect().top - pane.getBoundingClientRect().top - kept.offset;
   }
+  scrolled();
   stick = atBottom();
   var more = document.querySelector("#paging-area a");
   (more || pane).focus({preventScroll: true});
@@ -171,11 +198,18 @@ export function start() {
   lastId = newestId();
   scrollToBottom();
   pane.addEventListener("scroll", function () {
+    scrolled();
     stick = atBottom();
     if (stick) document.getElementById("new-messages").hidden = true;
   }, {passive: true});
   new MutationObserver(paneChanged).observe(pane, {childList: true, subtree: true, characterData: true});
-  if (window.ResizeObserver) new ResizeObserver(function () { if (stick) pane.scrollTop = pane.scrollHeight; }).observe(pane);
+  if (window.ResizeObserver) {
+    new ResizeObserver(function () {
+      lookAgain();
+      if (stick) pane.scrollTop = pane.scrollHeight;
+      scrolled();
+    }).observe(pane);
+  }
   document.getElementById("new-messages").addEventListener("click", function () {
     scrollToBottom();
     var composer = document.getElementById("composer-content");

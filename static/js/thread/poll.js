@@ -1,6 +1,7 @@
 // The connection: the page's one poll on a beat, "Reconnecting…" with "Retry now" while the site cannot be reached,
 // and saying what the person read.
 import * as page from "./page.js";
+import * as unread from "./unread.js";
 
 // One beat, also while the site cannot be reached: a request that never reaches it costs it nothing, and the page
 // is back within a beat of the site. While the browser knows it is offline it waits for its "online" event instead.
@@ -115,18 +116,19 @@ export function online() {
 // The page's one poll (views/messages.thread_poll): new, edited and deleted messages, typing, "seen by", panel
 // changes, the end of one's part. Its URL carries what the page shows; 204 when none of it changed.
 export function poll() {
+  page.forgetOthers();
   var poller = document.getElementById("poller");
   if (poller) window.htmx.trigger(poller, "chat:poll");
 }
 
 // What the person read goes by POST (views/presence.thread_read: the unread count, a read receipt), once per
-// newest message; the poll is a GET and changes nothing.
+// newest message they have seen (unread.js: scrolled into view, not merely on the page); the poll is a GET and
+// changes nothing.
 var readDone = "";  // the newest message the site marked read for this page, or refused to
 var reading = false;
 
 function markRead() {
-  var messages = document.querySelectorAll("#message-list > li.message");
-  var newest = messageId(messages[messages.length - 1]);
+  var newest = unread.readUpTo();
   var form = page.composerForm();
   if (!newest || newest === readDone || reading || !form || !window.fetch) return;
   var data = new FormData();
@@ -152,8 +154,8 @@ export function read() {
 }
 
 export function listen() {
-  // While the page is in view, their own newest message is the one "Seen by …" is about, and the newest message
-  // shown is what this person has seen: the page says so as it polls.
+  // While the page is in view, their own newest message is the one "Seen by …" is about, and the page says what
+  // this person has seen as it polls.
   document.addEventListener("htmx:configRequest", function (event) {
     if (event.detail.elt.id !== "poller" || !visible()) return;
     var own = document.querySelectorAll("#message-list > li.message--own");
