@@ -28,12 +28,12 @@ function visible() {
 // again on the next beat: while either waits, the page keeps its beat.
 function slow() {
   var typing = document.getElementById("typing");
-  return pushing && failures === 0 && !(typing && typing.textContent.trim()) && !unread();
+  return pushing && failures === 0 && !(typing && typing.textContent.trim()) && !readWaiting();
 }
 
-function unread() {
-  var messages = document.querySelectorAll("#message-list > li.message");
-  var newest = messageId(messages[messages.length - 1]);
+// What the person has seen (unread.js) and the site has not taken yet.
+function readWaiting() {
+  var newest = unread.readUpTo();
   return Boolean(newest) && newest !== readDone;
 }
 
