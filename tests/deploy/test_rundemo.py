@@ -7,7 +7,8 @@ import sys
 import requests
 
 from .conftest import BASE_DIR, clean_env, free_port
-from .test_access_log import _wait_for_line, deliver, stop, wait_until_up
+from .servers import wait_healthy
+from .test_access_log import _wait_for_line, deliver, stop
 
 
 def test_rundemo_serves_push_and_logs_no_secret(tmp_path):
@@ -23,7 +24,7 @@ def test_rundemo_serves_push_and_logs_no_secret(tmp_path):
         )
     try:
         url = f"http://127.0.0.1:{port}"
-        wait_until_up(url, server, log.read_text)
+        wait_healthy(url, server, log.read_text)
         printed = log.read_text()
         assert "ana / " in printed and "bruno / " in printed  # the demo accounts and their passwords
         # Served on ASGI: the push stream refuses a signed-out browser (403); under WSGI it would answer 204
