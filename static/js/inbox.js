@@ -4,11 +4,15 @@
 // dropping what another account's thread pages left in this tab. An ES module, for what it shares with the thread
 // page (storage.js).
 import * as storage from "./storage.js";
+import * as stream from "./stream.js";
 
 var POLL_MS = 3000;
 var HIDDEN_POLL_MS = 15000;
+var SAFETY_MS = 30000;  // while the push stream is live: hints say when to poll, this is only a safety net
+var pushing = false;
+var again = false;  // a hint came that no poll has answered yet
 var TITLE = document.title.replace(/^\(\d+\) /, "");
-var lastPoll = 0;
+var lastPoll = Date.now();  // the list as the page brought it is current
 var known = null;  // thread id -> unread count, as last shown
 
 function notifying() {
@@ -22,6 +26,7 @@ function poll() {
   var hidden = document.visibilityState !== "visible";
   if (hidden && (!notifying() || Date.now() - lastPoll < HIDDEN_POLL_MS)) return;
   lastPoll = Date.now();
+  again = false;
   window.htmx.trigger(poller, "inbox:poll");
 }
 
@@ -120,8 +125,82 @@ document.addEventListener("htmx:load", function (event) {
 });
 document.addEventListener("DOMContentLoaded", function () {
   forgetOthers();
+  listen();
   refreshed();
   offerNotifications();
 });
 document.addEventListener("visibilitychange", poll);
-setInterval(poll, POLL_MS);
+// A hint not polled for yet (the tab was hidden) is polled for on the next beat it may poll.
+setInterval(function () {
+  if (!pushing || again || Date.now() - lastPoll >= SAFETY_MS) poll();
+}, POLL_MS);
+
+// The push stream (stream.js): any hint may change the list (a new message, someone read, a new chat), so the list
+// polls at once, once for hints that come together; a hint that comes while a poll is on its way (hx-sync drops a
+// second one) asks again after it.
+var GATHER_MS = 25;
+// A thread's messages moved, yet the list answered "nothing new": the list's own bookkeeping (each person's rows
+// and unread counts) may land a moment after the hint, so it asks again after this, doubling, a few times.
+var AGAIN_MS = 250;
+var AGAIN_TIMES = 4;
+var inFlight = null;
+var soon = null;
+var expecting = false;  // a hint said a thread's messages moved: the list should change
+var tries = 0;
+
+var dueAt = 0;
+
+// Ask at most `ms` from now (sooner if already due sooner).
+function later(ms) {
+  var at = Date.now() + ms;
+  if (soon && dueAt <= at) return;
+  clearTimeout(soon);
+  dueAt = at;
+  soon = setTimeout(ask, ms);
+}
+
+// A thread's messages moved (marker): poll at once. Anything else ("look again": typing, receipts, the people)
+// polls at most once per beat: in a busy thread every reader's receipt is one.
+function hinted(thread, marker) {
+  again = true;
+  if (marker) {
+    expecting = true;
+    tries = 0;
+    later(GATHER_MS);
+  } else {
+    later(Math.max(GATHER_MS, lastPoll + POLL_MS - Date.now()));
+  }
+}
+
+function ask() {
+  soon = null;
+  if (!inFlight && again) poll();
+}
+
+document.addEventListener("htmx:beforeRequest", function (event) {
+  if (!event.detail.elt || event.detail.elt.id !== "inbox-poller") return;
+  var xhr = event.detail.xhr;
+  inFlight = xhr;
+  xhr.addEventListener("loadend", function () {  // after htmx swapped the answer in (its handler runs on "load")
+    if (inFlight !== xhr) return;
+    inFlight = null;
+    if (again) {
+      later(0);
+    } else if (expecting && xhr.status === 204 && tries < AGAIN_TIMES) {
+      again = true;
+      later(AGAIN_MS * Math.pow(2, tries));
+      tries += 1;
+    } else {
+      expecting = false;
+    }
+  });
+});
+
+function listen() {
+  var head = document.querySelector("[data-owner]");
+  if (!head || !document.getElementById("inbox-poller")) return;
+  stream.connect(head.dataset.streamUrl, head.dataset.owner, hinted, function (live, catchUp) {
+    pushing = live;
+    if (catchUp) poll();
+  });
+}

@@ -1,6 +1,7 @@
 // The thread page's behaviour beyond htmx attributes (the CSP allows no inline script and no eval, so it lives in
 // these files), as ES modules by concern, served as they are (no build step):
 //   thread/poll.js      the poll beat, "Reconnecting…" and "Retry now" while the site is unreachable; the read POST
+//   thread/push.js      the push stream's hints (../stream.js) make the poll at once; the beat slows while live
 //   thread/outbox.js    sending ("Sending…", "Not sent", Retry and Discard, exactly once per client id)
 //   thread/composer.js  Enter, growing, drafts, typing reports, errors that clear
 //   thread/pane.js      the newest message in view, "New messages", "Load older", "Seen by", live updates that
@@ -16,6 +17,7 @@
 // deferred script did: a page whose load event has fired has all of this running.
 import * as page from "./thread/page.js";
 import * as connection from "./thread/poll.js";
+import * as push from "./thread/push.js";
 import * as outbox from "./thread/outbox.js";
 import * as composer from "./thread/composer.js";
 import * as pane from "./thread/pane.js";
@@ -47,4 +49,5 @@ if (page.start()) {
   unread.start();
   outbox.start();
   connection.start();
+  push.start();
 }

@@ -1,4 +1,7 @@
 import os
+import socket
+import threading
+import time
 
 import pytest
 
@@ -26,3 +29,59 @@ def browser(monkeypatch):
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
+
+class AsgiLiveServer:
+    """The project's ASGI application (chatsite/asgi.py, as the uvicorn workers serve it) under uvicorn on a free
+    loopback port, in a thread of the test process: the same test database and cache as the test, and an open
+    push stream is a coroutine, as in production. pytest-django's `live_server` is a WSGI server, where the stream
+    answers 204 and pages poll."""
+
+    def __init__(self):
+        import uvicorn
+
+        from chatsite.asgi import application
+
+        self.socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.socket.bind(("127.0.0.1", 0))
+        host, port = self.socket.getsockname()
+        self.url = f"http://{host}:{port}"
+        # Streams still open when the test ends (its browser goes after this server) are cut after a second.
+        config = uvicorn.Config(
+            application, lifespan="off", log_level="warning", access_log=False, timeout_graceful_shutdown=1
+        )
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(
+            target=self.server.run, kwargs={"sockets": [self.socket]}, name="asgi-live-server", daemon=True
+        )
+
+    def start(self):
+        self.thread.start()
+        deadline = time.monotonic() + 60
+        while not self.server.started:
+            if not self.thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("the ASGI live server did not start")
+            time.sleep(0.05)
+
+    def stop(self):
+        self.server.should_exit = True
+        self.thread.join(timeout=30)
+        self.socket.close()
+
+
+@pytest.fixture
+def asgi_live_server(transactional_db, settings, monkeypatch):
+    from django.db import connections
+
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "1")  # the test's own ORM calls beside Playwright's loop
+    # Each request's sync code runs on a thread of its own there (production pools connections instead): a
+    # connection kept for reuse (CONN_MAX_AGE) would outlive its thread and keep the test database from being
+    # dropped. Closed at the end of each request instead.
+    for alias in connections:
+        monkeypatch.setitem(connections.settings[alias], "CONN_MAX_AGE", 0)
+    server = AsgiLiveServer()
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "127.0.0.1"]
+    server.start()
+    yield server
+    server.stop()

@@ -21,9 +21,10 @@ pytestmark = [
 PASSWORD = "a long passphrase 42"
 LIVE = 10_000  # ms: polls run every 2 s
 HASHED_MODULE = re.compile(r"/static/js/(?:thread/)?[a-z]+\.[0-9a-f]{12}\.js$")
-# Every module the thread page is made of, as the source tree has them: a new one must load hashed too.
+# Every module the thread page is made of, as the source tree has them (stream.js: push): a new one must load
+# hashed too.
 JS = Path(__file__).resolve().parents[2] / "static" / "js"
-THREAD_MODULES = {"thread", "storage"} | {path.stem for path in (JS / "thread").glob("*.js")}
+THREAD_MODULES = {"thread", "storage", "stream"} | {path.stem for path in (JS / "thread").glob("*.js")}
 
 
 @pytest.fixture(scope="module")

@@ -16,6 +16,7 @@ from django.test import AsyncClient, Client
 from django.urls import reverse
 
 from chatsite.chat.actors import Actor
+from chatsite.chat.forms import owner_mark
 from chatsite.chat.services import threads
 
 # Generous: the CI machine is loaded. Waiting for what must NOT come is bounded by a later event instead.
@@ -32,12 +33,14 @@ def run(scenario):
     asyncio.run(then_close())
 
 
-async def stream_of(client: Client, last_event_id: str | None = None) -> "Stream":
-    """The stream `client`'s browser opens (its session), sending back the last id it saw when reconnecting."""
+async def stream_of(client: Client, last_event_id: str | None = None, owner: str | None = None) -> "Stream":
+    """The stream `client`'s browser opens (its session), sending back the last id it saw when reconnecting, asked
+    for by a page made for `owner` (an owner mark) when given."""
     streamer = AsyncClient()
     await sync_to_async(_share_session)(client, streamer)
     headers = {"Last-Event-ID": last_event_id} if last_event_id else {}
-    response = await streamer.get(reverse("live_stream"), headers=headers)
+    query = {"owner": owner} if owner is not None else {}
+    response = await streamer.get(reverse("live_stream"), query, headers=headers)
     return Stream(response)
 
 
@@ -64,17 +67,20 @@ class Stream:
         fields = dict(line.split(": ", 1) for line in block.splitlines() if not line.startswith(":"))
         return fields if fields else await self.event()
 
-    async def moved(self) -> dict:
-        """The next hint that a thread moved: {"id", "thread", "marker"}."""
+    async def moved(self, *, look_again: bool = False) -> dict:
+        """The next hint that a thread's messages moved: {"id", "thread", "marker"}; with look_again, the next hint
+        of any kind (marker 0: who is typing, "Seen by" or the people moved)."""
         async with asyncio.timeout(WAIT):  # heartbeats do not count
-            return await self._moved()
+            return await self._moved(look_again)
 
-    async def _moved(self) -> dict:
+    async def _moved(self, look_again: bool) -> dict:
         while True:
             fields = await self.event()
             assert fields is not None, "the stream ended"
             if fields.get("event") == "moved":
-                return {"id": fields["id"], **json.loads(fields["data"])}
+                hint = {"id": fields["id"], **json.loads(fields["data"])}
+                if look_again or hint["marker"]:
+                    return hint
 
     async def close(self):
         """The browser goes: the server stops iterating and closes the response, as at the end of any request."""
@@ -191,3 +197,30 @@ def test_signed_out_and_wsgi_requests_get_no_stream(ana):
     # Under WSGI (runserver, gthread workers) a stream would hold a worker thread: 204 tells EventSource to stop
     # reconnecting, and the page polls as before.
     assert ana.get(reverse("live_stream")).status_code == 204
+
+
+def test_someone_typing_reaches_the_stream_as_a_hint_to_look_again(ana, bruno, thread_id):
+    async def scenario():
+        stream = await stream_of(ana)
+        await stream.event()
+        typed = await sync_to_async(bruno.post)(reverse("chat:typing", args=[thread_id]), HTTP_HX_REQUEST="true")
+        assert typed.status_code < 300
+        hint = await stream.moved(look_again=True)
+        assert (hint["thread"], hint["marker"]) == (thread_id, 0)  # not the messages: the page looks again
+        await stream.close()
+
+    run(scenario)
+
+
+def test_a_page_made_for_another_account_gets_no_stream(ana, bruno):
+    """A shared browser: Bruno's tab left open after he logged out and Ana logged in must not hear of Ana's threads."""
+
+    async def scenario():
+        theirs = await stream_of(ana, owner=await sync_to_async(owner_mark)(bruno.user))
+        assert theirs.status == 409
+        mine = await stream_of(ana, owner=await sync_to_async(owner_mark)(ana.user))
+        assert mine.status == 200
+        await mine.event()
+        await mine.close()
+
+    run(scenario)

@@ -53,21 +53,27 @@ class Counter:
 
 
 class Pushed(Counter):
-    """A thread's change marker: every move is also pushed to the open pages of its people (chat/push)."""
+    """A per-thread counter whose every move is also pushed to the open pages of the thread's people (chat/push).
+    The change marker's hint carries its value, so a page that already shows it does not poll; the others (who is
+    typing, "Seen by", the panel) carry 0: "look again"."""
+
+    def __init__(self, name: str, *, carries_value: bool = False):
+        super().__init__(name)
+        self.carries_value = carries_value
 
     def bump(self, scope) -> int:
         from ..push.broker import publish_moved
 
-        marker = super().bump(scope)
-        publish_moved(scope, marker)
-        return marker
+        value = super().bump(scope)
+        publish_moved(scope, value if self.carries_value else 0)
+        return value
 
 
 # What open thread pages compare against (keys.Count says of what); INBOX is per person (user pk), the rest per thread.
-MARKER = Pushed(Count.MARKER)
-ROSTER = Counter(Count.ROSTER)
-RECEIPTS = Counter(Count.RECEIPTS)
-TYPING = Counter(Count.TYPING)
+MARKER = Pushed(Count.MARKER, carries_value=True)
+ROSTER = Pushed(Count.ROSTER)
+RECEIPTS = Pushed(Count.RECEIPTS)
+TYPING = Pushed(Count.TYPING)
 INBOX = Counter(Count.INBOX)
 
 

@@ -9,6 +9,9 @@ stream. At most MAX_STREAMS a person; a logout closes the streams of that sessio
 Only an ASGI server holds a stream as a coroutine (chatsite/gunicorn_asgi_conf.py); under WSGI (runserver, gthread)
 a stream would hold a worker thread for good, so the answer is 204, which tells EventSource not to reconnect, and
 the page polls as before.
+
+The browser side is static/js/stream.js: one stream per browser and person, shared by the person's tabs, asked for
+with `?owner=<the page's owner mark>`; a mark of anyone else than the session's person is refused (409).
 """
 
 import asyncio
@@ -25,6 +28,7 @@ from django.views.decorators.http import require_GET
 from chatsite.acs.errors import AcsError
 
 from ..actors import Actor
+from ..forms import owner_mark
 from ..live import keys
 from ..selectors.membership import access
 from ..selectors.threads import thread_is_shared
@@ -43,6 +47,11 @@ async def live_stream(request):
     user = await request.auser()
     if not user.is_authenticated:
         return HttpResponse(status=403)
+    owner = request.GET.get("owner")
+    if owner is not None and owner != owner_mark(user):
+        # Asked for by a page made for another account (a shared browser, after logout and login): that page's tabs
+        # must not be told when this person's threads move. Its pages poll, as that page's own requests are refused.
+        return HttpResponse(status=409)
     slot = await sync_to_async(_take_slot)(user.pk)
     if slot is None:
         return HttpResponse(status=429, headers={"Retry-After": str(int(SLOT_TTL))})

@@ -31,6 +31,10 @@ export function text(name) {
   return (page && page.dataset["text" + name]) || "";
 }
 
+export function thread() {
+  return threadId;
+}
+
 export function ownerMark() {
   return owner;
 }

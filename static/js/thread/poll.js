@@ -6,6 +6,11 @@ import * as unread from "./unread.js";
 // One beat, also while the site cannot be reached: a request that never reaches it costs it nothing, and the page
 // is back within a beat of the site. While the browser knows it is offline it waits for its "online" event instead.
 var POLL_MS = 2000;
+// While the push stream is live (thread/push.js) hints say when to poll; this slow beat is only a safety net.
+var SAFETY_MS = 30000;
+
+var pushing = false;
+var lastBeat = 0;
 
 var failures = 0;
 var timer = null;
@@ -19,20 +24,52 @@ function visible() {
   return document.visibilityState === "visible" && window.htmx;
 }
 
+// "Ana is typing…" ends by time, with no change to push, and a read the site could not take yet (202) is said
+// again on the next beat: while either waits, the page keeps its beat.
+function slow() {
+  var typing = document.getElementById("typing");
+  return pushing && failures === 0 && !(typing && typing.textContent.trim()) && !readWaiting();
+}
+
+// What the person has seen (unread.js) and the site has not taken yet.
+function readWaiting() {
+  var newest = unread.readUpTo();
+  return Boolean(newest) && newest !== readDone;
+}
+
 function schedule() {
   clearTimeout(timer);
-  timer = setTimeout(beat, POLL_MS);
+  timer = setTimeout(tick, POLL_MS);
+}
+
+// The beat: a poll every 2 s, or while the stream is live only a safety poll every 30 s.
+function tick() {
+  if (slow() && Date.now() - lastBeat < SAFETY_MS) schedule();
+  else beat();
 }
 
 function beat() {
   schedule();
   if (!visible() || navigator.onLine === false) return;
+  lastBeat = Date.now();
   poll();
 }
 
 // Whether the site answered the last request; while it does not, the outbox keeps its messages.
 export function reachable() {
   return failures === 0;
+}
+
+// The push stream is live (hints say when to poll) or not (the beat as before); catchUp: it opened after this
+// page started, so what moved before it opened is fetched now.
+export function pushed(live, catchUp) {
+  pushing = live;
+  if (catchUp) beat();
+}
+
+// A hint that the thread moved: poll now (a hidden or offline page waits for its return, as the beat does).
+export function hinted() {
+  beat();
 }
 
 // What to do once the site answers again (the outbox sends what waited).
@@ -109,6 +146,11 @@ function markRead() {
   }, function () {
     reading = false;
   });
+}
+
+// Said at once after an answer (thread/push.js): with push there may be no next beat for a while to say it.
+export function read() {
+  if (visible()) markRead();
 }
 
 export function listen() {

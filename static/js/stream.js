@@ -1,0 +1,147 @@
+// Push (issue 22): the site's server-sent events stream (/live/stream/, chatsite/chat/push/stream.py) tells a
+// person's pages that a thread they are in moved ("moved" {thread, marker}); each page then makes its one poll.
+//
+// One stream per browser and person, shared by all their tabs: a browser keeps at most 6 HTTP/1.1 connections to
+// a site, so a stream per tab would leave a seventh tab unable to send. A Web Lock elects the tab that holds the
+// stream; it relays every hint to the others over a BroadcastChannel; when that tab closes, the lock passes to
+// another tab, which opens the stream again. Lock and channel are named after the page's person (the opaque
+// owner mark, forms.owner_mark), so on a shared browser one person's hints never reach another person's tabs, and
+// the stream is asked for with the same mark: the site refuses it (409) to a session of anyone else.
+//
+// Each page is told whether the stream is live. While it is, the page polls on hints (plus a rare safety poll);
+// while it is not (WSGI answers 204, too many streams 429, a drop), the page polls on its beat as before. When a
+// new stream opens after the page started, the page polls once: what moved before the stream opened is fetched by
+// the marker the page carries, so nothing is lost in either switch.
+
+var HIDDEN_MS = 5 * 60 * 1000;  // a tab hidden this long lets the stream go (another, visible tab may take it)
+// The site said no (204 under WSGI, 429, 403, 409): ask again rarely, doubling. A dropped stream is not this:
+// EventSource reconnects by itself within its retry (3 s), sending the last id it saw.
+var REOPEN_MS = 60 * 1000;
+var REOPEN_MAX_MS = 10 * 60 * 1000;
+
+function supported() {
+  return Boolean(window.EventSource && window.BroadcastChannel && navigator.locks && window.AbortController);
+}
+
+// Listens for the person `owner`'s hints at `url`: moved(thread, marker) for each hint, moved(null) when the page
+// must poll whatever it shows (the stream could not replay what it missed); state(live, catchUp) as the stream
+// comes and goes, catchUp when the page should poll once because the stream opened after it started.
+export function connect(url, owner, moved, state) {
+  if (!url || !owner || !supported()) return;  // polling as before
+  var name = "chatsite:push:" + owner;
+  var channel = new BroadcastChannel(name);
+  var started = Date.now();
+  var live = false;
+  var opened = 0;  // when the stream this page last heard of as live opened
+  var leading = null;  // while this tab holds the stream: {source, release, timer, delay, opened}
+  var asking = null;  // the AbortController of this tab's lock request, pending or held
+  var hiddenTimer = null;
+
+  function receive(message) {
+    if (!message || typeof message !== "object") return;
+    if (message.type === "moved") moved(String(message.thread), Number(message.marker) || 0);
+    else if (message.type === "resync") moved(null, 0);
+    else if (message.type === "state") heard(Boolean(message.live), Number(message.opened) || 0);
+    else if (message.type === "hello" && leading) channel.postMessage(stateMessage());
+  }
+
+  function heard(isLive, when) {
+    var fresh = isLive && when !== opened && when >= started;
+    if (isLive) opened = when;
+    if (isLive === live && !fresh) return;
+    live = isLive;
+    document.documentElement.dataset.push = live ? "live" : "polling";
+    state(live, fresh);
+  }
+
+  // To every tab of this person on this browser, this one included (a channel does not echo to its sender).
+  function relay(message) {
+    channel.postMessage(message);
+    receive(message);
+  }
+
+  function stateMessage() {
+    var isLive = Boolean(leading && leading.opened && leading.source.readyState === EventSource.OPEN);
+    return {type: "state", live: isLive, opened: leading ? leading.opened : 0};
+  }
+
+  function open() {
+    var source = new EventSource(url + "?owner=" + encodeURIComponent(owner));
+    leading.source = source;
+    source.addEventListener("open", function () {
+      leading.delay = REOPEN_MS;
+      leading.opened = Date.now();
+      relay(stateMessage());
+    });
+    source.addEventListener("moved", function (event) {
+      var hint = JSON.parse(event.data);
+      relay({type: "moved", thread: hint.thread, marker: hint.marker});
+    });
+    source.addEventListener("resync", function () {
+      relay({type: "resync"});
+    });
+    source.addEventListener("error", function () {
+      if (!leading || leading.source !== source) return;
+      relay({type: "state", live: false, opened: 0});
+      if (source.readyState !== EventSource.CLOSED) return;  // reconnecting by itself
+      leading.timer = setTimeout(open, leading.delay);
+      leading.delay = Math.min(leading.delay * 2, REOPEN_MAX_MS);
+    });
+  }
+
+  // Holding the lock: the stream stays open until stopLeading() settles the promise, or the tab goes.
+  function lead() {
+    return new Promise(function (release) {
+      leading = {source: null, release: release, timer: null, delay: REOPEN_MS, opened: 0};
+      open();
+    });
+  }
+
+  function stopLeading() {
+    if (!leading) return;
+    var held = leading;
+    leading = null;
+    clearTimeout(held.timer);
+    if (held.source) held.source.close();
+    relay({type: "state", live: false, opened: 0});
+    held.release();
+  }
+
+  function want() {
+    if (asking) return;
+    var mine = new AbortController();
+    asking = mine;
+    navigator.locks.request(name, {signal: mine.signal}, lead).catch(function () {
+      // Aborted while waiting: another tab held the stream and this one went hidden for long.
+    }).then(function () {
+      if (asking === mine) asking = null;
+    });
+  }
+
+  function unwant() {
+    if (!asking) return;
+    var mine = asking;
+    asking = null;
+    if (leading) stopLeading();
+    else mine.abort();
+  }
+
+  function visibility() {
+    clearTimeout(hiddenTimer);
+    want();
+    if (document.visibilityState !== "visible") hiddenTimer = setTimeout(unwant, HIDDEN_MS);
+  }
+
+  channel.onmessage = function (event) {
+    receive(event.data);
+  };
+  document.addEventListener("visibilitychange", visibility);
+  // Leaving: the others poll on their beat at once instead of waiting for the next holder's stream to open.
+  window.addEventListener("pagehide", unwant);
+  window.addEventListener("pageshow", function (event) {
+    if (event.persisted) visibility();
+  });
+  document.documentElement.dataset.push = "polling";
+  channel.postMessage({type: "hello"});  // the tab holding the stream says whether it is live
+  visibility();
+}
