@@ -1,8 +1,8 @@
-"""Test support for the chat API tests: an ACS user with its SDK clients (sync and async)."""
+"""Test support for the chat API tests: an ACS user with its SDK clients (sync and async); the fixtures that make
+them are in conftest.py."""
 
 import dataclasses
 
-import pytest
 from azure.communication.chat import ChatClient
 from azure.communication.chat.aio import ChatClient as AsyncChatClient
 from azure.communication.chat.aio import CommunicationTokenCredential as AsyncCommunicationTokenCredential
@@ -36,17 +36,6 @@ class Member:
             AsyncCommunicationTokenCredential(self.token),
             connection_verify=self.ca_cert,
         )
-
-
-@pytest.fixture
-def member(make_user, chat_client_for, emulator):
-    """member(scopes=("chat",)) -> a new ACS user with a ChatClient."""
-
-    def make(scopes=("chat",)) -> Member:
-        user, token = make_user(scopes=scopes)
-        return Member(user, token, chat_client_for(token), str(emulator.ca_cert))
-
-    return make
 
 
 def ids(identifiers) -> set[str]:

@@ -4,6 +4,8 @@ import pytest
 from azure.communication.chat import ChatClient, CommunicationTokenCredential
 from azure.communication.identity import CommunicationIdentityClient
 
+from tests.emulator.chat_members import Member
+
 
 @pytest.fixture
 def identity_client(emulator):
@@ -33,3 +35,24 @@ def chat_client_for(emulator):
         )
 
     return make
+
+
+@pytest.fixture
+def member(make_user, chat_client_for, emulator):
+    """member(scopes=("chat",)) -> a new ACS user with a ChatClient."""
+
+    def make(scopes=("chat",)) -> Member:
+        user, token = make_user(scopes=scopes)
+        return Member(user, token, chat_client_for(token), str(emulator.ca_cert))
+
+    return make
+
+
+@pytest.fixture
+def alice(member):
+    return member()
+
+
+@pytest.fixture
+def bob(member):
+    return member()

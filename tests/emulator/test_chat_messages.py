@@ -11,17 +11,6 @@ from django.db.backends.signals import connection_created
 
 from chatsite.emulator import tokens
 from chatsite.emulator.models import Message
-from tests.emulator.chat_members import member  # noqa: F401 - fixture
-
-
-@pytest.fixture
-def alice(member):  # noqa: F811
-    return member()
-
-
-@pytest.fixture
-def bob(member):  # noqa: F811
-    return member()
 
 
 @pytest.fixture
@@ -95,7 +84,7 @@ def test_only_the_sender_edits_or_deletes(alice, bob, thread_id):
     assert alice.thread(thread_id).get_message(message_id).content.message == "mine"
 
 
-def test_non_participant_cannot_read_or_send(alice, member, thread_id):  # noqa: F811
+def test_non_participant_cannot_read_or_send(alice, member, thread_id):
     stranger = member().thread(thread_id)
     for call in (lambda: stranger.send_message("hi"), lambda: list(stranger.list_messages())):
         with pytest.raises(HttpResponseError) as excinfo:
@@ -212,7 +201,7 @@ def test_async_client_sends_lists_edits_and_deletes(alice, thread_id):
 
 
 def test_a_send_costs_at_most_three_sql_statements_without_event_subscriptions(
-    alice, member, thread_id, monkeypatch  # noqa: F811
+    alice, member, thread_id, monkeypatch
 ):
     """Counted on the emulator's own database connection for a fresh client connection, transaction control
     (SQLite's BEGIN) included: update the thread's counters (checking the sender), insert the message."""

@@ -10,12 +10,7 @@ from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
 
 from chatsite.emulator import config
 from chatsite.emulator.models import Identity
-from tests.emulator.chat_members import ids, member  # noqa: F401 - member is a fixture
-
-
-@pytest.fixture
-def alice(member):  # noqa: F811
-    return member()
+from tests.emulator.chat_members import ids
 
 
 @pytest.fixture
@@ -27,7 +22,7 @@ def _contents(chat) -> list[str]:
     return [m.content.message for m in chat.list_messages() if m.type == "text"]
 
 
-def test_add_list_and_remove(alice, member, thread_id):  # noqa: F811
+def test_add_list_and_remove(alice, member, thread_id):
     bob, carol = member(), member()
     chat = alice.thread(thread_id)
     errors = chat.add_participants(
@@ -53,7 +48,7 @@ def test_add_list_and_remove(alice, member, thread_id):  # noqa: F811
     assert next(iter(chat.list_messages())).id == removed.id  # and no system message for either
 
 
-def test_share_history_full_none_and_partial(alice, member, thread_id):  # noqa: F811
+def test_share_history_full_none_and_partial(alice, member, thread_id):
     chat = alice.thread(thread_id)
     chat.send_message("before")
     time.sleep(0.05)
@@ -83,7 +78,7 @@ def test_share_history_full_none_and_partial(alice, member, thread_id):  # noqa:
         none.thread(thread_id).get_message(before_id)
 
 
-def test_removed_participant_reads_up_to_removal_only(alice, member, thread_id):  # noqa: F811
+def test_removed_participant_reads_up_to_removal_only(alice, member, thread_id):
     bob = member()
     chat = alice.thread(thread_id)
     chat.add_participants([ChatParticipant(identifier=bob.user)])
@@ -115,7 +110,7 @@ def test_removed_participant_reads_up_to_removal_only(alice, member, thread_id):
     assert "after bob left" in _contents(bob_chat)
 
 
-def test_list_participants_pages_with_skip(alice, member, thread_id):  # noqa: F811
+def test_list_participants_pages_with_skip(alice, member, thread_id):
     chat = alice.thread(thread_id)
     chat.add_participants([ChatParticipant(identifier=member().user) for _ in range(4)])
     pages = [list(page) for page in chat.list_participants(results_per_page=2).by_page()]
@@ -125,7 +120,7 @@ def test_list_participants_pages_with_skip(alice, member, thread_id):  # noqa: F
 
 
 @pytest.mark.parametrize(("scope", "allowed"), [("chat.join", True), ("chat.join.limited", False)])
-def test_participant_scopes(alice, member, thread_id, scope, allowed):  # noqa: F811
+def test_participant_scopes(alice, member, thread_id, scope, allowed):
     joiner, guest = member(scopes=(scope,)), member()
     alice.thread(thread_id).add_participants([ChatParticipant(identifier=joiner.user)])
     chat = joiner.thread(thread_id)
@@ -170,7 +165,7 @@ def test_unknown_identity_is_an_invalid_participant(alice, thread_id):
     assert (error.code, error.target) == ("404", ghost.properties["id"])
 
 
-def test_async_participants(alice, member, thread_id):  # noqa: F811
+def test_async_participants(alice, member, thread_id):
     bob = member()
 
     async def scenario():

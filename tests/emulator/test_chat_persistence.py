@@ -4,10 +4,9 @@ from azure.communication.chat import ChatClient, CommunicationTokenCredential
 from django.db import connections
 
 from chatsite.emulator import server
-from tests.emulator.chat_members import member  # noqa: F401 - fixture
 
 
-def test_a_new_server_serves_the_same_threads(member):  # noqa: F811
+def test_a_new_server_serves_the_same_threads(member):
     alice = member()
     thread_id = alice.client.create_chat_thread("Durable").chat_thread.id
     alice.thread(thread_id).send_message("still here")

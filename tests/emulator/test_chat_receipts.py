@@ -6,17 +6,7 @@ from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
 
 from chatsite.emulator import config
 from chatsite.emulator.models import Identity
-from tests.emulator.chat_members import ids, member  # noqa: F401 - member is a fixture
-
-
-@pytest.fixture
-def alice(member):  # noqa: F811
-    return member()
-
-
-@pytest.fixture
-def bob(member):  # noqa: F811
-    return member()
+from tests.emulator.chat_members import ids
 
 
 @pytest.fixture
@@ -45,7 +35,7 @@ def test_read_receipt_for_unknown_message_is_404(alice, thread_id):
         alice.thread(thread_id).send_read_receipt("12345")
 
 
-def test_list_read_receipts_pages_with_skip(alice, member, thread_id):  # noqa: F811
+def test_list_read_receipts_pages_with_skip(alice, member, thread_id):
     chat = alice.thread(thread_id)
     message_id = chat.send_message("read me").id
     readers = [member() for _ in range(3)]
@@ -58,7 +48,7 @@ def test_list_read_receipts_pages_with_skip(alice, member, thread_id):  # noqa: 
     assert ids(r.sender for page in pages for r in page) == {alice.id, *(r.id for r in readers)}
 
 
-def test_typing_notification(alice, bob, member, thread_id):  # noqa: F811
+def test_typing_notification(alice, bob, member, thread_id):
     alice.thread(thread_id).send_typing_notification()
     bob.thread(thread_id).send_typing_notification(sender_display_name="Bob")
     with pytest.raises(HttpResponseError) as excinfo:

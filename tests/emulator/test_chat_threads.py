@@ -6,17 +6,7 @@ import pytest
 from azure.communication.chat import ChatParticipant, CommunicationUserIdentifier
 from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
 
-from tests.emulator.chat_members import ids, member  # noqa: F401 - member is a fixture
-
-
-@pytest.fixture
-def alice(member):  # noqa: F811
-    return member()
-
-
-@pytest.fixture
-def bob(member):  # noqa: F811
-    return member()
+from tests.emulator.chat_members import ids
 
 
 def test_create_thread_adds_creator_and_participants_and_writes_system_messages(alice, bob):
@@ -142,7 +132,7 @@ def test_list_threads_start_time_filters_on_activity(alice):
 
 
 @pytest.mark.parametrize("scope", ["chat.join", "chat.join.limited"])
-def test_join_scopes_cannot_create_update_or_delete_threads(scope, alice, member):  # noqa: F811
+def test_join_scopes_cannot_create_update_or_delete_threads(scope, alice, member):
     joiner = member(scopes=(scope,))
     thread_id = alice.client.create_chat_thread(
         "T", thread_participants=[ChatParticipant(identifier=joiner.user)]
@@ -161,7 +151,7 @@ def test_join_scopes_cannot_create_update_or_delete_threads(scope, alice, member
     thread_client.send_message("still allowed")
 
 
-def test_token_without_chat_scope_is_forbidden(member):  # noqa: F811
+def test_token_without_chat_scope_is_forbidden(member):
     voip_only = member(scopes=("voip",))
     with pytest.raises(HttpResponseError) as excinfo:
         list(voip_only.client.list_chat_threads())

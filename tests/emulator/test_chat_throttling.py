@@ -5,11 +5,9 @@ from urllib.parse import quote
 import pytest
 from azure.core.exceptions import HttpResponseError
 
-from tests.emulator.chat_members import member  # noqa: F401 - fixture
-
 
 @pytest.fixture
-def alice(throttled_emulator, member):  # noqa: F811
+def alice(throttled_emulator, member):
     return member()
 
 
@@ -38,7 +36,7 @@ def test_other_threads_are_not_affected(alice):
     alice.thread(calm).send_typing_notification(retry_total=0)
 
 
-def test_throttling_off_in_the_plain_emulator(emulator, member):  # noqa: F811
+def test_throttling_off_in_the_plain_emulator(emulator, member):
     alice = member()
     chat = alice.thread(alice.client.create_chat_thread("Free").chat_thread.id)
     for _ in range(20):

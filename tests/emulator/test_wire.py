@@ -11,17 +11,7 @@ from azure.communication.chat import ChatParticipant
 from azure.core.exceptions import ServiceResponseError
 from azure.core.rest import HttpRequest
 
-from tests.emulator.chat_members import ids, member  # noqa: F401 - fixture
-
-
-@pytest.fixture
-def alice(member):  # noqa: F811
-    return member()
-
-
-@pytest.fixture
-def bob(member):  # noqa: F811
-    return member()
+from tests.emulator.chat_members import ids
 
 
 @pytest.fixture
@@ -31,7 +21,7 @@ def thread_id(alice, bob):
     ).chat_thread.id
 
 
-def get_url(member, url):  # noqa: F811 - a Member, not the fixture
+def get_url(member, url):  # a Member, not the fixture
     """GET a URL exactly as given, as the JS SDK and Python chat 1.1.0 follow a nextLink."""
     return member.client._client._send_request(HttpRequest("GET", url), retry_total=0)
 
@@ -79,7 +69,7 @@ def test_location_headers_name_https(alice, emulator, thread_id):
     assert sent.headers["Location"] == f"{emulator.endpoint}{thread_path(thread_id)}/messages/{sent.json()['id']}"
 
 
-def test_share_history_time_of_year_one_round_trips(alice, bob, member, thread_id):  # noqa: F811
+def test_share_history_time_of_year_one_round_trips(alice, bob, member, thread_id):
     carol = member()
     chat = alice.thread(thread_id)
     chat.add_participants([ChatParticipant(identifier=carol.user, share_history_time=datetime(1, 1, 1, tzinfo=UTC))])
@@ -92,7 +82,7 @@ def test_share_history_time_of_year_one_round_trips(alice, bob, member, thread_i
 
 
 @pytest.mark.parametrize("when", ["yesterday", "2024-13-01T00:00:00Z", "0001-01-01T00:00:00+01:00", 7])
-def test_unparseable_times_are_400_in_acs_shape(alice, member, thread_id, when):  # noqa: F811
+def test_unparseable_times_are_400_in_acs_shape(alice, member, thread_id, when):
     entry = {"communicationIdentifier": {"rawId": member().id}, "shareHistoryTime": when}
     response = alice.raw("POST", thread_path(thread_id, "participants/:add"), json={"participants": [entry]})
     assert response.status_code == 400
@@ -155,7 +145,7 @@ def test_401_is_worded_as_the_spec_examples(emulator, thread_id, authorization):
     assert response.json()["error"]["innererror"]["code"] in ("MissingToken", "InvalidToken")
 
 
-def test_403_is_worded_as_the_spec_examples(alice, bob, member, thread_id):  # noqa: F811
+def test_403_is_worded_as_the_spec_examples(alice, bob, member, thread_id):
     message_id = alice.thread(thread_id).send_message("mine").id
     outsider = member()
     reader = member(scopes=("chat.join",))
@@ -174,7 +164,7 @@ def test_403_is_worded_as_the_spec_examples(alice, bob, member, thread_id):  # n
     assert scope.json()["error"]["innererror"]["code"] == "ScopeNotAllowed"
 
 
-def test_participant_added_system_messages_carry_what_acs_recorded(alice, bob, member, thread_id):  # noqa: F811
+def test_participant_added_system_messages_carry_what_acs_recorded(alice, bob, member, thread_id):
     """The SDK team's recordings of ACS (JS SDK, 2021-2022) show each entry of content.participants[] as
     {communicationIdentifier, shareHistoryTime}, the epoch when unset; the spec example leaves out
     shareHistoryTime. A display name given to the participant is kept beside them (GUESS: no recording gives one)."""
@@ -233,7 +223,7 @@ def test_a_late_answer_still_stores_the_write(alice, thread_id, settings):
     assert "late" in {m.content.message for m in chat.list_messages() if m.type == "text"}
 
 
-def test_api_version_2025_03_15_reads_and_writes_thread_metadata_and_retention(alice, member):  # noqa: F811
+def test_api_version_2025_03_15_reads_and_writes_thread_metadata_and_retention(alice, member):
     bob = member()
     v = "2025-03-15"
     created = alice.raw(
@@ -294,7 +284,7 @@ def test_message_metadata_exists_from_2021_09_07_and_is_kept_whatever_version_wr
     assert alice.raw("GET", f"{path}/{old}", api_version="2021-09-07").json()["metadata"] == {"k": "v"}
 
 
-def test_preview3_shapes_and_delete_route(alice, bob, member, thread_id):  # noqa: F811
+def test_preview3_shapes_and_delete_route(alice, bob, member, thread_id):
     v = "2020-11-01-preview3"
     carol = member()
     added = alice.raw("POST", thread_path(thread_id, "participants/:add"), api_version=v,
