@@ -2,6 +2,7 @@ import pytest
 
 from chatsite.emulator.events import subscriptions
 from chatsite.events import types
+from chatsite.events.signals import chat_event
 from tests.acs.conftest import acs_calls  # noqa: F401 - shared fixtures
 from tests.chat.conftest import ana, bruno, make_person, thread_id  # noqa: F401
 from tests.emulator.conftest import identity_client  # noqa: F401
@@ -21,3 +22,16 @@ def site(emulator, settings):
     )
     yield server
     server.stop()
+
+
+@pytest.fixture
+def handled():
+    """The events the site handled (its chat_event signal), in order."""
+    events = []
+
+    def record(sender, event, **kwargs):
+        events.append(event)
+
+    chat_event.connect(record)
+    yield events
+    chat_event.disconnect(record)

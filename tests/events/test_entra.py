@@ -22,7 +22,6 @@ from chatsite.acs.models import AcsIdentity
 from chatsite.chat.models import Thread
 from chatsite.events import entra
 from chatsite.events.models import ReceivedEvent
-from chatsite.events.signals import chat_event
 
 from .support import SECRET
 from .test_envelope import EXAMPLE
@@ -120,18 +119,6 @@ def entra_auth(settings, keys):
     entra.key_set.cache_clear()  # each test its own key server, fetched afresh
     yield settings
     entra.key_set.cache_clear()
-
-
-@pytest.fixture
-def handled():
-    events = []
-
-    def record(sender, event, **kwargs):
-        events.append(event)
-
-    chat_event.connect(record)
-    yield events
-    chat_event.disconnect(record)
 
 
 def deliver(client, bearer=None, query="", *events, **headers):

@@ -19,7 +19,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from chatsite.acs.models import AcsIdentity
-from chatsite.events.signals import chat_event
 
 from .support import SECRET
 
@@ -193,18 +192,6 @@ def hosted(settings, ana, bruno, thread_id):
     settings.EVENTGRID_SECRET = SECRET
     ids = dict(AcsIdentity.objects.filter(user__in=[ana.user, bruno.user]).values_list("user__username", "acs_user_id"))
     return chat_events(thread_id, ids["ana"], ids["bruno"])
-
-
-@pytest.fixture
-def handled():
-    events = []
-
-    def record(sender, event, **kwargs):
-        events.append(event)
-
-    chat_event.connect(record)
-    yield events
-    chat_event.disconnect(record)
 
 
 def deliver(client, base: dict, path: tuple, value) -> int:

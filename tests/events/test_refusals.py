@@ -10,7 +10,6 @@ from django.test import Client
 
 from chatsite.acs.models import AcsIdentity
 from chatsite.events.models import ReceivedEvent
-from chatsite.events.signals import chat_event
 
 from .support import SECRET
 
@@ -22,18 +21,6 @@ def webhook(settings):
     settings.EVENTGRID_SECRET = SECRET
     # A server error is an answer here (500), not an exception in the test: the answers are compared as a table.
     return Client(raise_request_exception=False)
-
-
-@pytest.fixture
-def handled():
-    events = []
-
-    def record(sender, event, **kwargs):
-        events.append(event)
-
-    chat_event.connect(record)
-    yield events
-    chat_event.disconnect(record)
 
 
 @pytest.fixture

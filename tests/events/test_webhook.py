@@ -18,18 +18,6 @@ def secrets(settings):
     settings.EVENTGRID_SECRET = f"an-older-secret-still-accepted-0123456789,{SECRET}"
 
 
-@pytest.fixture
-def handled():
-    events = []
-
-    def record(sender, event, **kwargs):
-        events.append(event)
-
-    chat_event.connect(record)
-    yield events
-    chat_event.disconnect(record)
-
-
 def deliver(client, *events, query=f"?secret={SECRET}", **headers):
     return client.post(
         URL + query,
