@@ -92,6 +92,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Redis or the database unreachable: 503 with Retry-After, not 500 (pages say "Reconnecting…").
+    "chatsite.outage.OutageMiddleware",
 ]
 
 ROOT_URLCONF = "chatsite.urls"

@@ -25,6 +25,7 @@ from django.conf import settings
 logger = logging.getLogger(__name__)
 
 REDIS_STREAM = "chatsite:push"
+READER_NAME = "chatsite-push-reader"
 KEPT = 10_000  # hints kept for reconnecting pages; older Last-Event-IDs get a resync (one full poll)
 EVENT_ID = re.compile(r"(\d{1,15})-(\d{1,9})")
 
@@ -142,6 +143,7 @@ class RedisBroker:
         self._url = url
         self._reader: threading.Thread | None = None
         self._lock = threading.Lock()
+        self._closed = threading.Event()
 
     def publish(self, **fields) -> None:
         values = {name: str(value) for name, value in fields.items()}
@@ -160,14 +162,19 @@ class RedisBroker:
             return None
         return [_hint(entry_id, values) for entry_id, values in self._client.xrange(REDIS_STREAM, min=f"({last_id}")]
 
+    def close(self) -> None:
+        """Its reader stops after its current read (a process's broker lives as long as the process: tests)."""
+        self._closed.set()
+
     def _read(self) -> None:
         import redis
 
-        # Its own connection, blocking up to 20 s per read (under its socket timeout).
-        client = redis.Redis.from_url(self._url, socket_connect_timeout=2, socket_timeout=30)
+        # Its own connection, blocking up to 20 s per read (under its socket timeout); named, so an operator (or a
+        # test) can tell it in CLIENT LIST.
+        client = redis.Redis.from_url(self._url, socket_connect_timeout=2, socket_timeout=30, client_name=READER_NAME)
         last = "$"
         pause = 0.5
-        while True:
+        while not self._closed.is_set():
             try:
                 if last == "$":
                     newest = client.xrevrange(REDIS_STREAM, count=1)
@@ -180,7 +187,7 @@ class RedisBroker:
             except redis.RedisError:
                 # Streams keep their pages polling meanwhile; what moved is read back from the log on return.
                 logger.warning("push: reading Redis failed, retrying in %.1f s", pause, exc_info=True)
-                time.sleep(pause)
+                self._closed.wait(pause)
                 pause = min(pause * 2, 10.0)
 
 

@@ -181,8 +181,12 @@ export function listen() {
   document.addEventListener("htmx:afterRequest", function (event) {
     var xhr = event.detail.xhr;
     if (!ofPoll(event) || xhr.status === 0) return;
-    if (xhr.status === 502 || xhr.status === 504) offline();
-    else online();
+    // 503 with a wait named: the site's Redis or database is unreachable for now (chatsite/outage.py).
+    if (xhr.status === 502 || xhr.status === 504 || (xhr.status === 503 && xhr.getResponseHeader("Retry-After"))) {
+      offline();
+    } else {
+      online();
+    }
   });
   document.addEventListener("visibilitychange", function () {
     if (document.visibilityState === "visible") beat();
