@@ -48,7 +48,7 @@ from bench_load import (  # noqa: E402
     setup_site,
     stop,
 )
-from memory import describe, usage, worker_pids  # noqa: E402
+from memory import describe, threads, usage, worker_pids  # noqa: E402
 
 SMOKE = {"requests": 2, "streams": [3], "people": 3}
 TARGET_MB = 100
@@ -104,7 +104,7 @@ class Report:
         pids = worker_pids(self.master_pid)
         figures = [usage(pid) for pid in pids]
         self.rows.append((name, figures))
-        line(f"  {name:<44} {describe(pids)}")
+        line(f"  {name:<44} {describe(pids)}; threads {'/'.join(str(threads(pid)) for pid in pids)}")
         return figures
 
 

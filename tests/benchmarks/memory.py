@@ -34,6 +34,13 @@ def usage(pid: int) -> dict[str, float]:
     }
 
 
+def threads(pid: int) -> int:
+    try:
+        return len(list(Path(f"/proc/{pid}/task").iterdir()))
+    except OSError:
+        return 0
+
+
 def rss_mb(pid: int) -> float:
     return usage(pid)["rss"]
 
