@@ -6,7 +6,7 @@ thread per request (Django's ASGI handler), so PostgreSQL connections come from 
 read by chatsite/settings.py) instead of one kept per thread.
 
 The application is loaded once, in the master, and the workers forked from it share those pages (preload_app): a
-worker's proportional memory (PSS) at 300 open streams went from 94 to 72 MB (tests/benchmarks/bench_memory.py). A
+worker's proportional memory (PSS) at 300 open streams went from 94 to 70 MB (tests/benchmarks/bench_memory.py). A
 code change then needs a restart of the master, not a HUP: deploys replace the process anyway.
 """
 
