@@ -43,22 +43,18 @@ NEVER_IN_A_WORKER = [
 ]
 
 
-def master_modules(**env):
+@pytest.fixture(scope="module")
+def master():
     result = subprocess.run(
         [sys.executable, "-c", MASTER],
         cwd=BASE_DIR,
-        env=production_env(**env),
+        env=production_env(),
         capture_output=True,
         text=True,
         timeout=120,
     )
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout.splitlines()[-1])
-
-
-@pytest.fixture(scope="module")
-def master():
-    return master_modules()
 
 
 def test_workers_inherit_the_views_and_the_clients_loaded_once_in_the_master(master):
