@@ -24,6 +24,8 @@ preload_app = True
 def when_ready(server):
     """In the master, after it loaded the application and before the first fork: what the workers would each
     import at their first request, loaded once (chatsite/preload.py)."""
+    if not server.cfg.preload_app:  # turned off in a configuration built on this one: nothing loaded to warm
+        return
     from chatsite import preload
 
     preload.warm()

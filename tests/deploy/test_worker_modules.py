@@ -12,10 +12,10 @@ from .conftest import BASE_DIR, production_env
 
 # As gunicorn's master does with preload_app: read the configuration, load the application, run when_ready.
 MASTER = """
-import json, runpy, sys
+import json, runpy, sys, types
 config = runpy.run_path("chatsite/gunicorn_asgi_conf.py")
 import chatsite.asgi
-config["when_ready"](None)
+config["when_ready"](types.SimpleNamespace(cfg=types.SimpleNamespace(preload_app=config["preload_app"])))
 print(json.dumps({"preload_app": config["preload_app"], "modules": sorted(sys.modules)}))
 """
 
