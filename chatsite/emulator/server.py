@@ -20,7 +20,8 @@ from django.core.handlers.wsgi import WSGIHandler
 from django.core.servers.basehttp import ServerHandler, ThreadedWSGIServer, WSGIRequestHandler
 from django.db import connections
 
-from . import api, config, events
+from . import api, config
+from .events import delivery
 from .tls import Certificates, ensure_certificates
 
 URLCONF = "chatsite.emulator.urls"
@@ -185,7 +186,7 @@ def make_server(host: str = "127.0.0.1", port: int = 0, *, quiet: bool = True, c
         connections_override=connections_override,
     )
     server.set_app(EmulatorHandler())
-    events.delivery.dispatcher.wake()  # resume event deliveries left pending by an earlier process
+    delivery.dispatcher.wake()  # resume event deliveries left pending by an earlier process
     bound_port = server.server_address[1]
     public_host = f"[{host}]" if ":" in host else host
     if host in ("0.0.0.0", "::"):  # noqa: S104 - a listening address, not a bind decision

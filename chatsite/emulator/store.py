@@ -19,9 +19,10 @@ import nh3
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 
-from . import events, wire
+from . import wire
 from .errors import bad_request, forbidden, not_found
 from .events.models import SUCCEEDED, EventSubscription
+from .events.publish import publish as publish_event
 from .models import Identity, Message, Participant, ReadReceipt, Thread
 
 MAX_PARTICIPANTS = 250
@@ -329,7 +330,7 @@ def _thread_create(creator, topic, participants, repeatability_id, metadata, ret
     added = [wire.participant_dict(p.user_id, p.display_name, p.share_history_time) for p in members]
     _participants_message(thread, "participantAdded", creator, added)
     _topic_message(thread, creator)
-    events.publish("thread_created", thread=thread)
+    publish_event("thread_created", thread=thread)
     return thread, invalid
 
 
@@ -377,7 +378,7 @@ def thread_update(
         thread.save(update_fields=["last_message_id"])
     else:
         return
-    events.publish("properties_updated", thread=thread, by=user, version=version)
+    publish_event("properties_updated", thread=thread, by=user, version=version)
 
 
 @_writes
@@ -390,7 +391,7 @@ def thread_delete(*, user: str, thread_id: str) -> None:
     if not thread.deleted_on:
         thread.deleted_on = thread.updated_on = datetime.now(UTC)
         thread.save(update_fields=["deleted_on", "updated_on"])
-        events.publish("thread_deleted", thread=thread, by=user)
+        publish_event("thread_deleted", thread=thread, by=user)
 
 
 # --- messages ------------------------------------------------------------------------------------------
@@ -445,7 +446,7 @@ def message_send(
         )
         _insert(message)
         if subscribed:
-            events.publish("message_received", message=message)
+            publish_event("message_received", message=message)
     return message
 
 
@@ -664,7 +665,7 @@ def message_update(
     thread.updated_on = message.modified_on
     thread.save(update_fields=["last_message_id", "updated_on"])
     message.save(update_fields=["content", "metadata", "version", "edited_on", "modified_on"])
-    events.publish("message_edited", message=message)
+    publish_event("message_edited", message=message)
 
 
 @_writes
@@ -680,7 +681,7 @@ def message_delete(*, user: str, thread_id: str, message_id: str) -> None:
     thread.updated_on = message.modified_on
     thread.save(update_fields=["last_message_id", "updated_on"])
     message.save(update_fields=["content", "metadata", "version", "deleted_on", "modified_on"])
-    events.publish("message_deleted", message=message)
+    publish_event("message_deleted", message=message)
 
 
 # --- participants -------------------------------------------------------------------------------------
@@ -722,7 +723,7 @@ def participants_add(
         )
     added = [wire.participant_dict(p.user_id, p.display_name, p.share_history_time) for p in joining]
     _participants_message(thread, "participantAdded", user, added)
-    events.publish("participants_added", thread=thread, by=user, user_ids=[p.user_id for p in joining])
+    publish_event("participants_added", thread=thread, by=user, user_ids=[p.user_id for p in joining])
     return invalid
 
 
@@ -749,7 +750,7 @@ def participant_remove(*, user: str, thread_id: str, target: str) -> None:
     message = _participants_message(thread, "participantRemoved", user, removed)
     participant.removed_at_sequence_id = message.sequence_id
     participant.save(update_fields=["removed_at_sequence_id"])
-    events.publish("participant_removed", thread=thread, by=user, participant=participant)
+    publish_event("participant_removed", thread=thread, by=user, participant=participant)
 
 
 # --- read receipts and typing ---------------------------------------------------------------------------

@@ -301,6 +301,7 @@ class Gunicorn:
                 if answer.status == 200:
                     return self
             time.sleep(0.2)
+        stop(self.process)  # __exit__ does not run when __enter__ fails: the server would outlive the run
         raise SystemExit("gunicorn did not become healthy in 60 s:\n" + Path(self.log).read_text()[-3000:])
 
     def __exit__(self, *exc):

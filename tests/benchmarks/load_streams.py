@@ -26,26 +26,10 @@ from pathlib import Path
 
 import aiohttp
 from bench_load import POLLER, TOKEN, Browser, Gunicorn, Site, line, reads, setup_site, summary
+from memory import describe, rss_mb, worker_pids
 
 ASGI = {"config": "chatsite/gunicorn_asgi_conf.py", "app": "load_asgi:application"}
 P50_TARGET, P95_TARGET = 0.25, 0.5
-
-
-def worker_pids(master_pid):
-    try:
-        return [int(pid) for pid in Path(f"/proc/{master_pid}/task/{master_pid}/children").read_text().split()]
-    except OSError:
-        return []
-
-
-def rss_mb(pid):
-    try:
-        for row in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if row.startswith("VmRSS:"):
-                return int(row.split()[1]) / 1024
-    except OSError:
-        pass
-    return float("nan")
 
 
 def cpu_seconds(pid):
@@ -185,7 +169,7 @@ async def scenario(args, site_a, site_b, gunicorn_a, sender_cookies, people_cook
             await asyncio.sleep(args.stream_idle)
             idle_requests = sum(page.requests for page in open_pages) - before
             idle = (idle_requests / pages * 30 / args.stream_idle, len(emulator.between(idle_start, time.monotonic())))
-        rss_end = [rss_mb(pid) for pid in workers]
+        memory = describe(workers)
         for task in holding:
             task.cancel()
         await asyncio.gather(*holding, return_exceptions=True)
@@ -210,7 +194,7 @@ async def scenario(args, site_a, site_b, gunicorn_a, sender_cookies, people_cook
         "sends": [done - began for began, done in sent.values()], "reads": len(reads(counted)),
         "changes": len(sent), "polls_per_change": polls / max(1, len(sent) * pages), "cpu": cpu,
         "workers": len(workers), "per_stream_kb": (rss_after - rss_before) * 1024 / pages,
-        "rss": rss_end, "load": load, "idle": idle, "answers": dict(sorted(answers.items())),
+        "memory": memory, "load": load, "idle": idle, "answers": dict(sorted(answers.items())),
     }  # fmt: skip
 
 
@@ -269,8 +253,8 @@ def report(args, results):
             f"site A workers busy {100 * r['cpu'] / r['workers']:.0f} % of {r['workers']} cores"
         )
         line(
-            f"        memory per open stream {r['per_stream_kb']:.0f} KB; worker RSS "
-            f"{', '.join(f'{mb:.0f}' for mb in r['rss'])} MB (target ≤ 100); load average "
+            f"        memory per open stream {r['per_stream_kb']:.0f} KB; workers {r['memory']} (target ≤ 100, "
+            f"tests/benchmarks/memory.py); load average "
             f"{r['load'][0]:.2f} → {r['load'][1]:.2f}"
         )
         if r["idle"] is not None:
