@@ -16,13 +16,17 @@ with `?owner=<the page's owner mark>`; a mark of anyone else than the session's 
 
 import asyncio
 import json
+import logging
 import secrets
+from concurrent.futures import ThreadPoolExecutor
 
 from asgiref.sync import sync_to_async
+from django.conf import settings
 from django.core.cache import cache
 from django.core.handlers.asgi import ASGIRequest
 from django.db import connections
 from django.http import HttpResponse, StreamingHttpResponse
+from django.utils import timezone, translation
 from django.views.decorators.http import require_GET
 
 from chatsite.acs.errors import AcsError
@@ -30,9 +34,15 @@ from chatsite.acs.errors import AcsError
 from ..actors import Actor
 from ..forms import owner_mark
 from ..live import keys
-from ..selectors.membership import access
+from ..selectors.membership import Access, access
+from ..selectors.messages import pushed_delta, viewers_share
 from ..selectors.threads import thread_is_shared
+from ..services.changes import POLL, changes_apply
+from ..services.presence import messages_shown
+from . import change
 from .broker import Hint, broker, parse_event_id, session_digest
+
+logger = logging.getLogger(__name__)
 
 HEARTBEAT = 25.0  # seconds; proxies' read timeouts must be longer
 MAX_STREAMS = 10  # a person's open streams, all browsers together
@@ -62,7 +72,9 @@ async def live_stream(request):
     # Django gives a request's database connection back when the request ends, which for a stream is when it
     # closes: held meanwhile, 16 open streams took a worker's whole pool and the 17th page got a 500.
     await sync_to_async(connections.close_all)()
-    events = _events(subscription, user, slot, last_id, session)
+    # The page's language and time zone, as its poll would render with them (the class of a pushed change).
+    where = (translation.get_language() or settings.LANGUAGE_CODE, timezone.get_current_timezone_name())
+    events = _events(subscription, user, slot, last_id, session, where)
     response = EventStream(events, content_type="text/event-stream")
     response.on_close = lambda: (subscription.close(), _release_slot(user.pk, slot))
     response["Cache-Control"] = "no-cache, no-store"
@@ -83,7 +95,7 @@ class EventStream(StreamingHttpResponse):
         super().close()
 
 
-async def _events(subscription, user, slot, last_id, session):
+async def _events(subscription, user, slot, last_id, session, where):
     visible = _Visibility(user)
     try:
         yield f"retry: {RETRY_MS}\n\n"
@@ -97,7 +109,7 @@ async def _events(subscription, user, slot, last_id, session):
                     return
                 latest = {hint.thread_id: hint for hint in missed if hint.thread_id}  # the last move of each
                 for hint in sorted(latest.values(), key=lambda h: h.order):
-                    if await visible(hint.thread_id):
+                    if await visible(hint.thread_id) is not None:
                         yield _moved(hint)
                 if missed:
                     sent = missed[-1].order
@@ -114,8 +126,10 @@ async def _events(subscription, user, slot, last_id, session):
                 if hint.session == session:
                     return
                 continue
-            if await visible(hint.thread_id):
-                yield _moved(hint)
+            viewer = await visible(hint.thread_id)
+            if viewer is not None:
+                change = await _change(hint, visible, viewer, where) if hint.marker else None
+                yield f"id: {hint.id}\n{change}" if change else _moved(hint)
     finally:
         subscription.close()  # at once; the slot is given back as Django closes the response (EventStream)
 
@@ -123,6 +137,55 @@ async def _events(subscription, user, slot, last_id, session):
 def _moved(hint: Hint) -> str:
     data = json.dumps({"thread": hint.thread_id, "marker": hint.marker})
     return f"id: {hint.id}\nevent: moved\ndata: {data}\n\n"
+
+
+async def _change(hint: Hint, visible: "_Visibility", viewer: Access, where: tuple[str, str]) -> str | None:
+    """The change itself for this viewer (push/change.py), or None: the hint, and the page polls."""
+    try:
+        delta = await change.deltas.get((hint.thread_id, hint.marker), lambda: _delta(hint.thread_id, hint.marker))
+        if delta is None or delta.resync or delta.base is None:
+            return None
+        items = await sync_to_async(visible.share)(hint.thread_id, viewer, delta)
+        if items is None:
+            return None  # their part ended: the poll shows them that
+        kind = change.class_of(
+            thread_id=hint.thread_id,
+            marker=hint.marker,
+            delta=delta,
+            visible=items,
+            viewer_id=visible.actor.acs_user_id,
+            language=where[0],
+            time_zone=where[1],
+        )
+        rendered = await change.renders.get(kind, lambda: change.render(kind, delta, items))
+        return rendered.event
+    except Exception:
+        logger.warning("push: laying out a change failed; the page polls", exc_info=True)
+        return None
+
+
+def _delta(thread_id: str, marker: int):
+    try:
+        delta, read = pushed_delta(thread_id=thread_id, marker=marker)
+    finally:
+        connections.close_all()
+    if read:
+        # What the read found beyond the messages (a removal, unread counts) reaches every surface, as after a
+        # poll's read; after the answer, so no stream waits on it.
+        _after.submit(_apply, thread_id, read)
+    return delta
+
+
+def _apply(thread_id: str, read) -> None:
+    try:
+        changes_apply(thread_id=thread_id, messages=read, source=POLL)
+    except Exception:
+        logger.warning("push: applying what a read found failed (the next read finds it again)", exc_info=True)
+    finally:
+        connections.close_all()
+
+
+_after = ThreadPoolExecutor(max_workers=1, thread_name_prefix="push-apply")
 
 
 class _Visibility:
@@ -133,18 +196,35 @@ class _Visibility:
     def __init__(self, user):
         self.actor = Actor.person(user)
 
-    async def __call__(self, thread_id: str) -> bool:
+    async def __call__(self, thread_id: str) -> Access | None:
         return await sync_to_async(self._check)(thread_id)
 
-    def _check(self, thread_id: str) -> bool:
+    def _check(self, thread_id: str) -> Access | None:
         try:
             if not thread_is_shared(thread_id=thread_id):
-                return False
-            return access(actor=self.actor, thread_id=thread_id).ended is None
+                return None
+            viewer = access(actor=self.actor, thread_id=thread_id)
+            self.actor.acs_user_id  # noqa: B018 -- looked up here, not on the event loop
+            return viewer if viewer.ended is None else None
         except AcsError:
-            return False
+            return None
         finally:
             connections.close_all()  # a cache miss read the database: not kept while the stream waits
+
+    def share(self, thread_id: str, viewer: Access, delta) -> list | None:
+        """What of `delta` the poll would show this viewer (selectors.messages.viewers_share), now recorded as
+        shown to them (services.presence.messages_shown: how far their page may mark read); None once their part
+        ended."""
+        try:
+            ended, items = viewers_share(
+                actor=self.actor, thread_id=thread_id, items=delta.messages, since=viewer.history_from
+            )
+            if ended is not None:
+                return None
+            messages_shown(user_pk=self.actor.user.pk, thread_id=thread_id, messages=items)
+            return items
+        finally:
+            connections.close_all()
 
 
 # A person's open streams: MAX_STREAMS slots in the cache, each held by one stream (Redis: across processes).
