@@ -34,6 +34,7 @@ from chatsite.acs.errors import AcsError
 from ..actors import Actor
 from ..forms import owner_mark
 from ..live import keys
+from ..live.polling import replay_chain
 from ..selectors.membership import Access, access
 from ..selectors.messages import pushed_delta, viewers_share
 from ..selectors.threads import thread_is_shared
@@ -217,7 +218,10 @@ class _Visibility:
         ended."""
         try:
             ended, items = viewers_share(
-                actor=self.actor, thread_id=thread_id, items=delta.messages, since=viewer.history_from
+                actor=self.actor,
+                thread_id=thread_id,
+                items=replay_chain([delta.messages]),  # as the poll replays one step: by sequence number
+                since=viewer.history_from,
             )
             if ended is not None:
                 return None
