@@ -87,7 +87,9 @@ def test_a_push_brings_bruno_message_itself_with_no_request(browser, asgi_live_s
     brought_by = requests.paths(since=start)
 
     poll, read = f"/threads/{thread.acs_thread_id}/poll/", f"/threads/{thread.acs_thread_id}/read/"
-    # The change came on the stream: no poll before it showed; then the page says at once what Ana saw.
+    # The change came on the stream: no poll (nor any other request) before it showed; then the page says at once
+    # what Ana saw.
+    assert poll not in brought_by
     assert [path for path in brought_by if path != read] == []
     wait_until(page, lambda: read in requests.paths(since=start))
     assert "New message from Bruno" in page.locator("#announcer").text_content()  # said to screen readers
