@@ -162,4 +162,6 @@ def acs_connection_string(value):
         connection_string.parse(value)
     except ValueError:
         # Never echo the value: it holds the access key.
-        raise invalid("must look like endpoint=https://<resource>.communication.azure.com/;accesskey=<key>") from None
+        raise invalid(
+            "must look like endpoint=https://<resource>.communication.azure.com/;accesskey=<key>"
+        ) from None

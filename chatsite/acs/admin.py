@@ -76,7 +76,9 @@ class AcsIdentityAdmin(admin.ModelAdmin):
                 confirm=_("Yes, reset"),
             )
         for identity in identities:
-            self._apply(request, identity, staff.identity_reset, _("Reset: a new ACS user replaces the old one."))
+            self._apply(
+                request, identity, staff.identity_reset, _("Reset: a new ACS user replaces the old one.")
+            )
         return None
 
     def _confirm(self, request, identities, *, action, question, **texts):

@@ -34,3 +34,4 @@ def current() -> AcsConfig:
         connection_string=connection_string,
         verify=str(ca_cert) if ca_cert else True,
     )
+

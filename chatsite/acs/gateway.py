@@ -138,7 +138,9 @@ class Gateway:
         return [Receipt(_raw_id(i.sender), i.chat_message_id) for i in items]
 
     def typing_send(self, thread_id: str, *, sender_display_name: str) -> None:
-        self._thread(thread_id, lambda client: client.send_typing_notification(sender_display_name=sender_display_name))
+        self._thread(
+            thread_id, lambda client: client.send_typing_notification(sender_display_name=sender_display_name)
+        )
 
     # Plumbing
 

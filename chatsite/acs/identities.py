@@ -126,5 +126,7 @@ def _get_or_create(model: type[Row], **lookup) -> Row:
 
 def _fresh(row: Row) -> bool:
     return (
-        bool(row.token) and row.token_expires_on is not None and row.token_expires_on - timezone.now() > REFRESH_MARGIN
+        bool(row.token)
+        and row.token_expires_on is not None
+        and row.token_expires_on - timezone.now() > REFRESH_MARGIN
     )

@@ -25,7 +25,9 @@ def identity_reset(*, identity: AcsIdentity) -> bool:
     """
     acs_user_id, token, expires_on = new_acs_user()
     old_id = identity.acs_user_id
-    AcsIdentity.objects.filter(pk=identity.pk).update(acs_user_id=acs_user_id, token=token, token_expires_on=expires_on)
+    AcsIdentity.objects.filter(pk=identity.pk).update(
+        acs_user_id=acs_user_id, token=token, token_expires_on=expires_on
+    )
     cache.delete(keys.user_id(identity.user_id))
     try:
         delete_acs_user(old_id)

@@ -20,7 +20,10 @@ class PersonField(forms.ModelChoiceField):
 class ParticipantAddForm(forms.Form):
     user = PersonField(
         label=_("Person"),
-        queryset=get_user_model().objects.filter(is_active=True).select_related("profile").order_by("username"),
+        queryset=get_user_model()
+        .objects.filter(is_active=True)
+        .select_related("profile")
+        .order_by("username"),
     )
 
 

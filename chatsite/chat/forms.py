@@ -118,7 +118,7 @@ class ThreadListForm(forms.Form):
 
 
 class OlderForm(forms.Form):
-    """ "Load older messages": the continuation link and the day shown above the first message on the page."""
+    """"Load older messages": the continuation link and the day shown above the first message on the page."""
 
     older = forms.CharField(max_length=CONTINUATION_MAX_LENGTH, required=False)
     before_day = DayField()
@@ -291,7 +291,9 @@ class AddPeopleForm(forms.Form):
         initial=ALL_HISTORY,
         widget=forms.RadioSelect,
     )
-    history_date = forms.DateField(label=_("Date"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    history_date = forms.DateField(
+        label=_("Date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
 
     def __init__(self, *args, user, exclude_acs_ids=(), **kwargs):
         super().__init__(*args, **kwargs)

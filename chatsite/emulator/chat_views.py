@@ -94,7 +94,9 @@ def _participants(
             store.NewParticipant(
                 user_id=_participant_id(entry, where, preview=preview),
                 display_name=_string(entry, "displayName"),
-                share_history_time=wire.parse_timestamp(share, target=f"{where}.shareHistoryTime") if share else None,
+                share_history_time=wire.parse_timestamp(share, target=f"{where}.shareHistoryTime")
+                if share
+                else None,
                 metadata=_metadata(entry, target=f"{where}.metadata") if metadata else None,
             )
         )
@@ -281,7 +283,9 @@ def list_participants(request, thread_id):
     principal = _principal(request)
     throttle.check("list_participants", user=principal.user_id, thread=thread_id)
     size = paging.page_size(request, default=DEFAULT_PAGE_SIZE, maximum=MAX_MEMBERS_PAGE_SIZE)
-    page = store.participants_list(user=principal.user_id, thread_id=thread_id, skip=paging.skip(request), size=size)
+    page = store.participants_list(
+        user=principal.user_id, thread_id=thread_id, skip=paging.skip(request), size=size
+    )
     link = _skip_link(request, paging.thread_path(thread_id, "participants"), size, page.after)
     if _preview(request):
         items = [wire.participant_preview(p) for p in page.items]
@@ -336,7 +340,9 @@ def list_read_receipts(request, thread_id):
     principal = _principal(request)
     throttle.check("list_read_receipts", user=principal.user_id, thread=thread_id)
     size = paging.page_size(request, default=DEFAULT_PAGE_SIZE, maximum=MAX_MEMBERS_PAGE_SIZE)
-    page = store.read_receipts_list(user=principal.user_id, thread_id=thread_id, skip=paging.skip(request), size=size)
+    page = store.read_receipts_list(
+        user=principal.user_id, thread_id=thread_id, skip=paging.skip(request), size=size
+    )
     link = _skip_link(request, paging.thread_path(thread_id, "readReceipts"), size, page.after)
     serialise = wire.read_receipt_preview if _preview(request) else wire.read_receipt
     return api.ok_json(wire.collection([serialise(r) for r in page.items], link))
@@ -355,9 +361,13 @@ def send_typing(request, thread_id):
 
 V = api.CHAT_API_VERSIONS
 threads = api.endpoint(methods={"POST": create_thread, "GET": list_threads}, versions=V)
-thread = api.endpoint(methods={"GET": get_thread, "PATCH": update_thread, "DELETE": delete_thread}, versions=V)
+thread = api.endpoint(
+    methods={"GET": get_thread, "PATCH": update_thread, "DELETE": delete_thread}, versions=V
+)
 messages = api.endpoint(methods={"POST": send_message, "GET": list_messages}, versions=V)
-message = api.endpoint(methods={"GET": get_message, "PATCH": update_message, "DELETE": delete_message}, versions=V)
+message = api.endpoint(
+    methods={"GET": get_message, "PATCH": update_message, "DELETE": delete_message}, versions=V
+)
 participants = api.endpoint(methods={"GET": list_participants}, versions=V)
 add_participants = api.endpoint(methods={"POST": add_thread_participants}, versions=V)
 remove_participant = api.endpoint(methods={"POST": remove_thread_participant}, versions=V)

@@ -21,10 +21,9 @@ def resource_id() -> str:
 
 
 def access_key() -> str:
-    return (
-        getattr(settings, "ACS_EMULATOR_ACCESS_KEY", None)
-        or base64.b64encode(_derive("access-key") + _derive("access-key-2")).decode()
-    )
+    return getattr(settings, "ACS_EMULATOR_ACCESS_KEY", None) or base64.b64encode(
+        _derive("access-key") + _derive("access-key-2")
+    ).decode()
 
 
 def token_signing_key() -> bytes:

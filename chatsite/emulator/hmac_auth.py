@@ -22,7 +22,8 @@ SCHEME = "HMAC-SHA256"
 SIGNED_HEADERS = {"x-ms-date;host;x-ms-content-sha256": "x-ms-date", "date;host;x-ms-content-sha256": "Date"}
 MAX_CLOCK_SKEW = timedelta(minutes=5)
 SKEW_MESSAGE = (
-    "The time difference between the originating client and the server is greater than the allowed margin of 5 minutes."
+    "The time difference between the originating client and the server is greater than the allowed margin "
+    "of 5 minutes."
 )
 
 

@@ -210,7 +210,9 @@ def _append(
     thread.updated_on = created_on
     if type in USER_MESSAGE_TYPES:
         thread.last_message_received_on = created_on
-    thread.save(update_fields=["last_sequence_id", "last_message_id", "updated_on", "last_message_received_on"])
+    thread.save(
+        update_fields=["last_sequence_id", "last_message_id", "updated_on", "last_message_received_on"]
+    )
     return Message.objects.create(
         thread=thread,
         message_id=message_id,
@@ -246,7 +248,9 @@ def _dedupe(participants: list[NewParticipant]) -> list[NewParticipant]:
 def _split_unknown(
     participants: list[NewParticipant],
 ) -> tuple[list[NewParticipant], list[InvalidParticipant]]:
-    known = set(Identity.objects.filter(pk__in=[p.user_id for p in participants]).values_list("pk", flat=True))
+    known = set(
+        Identity.objects.filter(pk__in=[p.user_id for p in participants]).values_list("pk", flat=True)
+    )
     invalid = [
         InvalidParticipant(p.user_id, "404", f"Not found: {p.user_id} is not an identity of this resource.")
         for p in participants
@@ -614,7 +618,9 @@ def message_get(*, user: str, thread_id: str, message_id: str) -> Message:
     return _visible_message(thread, participant, message_id)
 
 
-def messages_list(*, user: str, thread_id: str, size: int, start_time: datetime | None, after: dict | None) -> Page:
+def messages_list(
+    *, user: str, thread_id: str, size: int, start_time: datetime | None, after: dict | None
+) -> Page:
     """Newest first (descending sequence id); startTime filters on the last modification."""
     thread, participant = _access(thread_id, user, active=False)
     query = Message.objects.filter(_window(thread, participant).q(), thread=thread)
@@ -637,7 +643,9 @@ def _own_message(user: str, thread_id: str, message_id: str) -> tuple[Thread, Me
 
 
 @_writes
-def message_update(*, user: str, thread_id: str, message_id: str, content: str | None, metadata: dict | None) -> None:
+def message_update(
+    *, user: str, thread_id: str, message_id: str, content: str | None, metadata: dict | None
+) -> None:
     """Merge-patch: content replaces, metadata merges (a null value removes a key); `{}` changes nothing."""
     if content is not None:
         _check_size(content)
@@ -679,14 +687,22 @@ def message_delete(*, user: str, thread_id: str, message_id: str) -> None:
 
 
 @_writes
-def participants_add(*, user: str, thread_id: str, participants: list[NewParticipant]) -> list[InvalidParticipant]:
+def participants_add(
+    *, user: str, thread_id: str, participants: list[NewParticipant]
+) -> list[InvalidParticipant]:
     """Add or re-activate participants; the ones already active are left as they are."""
     _check_batch(participants)
     thread, _ = _access(thread_id, user, active=True, lock=True)
     valid, invalid = _split_unknown(_dedupe(participants))
-    current = {p.user_id: p for p in Participant.objects.filter(thread=thread, user_id__in=[v.user_id for v in valid])}
+    current = {
+        p.user_id: p
+        for p in Participant.objects.filter(thread=thread, user_id__in=[v.user_id for v in valid])
+    }
     joining = [p for p in valid if not (p.user_id in current and current[p.user_id].is_active)]
-    room = MAX_PARTICIPANTS - Participant.objects.filter(thread=thread, removed_at_sequence_id__isnull=True).count()
+    room = (
+        MAX_PARTICIPANTS
+        - Participant.objects.filter(thread=thread, removed_at_sequence_id__isnull=True).count()
+    )
     invalid += [_over_cap(p) for p in joining[max(room, 0) :]]
     joining = joining[: max(room, 0)]
     if not joining:

@@ -74,7 +74,9 @@ def accept(events: list[ChatEvent]) -> list[ChatEvent]:
     events: a delivery holds up to 5,000); returns those."""
     fresh = list({event.id: event for event in events}.values())
     with transaction.atomic():
-        seen = set(ReceivedEvent.objects.filter(event_id__in=[e.id for e in fresh]).values_list("event_id", flat=True))
+        seen = set(
+            ReceivedEvent.objects.filter(event_id__in=[e.id for e in fresh]).values_list("event_id", flat=True)
+        )
         fresh = [event for event in fresh if event.id not in seen]
         ReceivedEvent.objects.bulk_create(
             [ReceivedEvent(event_id=e.id, event_type=e.type, thread_id=e.thread_id) for e in fresh],

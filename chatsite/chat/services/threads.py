@@ -23,7 +23,9 @@ from .changes import SITE_WRITE, changes_apply
 from .errors import as_participant
 
 
-def thread_create(*, actor: Actor, topic: str, participants, idempotency_token: str, direct: bool = False) -> Thread:
+def thread_create(
+    *, actor: Actor, topic: str, participants, idempotency_token: str, direct: bool = False
+) -> Thread:
     """Create the thread in ACS with the actor and `participants`; the same token twice yields one thread.
 
     A `direct` chat is the actor's one-to-one with the one person in `participants`: named from both names (each

@@ -108,7 +108,9 @@ def thread_detail(request, thread_id, *, who):
             "page": page,
             "rows": rows(page.messages, viewer_id=who.acs_user_id),
             # The day shown above the first message already on the page moves up if the older page ends on it.
-            "drop_day": before_day if page.messages and day_of(page.messages[-1]).isoformat() == before_day else None,
+            "drop_day": before_day
+            if page.messages and day_of(page.messages[-1]).isoformat() == before_day
+            else None,
         }
         return render(request, partial("older"), context)
     return thread_page(request, who, thread_id, older=older)

@@ -47,17 +47,8 @@ class Command(BaseCommand):
         getattr(self, f"_{action}")(**options)
 
     def _add(
-        self,
-        *,
-        name,
-        endpoint,
-        schema,
-        event_types,
-        max_delivery_attempts,
-        event_ttl,
-        max_events_per_batch,
-        emulator_url,
-        **_,
+        self, *, name, endpoint, schema, event_types, max_delivery_attempts, event_ttl, max_events_per_batch,
+        emulator_url, **_,
     ):
         types = [t if t.startswith(payloads.PREFIX) else payloads.PREFIX + t for t in event_types]
         try:
