@@ -1,10 +1,15 @@
-"""GET /live/stream/: the signed-in person's server-sent events stream of hints for the threads they are in.
+"""GET /live/stream/: the signed-in person's server-sent events stream of the changes of the threads they are in.
 
-Each hint is `event: moved`, `data: {"thread": T, "marker": M}` with an `id:`; no content, so the page's one poll
-(answered from the cache) shows what moved, through the one visibility rule. A reconnecting browser sends back the
-last id (Last-Event-ID): what moved meanwhile is sent again from the broker's log, or `event: resync` (poll once)
-when the log no longer reaches back that far. A comment every HEARTBEAT seconds keeps proxies from closing an idle
-stream. At most MAX_STREAMS a person; a logout closes the streams of that session.
+A change to a thread's messages comes as the change itself when it can (push/change.py): `event: change`, `data:
+{"thread", "prev", "marker", "base", "base_day", "seq", "day", "html"}`, what the poll of a page at marker `prev`
+showing message `base` would bring, laid out once per presentation class; the page applies it with no request.
+Otherwise — a resync, a delta evicted or never read, anything else the stream cannot lay out — it is a hint,
+`event: moved`, `data: {"thread": T, "marker": M}`, and the page's one poll (answered from the cache) shows what
+moved, through the one visibility rule; who is typing, "Seen by" and the panel are hints with marker 0 ("look
+again"). Both carry an `id:`. A reconnecting browser sends back the last id (Last-Event-ID): what moved meanwhile is
+hinted again from the broker's log, or `event: resync` (poll once) when the log no longer reaches back that far. A
+comment every HEARTBEAT seconds keeps proxies from closing an idle stream. At most MAX_STREAMS a person; a logout
+closes the streams of that session.
 
 Only an ASGI server holds a stream as a coroutine (chatsite/gunicorn_asgi_conf.py); under WSGI (runserver, gthread)
 a stream would hold a worker thread for good, so the answer is 204, which tells EventSource not to reconnect, and
