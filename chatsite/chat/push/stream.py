@@ -151,7 +151,7 @@ async def _change(hint: Hint, visible: "_Visibility", viewer: Access, where: tup
         delta = await change.deltas.get((hint.thread_id, hint.marker), lambda: _delta(hint.thread_id, hint.marker))
         if delta is None or delta.resync or delta.base is None:
             return None
-        items = await sync_to_async(visible.share)(hint.thread_id, viewer, delta)
+        items = await sync_to_async(visible.share, thread_sensitive=False)(hint.thread_id, viewer, delta)
         if items is None:
             return None  # their part ended: the poll shows them that
         kind = change.class_of(
