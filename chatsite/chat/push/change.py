@@ -40,12 +40,6 @@ class Class:
     time_zone: str
 
 
-@dataclasses.dataclass(frozen=True)
-class Change:
-    event: str  # the server-sent event, ready to send (without its id line)
-    shown: tuple  # the messages it shows (records.Message): what the viewer may then mark read
-
-
 def class_of(
     *, thread_id: str, marker: int, delta: Delta, visible: list, viewer_id: str, language: str, time_zone: str
 ) -> Class:
@@ -54,9 +48,10 @@ def class_of(
     return Class(thread_id, delta.prev, marker, tuple(m.id for m in visible), sender, language, time_zone)
 
 
-def render(kind: Class, delta: Delta, visible: list) -> Change:
-    """The poll's own layout (timeline.poll_changes) and fragment (thread_oob.html#poll-update) for a page that
-    shows the thread up to the delta's base: new rows appended, changed rows replaced, the announcement."""
+def render(kind: Class, delta: Delta, visible: list) -> str:
+    """The event (without its id line): the poll's own layout (timeline.poll_changes) and fragment
+    (thread_oob.html#poll-update) for a page that shows the thread up to the delta's base: new rows appended,
+    changed rows replaced, the announcement."""
     base_seq, base_at = delta.base
     with translation.override(kind.language), timezone.override(kind.time_zone):
         try:
@@ -77,7 +72,7 @@ def render(kind: Class, delta: Delta, visible: list) -> Change:
         "day": _iso(poll["day"]),
         "html": html,
     }
-    return Change(event=f"event: change\ndata: {json.dumps(data)}\n\n", shown=tuple(visible))
+    return f"event: change\ndata: {json.dumps(data)}\n\n"
 
 
 def _iso(day: date | None) -> str:

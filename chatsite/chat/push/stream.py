@@ -163,8 +163,7 @@ async def _change(hint: Hint, visible: "_Visibility", viewer: Access, where: tup
             language=where[0],
             time_zone=where[1],
         )
-        rendered = await change.renders.get(kind, lambda: change.render(kind, delta, items))
-        return rendered.event
+        return await change.renders.get(kind, lambda: change.render(kind, delta, items))
     except Exception:
         logger.warning("push: laying out a change failed; the page polls", exc_info=True)
         return None
