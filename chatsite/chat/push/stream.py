@@ -38,13 +38,13 @@ from chatsite.acs.errors import AcsError
 
 from ..actors import Actor
 from ..forms import owner_mark
-from ..live import keys
+from ..live import keys, snapshot, state
 from ..live.polling import replay_chain
 from ..selectors.membership import Access, access
-from ..selectors.messages import pushed_delta, viewers_share
+from ..selectors.messages import pushed_delta, share_for
 from ..selectors.threads import thread_is_shared
 from ..services.changes import POLL, changes_apply
-from ..services.presence import messages_shown
+from ..services.presence import messages_shown_many
 from . import change
 from .broker import Hint, broker, parse_event_id, session_digest
 
@@ -115,7 +115,7 @@ async def _events(subscription, user, slot, last_id, session, where):
                     return
                 latest = {hint.thread_id: hint for hint in missed if hint.thread_id}  # the last move of each
                 for hint in sorted(latest.values(), key=lambda h: h.order):
-                    if await visible(hint.thread_id) is not None:
+                    if await visible(hint) is not None:
                         yield _moved(hint)
                 if missed:
                     sent = missed[-1].order
@@ -132,7 +132,7 @@ async def _events(subscription, user, slot, last_id, session, where):
                 if hint.session == session:
                     return
                 continue
-            viewer = await visible(hint.thread_id)
+            viewer = await visible(hint)
             if viewer is not None:
                 change = await _change(hint, visible, viewer, where) if hint.marker else None
                 yield f"id: {hint.id}\n{change}" if change else _moved(hint)
@@ -151,7 +151,9 @@ async def _change(hint: Hint, visible: "_Visibility", viewer: Access, where: tup
         delta = await change.deltas.get((hint.thread_id, hint.marker), lambda: _delta(hint.thread_id, hint.marker))
         if delta is None or delta.resync or delta.base is None:
             return None
-        items = await sync_to_async(visible.share, thread_sensitive=False)(hint.thread_id, viewer, delta)
+        items = await change.shares.join(
+            (hint.thread_id, hint.id), (visible, viewer), lambda members: _shares(hint.thread_id, delta, members)
+        )
         if items is None:
             return None  # their part ended: the poll shows them that
         kind = change.class_of(
@@ -167,6 +169,31 @@ async def _change(hint: Hint, visible: "_Visibility", viewer: Access, where: tup
     except Exception:
         logger.warning("push: laying out a change failed; the page polls", exc_info=True)
         return None
+
+
+def _shares(thread_id: str, delta, members: list[tuple["_Visibility", Access]]) -> list[list | None]:
+    """What of `delta` each viewer's poll would show them (selectors.messages.share_for: the one rule), their part's
+    end as the record has it now, recorded as shown to them (services.presence.messages_shown: how far their page
+    may mark read); None for one whose part ended. In three round trips for all of them."""
+    try:
+        items = replay_chain([delta.messages])  # as the poll replays one step: by sequence number
+        seen = snapshot.read_many(thread_id=thread_id, user_pks={v.actor.user.pk for v, _ in members})
+        answers, shown = [], {}
+        for visible, viewer in members:
+            pk = visible.actor.user.pk
+            ended = (
+                state.DELETED if seen[pk].deleted else state.from_copy(seen[pk].ended, thread_id=thread_id, user_pk=pk)
+            )
+            ended, theirs = share_for(
+                viewer_id=visible.actor.acs_user_id, items=items, since=viewer.history_from, ended=ended
+            )
+            answers.append(None if ended is not None else theirs)
+            if ended is None:
+                shown[pk] = theirs
+        messages_shown_many(thread_id=thread_id, shown=shown)
+        return answers
+    finally:
+        connections.close_all()
 
 
 def _delta(thread_id: str, marker: int):
@@ -196,43 +223,34 @@ _after = ThreadPoolExecutor(max_workers=1, thread_name_prefix="push-apply")
 class _Visibility:
     """Whether the person is in the thread now, by the same rule as their poll (selectors.membership.access): a
     participant, not left, removed or deleted. Threads the site does not host are left to polling: deciding would
-    cost an ACS read per viewer."""
+    cost an ACS read per viewer. Decided for every stream of the process that got the hint at once (_decide)."""
 
     def __init__(self, user):
         self.actor = Actor.person(user)
 
-    async def __call__(self, thread_id: str) -> Access | None:
-        return await sync_to_async(self._check)(thread_id)
+    async def __call__(self, hint: Hint) -> Access | None:
+        return await change.decisions.join(
+            (hint.thread_id, hint.id), self, lambda members: _decide(hint.thread_id, members)
+        )
 
-    def _check(self, thread_id: str) -> Access | None:
-        try:
-            if not thread_is_shared(thread_id=thread_id):
-                return None
-            viewer = access(actor=self.actor, thread_id=thread_id)
-            self.actor.acs_user_id  # noqa: B018 -- looked up here, not on the event loop
-            return viewer if viewer.ended is None else None
-        except AcsError:
-            return None
-        finally:
-            connections.close_all()  # a cache miss read the database: not kept while the stream waits
 
-    def share(self, thread_id: str, viewer: Access, delta) -> list | None:
-        """What of `delta` the poll would show this viewer (selectors.messages.viewers_share), now recorded as
-        shown to them (services.presence.messages_shown: how far their page may mark read); None once their part
-        ended."""
-        try:
-            ended, items = viewers_share(
-                actor=self.actor,
-                thread_id=thread_id,
-                items=replay_chain([delta.messages]),  # as the poll replays one step: by sequence number
-                since=viewer.history_from,
-            )
-            if ended is not None:
-                return None
-            messages_shown(user_pk=self.actor.user.pk, thread_id=thread_id, messages=items)
-            return items
-        finally:
-            connections.close_all()
+def _decide(thread_id: str, members: list[_Visibility]) -> list[Access | None]:
+    """_Visibility for many streams, in two round trips for all of them (the snapshot every poll reads)."""
+    try:
+        if not thread_is_shared(thread_id=thread_id):
+            return [None] * len(members)
+        seen = snapshot.read_many(thread_id=thread_id, user_pks={m.actor.user.pk for m in members})
+        decided = []
+        for member in members:
+            try:
+                viewer = access(actor=member.actor, thread_id=thread_id, seen=seen[member.actor.user.pk])
+                member.actor.acs_user_id  # noqa: B018 -- looked up here, not on the event loop
+                decided.append(viewer if viewer.ended is None else None)
+            except AcsError:
+                decided.append(None)
+        return decided
+    finally:
+        connections.close_all()  # a cache miss read the database: not kept while the stream waits
 
 
 # A person's open streams: MAX_STREAMS slots in the cache, each held by one stream (Redis: across processes).

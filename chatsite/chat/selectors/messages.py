@@ -199,16 +199,24 @@ def messages_poll(*, actor: Actor, thread_id: str, marker: int, seen: Snapshot, 
 def viewers_share(
     *, actor: Actor, thread_id: str, items, since: datetime | None
 ) -> tuple[str | None, list[records.Message]]:
-    """The one rule for what of a change (`items`, as read) a viewer gets, for their poll and for the push: nothing
-    once their part ended (state.LEFT, REMOVED, DELETED, returned first) — a read may itself show that they were
-    removed (by another ACS client), before anyone has noted it — else what ACS would show them (`since`: their
-    share-history time, for messages read by the service identity)."""
+    """What of a change (`items`, as read) the viewer's poll shows, by the one rule (share_for), their part's end
+    as the record has it now."""
     ended = state.viewer_state(thread_id=thread_id, user_pk=actor.user.pk)
+    return share_for(viewer_id=actor.acs_user_id, items=items, since=since, ended=ended)
+
+
+def share_for(
+    *, viewer_id: str, items, since: datetime | None, ended: str | None
+) -> tuple[str | None, list[records.Message]]:
+    """The one rule for what of a change (`items`, as read) a viewer gets, for their poll and for the push: nothing
+    once their part ended (`ended`, the record's state.LEFT, REMOVED, DELETED, returned first) — a read may itself
+    show that they were removed (by another ACS client), before anyone has noted it — else what ACS would show them
+    (`since`: their share-history time, for messages read by the service identity)."""
     if ended is None:
-        ended = membership_ends(items).get(actor.acs_user_id)
+        ended = membership_ends(items).get(viewer_id)
     if ended is not None:
         return ended, []
-    return None, visible_to(items, viewer=actor.acs_user_id, since=since)
+    return None, visible_to(items, viewer=viewer_id, since=since)
 
 
 def pushed_delta(*, thread_id: str, marker: int) -> tuple[Delta | None, tuple]:
