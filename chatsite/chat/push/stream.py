@@ -181,9 +181,7 @@ def _shares(thread_id: str, delta, members: list[tuple["_Visibility", Access]]) 
         answers, shown = [], {}
         for visible, viewer in members:
             pk = visible.actor.user.pk
-            ended = (
-                state.DELETED if seen[pk].deleted else state.from_copy(seen[pk].ended, thread_id=thread_id, user_pk=pk)
-            )
+            ended = state.from_copies(deleted=seen[pk].deleted, copy=seen[pk].ended, thread_id=thread_id, user_pk=pk)
             ended, theirs = share_for(
                 viewer_id=visible.actor.acs_user_id, items=items, since=viewer.history_from, ended=ended
             )
