@@ -147,3 +147,20 @@ def _param(url: str, name: str) -> str:
     from urllib.parse import parse_qs, urlsplit
 
     return parse_qs(urlsplit(url).query, keep_blank_values=True)[name][0]
+
+
+def test_a_change_the_stream_cannot_lay_out_comes_as_a_hint(ana, bruno, thread_id):
+    """A moderator hid a message: every page reloads its newest messages (a resync), which only the poll brings."""
+    from chatsite.chat.live import polling
+
+    Page(ana, thread_id)
+
+    async def scenario():
+        stream = await stream_of(ana)
+        marker = await sync_to_async(polling.redraw)(thread_id=thread_id)
+        event = await next_change(stream)
+        assert event["event"] == "moved"
+        assert json.loads(event["data"]) == {"thread": thread_id, "marker": marker}
+        await stream.close()
+
+    run(scenario)
