@@ -144,22 +144,12 @@ var GATHER_MS = 25;
 var AGAIN_MS = 250;
 var AGAIN_TIMES = 4;
 var inFlight = null;
-var soon = null;
 var expecting = false;  // a hint said a thread's messages moved: the list should change
 var tries = 0;
+var later = stream.scheduler(ask);  // later(ms): ask at most `ms` from now
 
-var dueAt = 0;
-
-// Ask at most `ms` from now (sooner if already due sooner).
-function later(ms) {
-  var at = Date.now() + ms;
-  if (soon && dueAt <= at) return;
-  clearTimeout(soon);
-  dueAt = at;
-  soon = setTimeout(ask, ms);
-}
-
-// A thread's messages moved (marker): poll at once. Anything else ("look again": typing, receipts, the people)
+// A thread's messages moved (marker; a change the stream brought is one too, the list lays out its own): poll at
+// once. Anything else ("look again": typing, receipts, the people)
 // polls at most once per beat: in a busy thread every reader's receipt is one.
 function hinted(thread, marker) {
   again = true;
@@ -173,7 +163,6 @@ function hinted(thread, marker) {
 }
 
 function ask() {
-  soon = null;
   if (!inFlight && again) poll();
 }
 

@@ -1,5 +1,7 @@
 // Push (issue 22): the site's server-sent events stream (/live/stream/, chatsite/chat/push/stream.py) tells a
-// person's pages that a thread they are in moved ("moved" {thread, marker}); each page then makes its one poll.
+// person's pages that a thread they are in moved ("moved" {thread, marker}), or brings the change itself ("change"
+// {thread, prev, marker, base, base_day, seq, day, html}: what the poll of a page at marker `prev` would show); a
+// thread page one step behind applies a change without a request, any other page makes its one poll.
 //
 // One stream per browser and person, shared by all their tabs: a browser keeps at most 6 HTTP/1.1 connections to
 // a site, so a stream per tab would leave a seventh tab unable to send. A Web Lock elects the tab that holds the
@@ -23,9 +25,10 @@ function supported() {
   return Boolean(window.EventSource && window.BroadcastChannel && navigator.locks && window.AbortController);
 }
 
-// Listens for the person `owner`'s hints at `url`: moved(thread, marker) for each hint, moved(null) when the page
-// must poll whatever it shows (the stream could not replay what it missed); state(live, catchUp) as the stream
-// comes and goes, catchUp when the page should poll once because the stream opened after it started.
+// Listens for the person `owner`'s hints at `url`: moved(thread, marker, change) for each hint or change (change:
+// the change's fields, or undefined for a hint), moved(null) when the page must poll whatever it shows (the
+// stream could not replay what it missed); state(live, catchUp) as the stream comes and goes, catchUp when the
+// page should poll once because the stream opened after it started.
 export function connect(url, owner, moved, state) {
   if (!url || !owner || !supported()) return;  // polling as before
   var name = "chatsite:push:" + owner;
@@ -40,6 +43,7 @@ export function connect(url, owner, moved, state) {
   function receive(message) {
     if (!message || typeof message !== "object") return;
     if (message.type === "moved") moved(String(message.thread), Number(message.marker) || 0);
+    else if (message.type === "change") moved(String(message.change.thread), Number(message.change.marker) || 0, message.change);
     else if (message.type === "resync") moved(null, 0);
     else if (message.type === "state") heard(Boolean(message.live), Number(message.opened) || 0);
     else if (message.type === "hello" && leading) channel.postMessage(stateMessage());
@@ -76,6 +80,9 @@ export function connect(url, owner, moved, state) {
     source.addEventListener("moved", function (event) {
       var hint = JSON.parse(event.data);
       relay({type: "moved", thread: hint.thread, marker: hint.marker});
+    });
+    source.addEventListener("change", function (event) {
+      relay({type: "change", change: JSON.parse(event.data)});
     });
     source.addEventListener("resync", function () {
       relay({type: "resync"});
@@ -144,4 +151,20 @@ export function connect(url, owner, moved, state) {
   document.documentElement.dataset.push = "polling";
   channel.postMessage({type: "hello"});  // the tab holding the stream says whether it is live
   visibility();
+}
+
+// A timer for `run` that many callers may ask for: at most `ms` from now (sooner if already due sooner).
+export function scheduler(run) {
+  var soon = null;
+  var dueAt = 0;
+  return function later(ms) {
+    var at = Date.now() + ms;
+    if (soon && dueAt <= at) return;
+    clearTimeout(soon);
+    dueAt = at;
+    soon = setTimeout(function () {
+      soon = null;
+      run();
+    }, ms);
+  };
 }

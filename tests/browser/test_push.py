@@ -1,5 +1,6 @@
-"""Push in the browser (issue 22), served as production serves it (ASGI, `asgi_live_server`): a hint on the stream
-makes the open page's one poll, with no timed poll while the stream is live; with the stream blocked the page polls
+"""Push in the browser (issue 22), served as production serves it (ASGI, `asgi_live_server`): a change on the stream
+shows on the open page with no request, a hint (what the stream cannot carry) makes its one poll, with no timed
+poll while the stream is live; with the stream blocked the page polls
 as before; the tabs of one person share one stream, so a seventh tab still sends and receives; and on a shared
 browser one person's hints never reach the next person's tabs."""
 
@@ -10,6 +11,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from chatsite.chat.live.typing import typing_record
+from chatsite.chat.services.record import message_hide
 
 from .axe import new_context
 from .test_thread_page import PASSWORD, SIZES, chat, check, composer, message, person, say, wait_until
@@ -69,7 +71,7 @@ class Requests:
 
 
 @pytest.mark.parametrize("size", SIZES)
-def test_a_push_brings_bruno_message_with_one_poll_and_no_timed_poll_before(browser, asgi_live_server, emulator, size):
+def test_a_push_brings_bruno_message_itself_with_no_request(browser, asgi_live_server, emulator, size):
     ana, bruno = person("ana"), person("bruno")
     thread = chat(ana, "Lunch", [bruno], (bruno, "Anyone?"), (ana, "Here"))
     page = new_context(browser, size).new_page()
@@ -85,11 +87,39 @@ def test_a_push_brings_bruno_message_with_one_poll_and_no_timed_poll_before(brow
     brought_by = requests.paths(since=start)
 
     poll, read = f"/threads/{thread.acs_thread_id}/poll/", f"/threads/{thread.acs_thread_id}/read/"
-    # The one poll the hint made, nothing else; then the page says at once what Ana saw (as it did on the next beat).
-    assert [path for path in brought_by if path != read] == [poll]
+    # The change came on the stream: no poll (nor any other request) before it showed; then the page says at once
+    # what Ana saw.
+    assert poll not in brought_by
+    assert [path for path in brought_by if path != read] == []
     wait_until(page, lambda: read in requests.paths(since=start))
+    assert "New message from Bruno" in page.locator("#announcer").text_content()  # said to screen readers
     assert push_state(page) == "live"
     check(page, f"thread page, a message brought by push ({size})", shot=f"push-{size}")
+
+    # The page's poller moved on with it: the next change follows on, and no poll brings the message again.
+    say(bruno, thread, "Or at one?")
+    message(page, "Or at one?").wait_for(timeout=LIVE)
+    requests.settle(page)
+    assert page.locator("#message-list li", has_text="Pizza at noon?").count() == 1
+
+
+def test_a_redrawn_thread_still_comes_by_the_pages_poll(browser, asgi_live_server, emulator):
+    """A change the stream cannot carry (a moderator hid a message: every page reloads its newest messages) is a
+    hint, and the page's one poll brings it."""
+    ana, bruno = person("ana"), person("bruno")
+    thread = chat(ana, "Lunch", [bruno], (bruno, "Something rude"), (ana, "Hm"))
+    page = new_context(browser, "desktop").new_page()
+    requests = Requests(page)
+    log_in(page, asgi_live_server, "ana")
+    open_thread(page, asgi_live_server, thread)
+    wait_for_push(page)
+    requests.settle(page)
+
+    start = time.monotonic()
+    rude = page.locator("#message-list li.message", has_text="Something rude").get_attribute("id").removeprefix("m-")
+    message_hide(thread_id=thread.acs_thread_id, message_id=int(rude))
+    page.locator(f"#m-{rude}", has_text="moderator").wait_for(timeout=LIVE)
+    assert f"/threads/{thread.acs_thread_id}/poll/" in requests.paths(since=start)
 
 
 @pytest.mark.parametrize("size", SIZES)

@@ -30,6 +30,7 @@ class Msg:
     content: str = ""
     edited_on: datetime | None = None
     deleted_on: datetime | None = None
+    created_on: datetime | None = None
 
 
 @dataclasses.dataclass
@@ -95,6 +96,34 @@ def test_a_change_is_read_once_and_served_to_every_viewer(acs):
     # One read, from a little before the first page's read (ACS times have second precision).
     assert acs.reads == [("changes", opened - polling.OVERLAP, polling.DELTA_LIMIT)]
     assert poll(ANA, changed, acs) is None  # up to date again, for free
+
+
+def test_each_delta_knows_the_newest_message_a_page_at_its_previous_marker_shows(acs):
+    """What the push lays a change out from (chat/push/change.py): the page that opened shows message 1 last; the
+    first change brings 2; the next, an edit of 1 only, leaves 2 the newest."""
+    at = timezone.now()
+    opened = MARKER.current(THREAD)
+    polling.page_opened(thread_id=THREAD, scope=ANA, marker=opened, read_at=at, messages=[Msg("1", 1, created_on=at)])
+    acs.changes = [Msg("2", 2, "new", created_on=at)]
+    first = MARKER.bump(THREAD)
+    poll(ANA, opened, acs)
+    acs.changes = [Msg("1", 1, "edited", edited_on=at, created_on=at)]
+    second = MARKER.bump(THREAD)
+    poll(ANA, first, acs)
+
+    assert cache.get(keys.delta(ANA, first)).base == (1, at)
+    assert cache.get(keys.delta(ANA, second)).base == (2, at)
+    assert cache.get(keys.synced(ANA)).newest == (2, at)
+
+
+def test_a_chain_of_reads_begun_without_the_newest_message_never_guesses_it(acs):
+    marker = open_page(ANA)
+    cache.set(keys.synced(ANA), dataclasses.replace(cache.get(keys.synced(ANA)), newest=None))  # kept before
+    acs.changes = [Msg("2", 2, "new")]
+    changed = MARKER.bump(THREAD)
+    poll(ANA, marker, acs)
+
+    assert cache.get(keys.delta(ANA, changed)).base is None  # the push leaves this change to the poll
 
 
 def test_a_viewer_several_changes_behind_gets_the_newest_version_of_each(acs):

@@ -130,6 +130,9 @@ class Synced:
     marker: int
     at: datetime
     seen: tuple[tuple, ...] = ()  # (message id, edited on, deleted on) of each message the last read found
+    # The thread's newest message at `marker` (sequence id, created on), as far as the reads tell: what a page
+    # current with `marker` shows last. None: not known (a chain of reads begun before this was kept).
+    newest: tuple[int, datetime] | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -139,6 +142,9 @@ class Delta:
     prev: int
     messages: Sequence  # acs.records.Message, as read
     resync: bool  # the changes cannot be replayed (too many, or nothing to read them since): pages reload
+    # The newest message at `prev` (Synced.newest): what a page current with `prev` shows last, so a change can be
+    # laid out for it without its poll (chat/push/change.py). None: not known.
+    base: tuple[int, datetime] | None = None
 
 
 @dataclasses.dataclass(frozen=True)

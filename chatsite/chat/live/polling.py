@@ -80,7 +80,7 @@ def page_opened(*, thread_id: str, scope: str, marker: int, read_at: datetime, m
     a scope (or the first since its sync record was lost) starts the chain of reads that deltas come from."""
     if cache.get(keys.synced(scope)) is not None:
         return  # the chain of reads is under way: a page open changes nothing
-    if cache.add(keys.synced(scope), _synced_record(marker, read_at, messages), timeout=None):
+    if cache.add(keys.synced(scope), _synced_record(marker, read_at, messages, page=True), timeout=None):
         _chain_started(thread_id, read_at)
 
 
@@ -116,6 +116,19 @@ def poll(*, thread_id: str, scope: str, marker: int, reader: Reader, background:
     if claim.marker is None:
         return None
     return _replay(scope, reader, since=marker, latest=claim.marker)
+
+
+def delta_at(*, thread_id: str, scope: str, marker: int, reader: Reader) -> Delta | None:
+    """The delta that moved the scope to `marker`, for the push (chat/push/change.py): read now if no poll has
+    read it yet, under the same lock as the polls' reads (one read per change, whoever asks), or None when there
+    is none to lay out (the read went past it, or it outlasted READ_WAIT). The caller checked who may see what."""
+    delta = cache.get(keys.delta(scope, marker))
+    if delta is not None:
+        return delta
+    claim = _sync_or_wait(thread_id, scope, marker, reader)
+    if claim is not None and claim.read:
+        reader.read_done(claim.read)
+    return cache.get(keys.delta(scope, marker))
 
 
 def replay_chain(chunks: list[list]) -> list:
@@ -184,9 +197,9 @@ def _sync(thread_id: str, scope: str, target: int, reader: Reader) -> _Claim:
         delta, read = Delta(prev=target, messages=(), resync=True), None
     else:
         read, more = reader.changes_since(synced.at - OVERLAP, DELTA_LIMIT)
-        delta = Delta(prev=synced.marker, messages=tuple(read), resync=more)
+        delta = Delta(prev=synced.marker, messages=tuple(read), resync=more, base=synced.newest)
     cache.set(keys.delta(scope, target), delta, DELTA_TTL)
-    cache.set(keys.synced(scope), _synced_record(target, started, read or ()), timeout=None)
+    cache.set(keys.synced(scope), _synced_record(target, started, read or (), after=synced), timeout=None)
     return _Claim(target, read)
 
 
@@ -202,12 +215,12 @@ def _background_sync(thread_id: str, scope: str, reader: Reader) -> _Claim:
         return _Claim(None)  # the site wrote meanwhile: that change's own sync reads everything again
     known = set(synced.seen)
     if not more and all(_fingerprint(m) in known for m in messages):
-        cache.set(keys.synced(scope), _synced_record(synced.marker, started, messages), timeout=None)
+        cache.set(keys.synced(scope), _synced_record(synced.marker, started, messages, after=synced), timeout=None)
         return _Claim(None)
     marker = MARKER.bump(thread_id)
-    delta = Delta(prev=synced.marker, messages=tuple(messages), resync=more)
+    delta = Delta(prev=synced.marker, messages=tuple(messages), resync=more, base=synced.newest)
     cache.set(keys.delta(scope, marker), delta, DELTA_TTL)
-    cache.set(keys.synced(scope), _synced_record(marker, started, messages), timeout=None)
+    cache.set(keys.synced(scope), _synced_record(marker, started, messages, after=synced), timeout=None)
     return _Claim(marker, messages)
 
 
@@ -237,11 +250,12 @@ def _hinted_read(thread_id: str, scope: str, reader: Reader) -> _Claim:
     messages, more = reader.changes_since(synced.at - OVERLAP, DELTA_LIMIT)
     known = set(synced.seen)
     if before == synced.marker and not more and all(_fingerprint(m) in known for m in messages):
-        cache.set(keys.synced(scope), _synced_record(synced.marker, started, messages), timeout=None)
+        cache.set(keys.synced(scope), _synced_record(synced.marker, started, messages, after=synced), timeout=None)
         return _Claim(None, messages)
     marker = MARKER.bump(thread_id)
-    cache.set(keys.delta(scope, marker), Delta(prev=synced.marker, messages=tuple(messages), resync=more), DELTA_TTL)
-    cache.set(keys.synced(scope), _synced_record(marker, started, messages), timeout=None)
+    delta = Delta(prev=synced.marker, messages=tuple(messages), resync=more, base=synced.newest)
+    cache.set(keys.delta(scope, marker), delta, DELTA_TTL)
+    cache.set(keys.synced(scope), _synced_record(marker, started, messages, after=synced), timeout=None)
     return _Claim(marker, messages)
 
 
@@ -250,8 +264,16 @@ def _background_due(synced: Synced | None, thread_id: str, scope: str) -> bool:
     return synced is not None and timezone.now() - synced.at > interval
 
 
-def _synced_record(marker: int, at: datetime, messages) -> Synced:
-    return Synced(marker=marker, at=at, seen=tuple(_fingerprint(m) for m in messages))
+def _synced_record(marker: int, at: datetime, messages, *, after: Synced | None = None, page: bool = False) -> Synced:
+    """What a read found. Its newest message: the last of the latest `page`, or the newest of the record the read
+    continues (`after`) and what it found; unknown when that record's is."""
+    newest = None
+    found = [(m.sequence_id, m.created_on) for m in messages]
+    if page:
+        newest = max(found, key=lambda n: n[0], default=(0, None))
+    elif after is not None and after.newest is not None:
+        newest = max([after.newest, *found], key=lambda n: n[0])
+    return Synced(marker=marker, at=at, seen=tuple(_fingerprint(m) for m in messages), newest=newest)
 
 
 def _fingerprint(message) -> tuple:

@@ -31,19 +31,27 @@ class Snapshot:
 
 
 def read(*, thread_id: str, user_pk: int) -> Snapshot:
-    wanted = {
+    return read_many(thread_id=thread_id, user_pks=[user_pk])[user_pk]
+
+
+def read_many(*, thread_id: str, user_pks) -> dict[int, Snapshot]:
+    """The snapshots of many people of one thread in the same one round trip (a push to every stream of a
+    process: chat/push/stream.py)."""
+    shared = {
         "marker": MARKER.key(thread_id),
         "deleted": keys.deleted(thread_id),
-        "ended": keys.ended(thread_id, user_pk),
         "roster_version": ROSTER.key(thread_id),
         "roster": keys.roster_read(thread_id),
         "shared": keys.shared(thread_id),
-        "acs_user_id": acs_keys.user_id(user_pk),
         "receipts_version": RECEIPTS.key(thread_id),
         "receipts": keys.receipts(thread_id),
         "typing_version": TYPING.key(thread_id),
     }
-    found = cache.get_many(wanted.values())
-    values = {name: found.get(cache_key) for name, cache_key in wanted.items()}
-    values["deleted"] = bool(values["deleted"])
-    return Snapshot(**values)
+    own = {pk: {"ended": keys.ended(thread_id, pk), "acs_user_id": acs_keys.user_id(pk)} for pk in user_pks}
+    found = cache.get_many([*shared.values(), *(key for wanted in own.values() for key in wanted.values())])
+    common = {name: found.get(cache_key) for name, cache_key in shared.items()}
+    common["deleted"] = bool(common["deleted"])
+    return {
+        pk: Snapshot(**common, **{name: found.get(cache_key) for name, cache_key in wanted.items()})
+        for pk, wanted in own.items()
+    }

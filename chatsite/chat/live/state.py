@@ -17,9 +17,13 @@ MEMBER = ""  # the copy's value for a part that lasts (a missing copy means "ask
 def viewer_state(*, thread_id: str, user_pk: int) -> str | None:
     """LEFT, REMOVED or DELETED when the person's part in the thread ended; None otherwise."""
     found = cache.get_many([keys.deleted(thread_id), keys.ended(thread_id, user_pk)])
-    if found.get(keys.deleted(thread_id)):
-        return DELETED
-    return from_copy(found.get(keys.ended(thread_id, user_pk)), thread_id=thread_id, user_pk=user_pk)
+    deleted, copy = bool(found.get(keys.deleted(thread_id))), found.get(keys.ended(thread_id, user_pk))
+    return from_copies(deleted=deleted, copy=copy, thread_id=thread_id, user_pk=user_pk)
+
+
+def from_copies(*, deleted: bool, copy: str | None, thread_id: str, user_pk: int) -> str | None:
+    """viewer_state from the copies as read already (live.snapshot)."""
+    return DELETED if deleted else from_copy(copy, thread_id=thread_id, user_pk=user_pk)
 
 
 def from_copy(copy: str | None, *, thread_id: str, user_pk: int) -> str | None:

@@ -1,10 +1,15 @@
-"""GET /live/stream/: the signed-in person's server-sent events stream of hints for the threads they are in.
+"""GET /live/stream/: the signed-in person's server-sent events stream of the changes of the threads they are in.
 
-Each hint is `event: moved`, `data: {"thread": T, "marker": M}` with an `id:`; no content, so the page's one poll
-(answered from the cache) shows what moved, through the one visibility rule. A reconnecting browser sends back the
-last id (Last-Event-ID): what moved meanwhile is sent again from the broker's log, or `event: resync` (poll once)
-when the log no longer reaches back that far. A comment every HEARTBEAT seconds keeps proxies from closing an idle
-stream. At most MAX_STREAMS a person; a logout closes the streams of that session.
+A change to a thread's messages comes as the change itself when it can (push/change.py): `event: change`, `data:
+{"thread", "prev", "marker", "base", "base_day", "seq", "day", "html"}`, what the poll of a page at marker `prev`
+showing message `base` would bring, laid out once per presentation class; the page applies it with no request.
+Otherwise — a resync, a delta evicted or never read, anything else the stream cannot lay out — it is a hint,
+`event: moved`, `data: {"thread": T, "marker": M}`, and the page's one poll (answered from the cache) shows what
+moved, through the one visibility rule; who is typing, "Seen by" and the panel are hints with marker 0 ("look
+again"). Both carry an `id:`. A reconnecting browser sends back the last id (Last-Event-ID): what moved meanwhile is
+hinted again from the broker's log, or `event: resync` (poll once) when the log no longer reaches back that far. A
+comment every HEARTBEAT seconds keeps proxies from closing an idle stream. At most MAX_STREAMS a person; a logout
+closes the streams of that session.
 
 Only an ASGI server holds a stream as a coroutine (chatsite/gunicorn_asgi_conf.py); under WSGI (runserver, gthread)
 a stream would hold a worker thread for good, so the answer is 204, which tells EventSource not to reconnect, and
@@ -16,23 +21,34 @@ with `?owner=<the page's owner mark>`; a mark of anyone else than the session's 
 
 import asyncio
 import json
+import logging
 import secrets
+from concurrent.futures import ThreadPoolExecutor
 
 from asgiref.sync import sync_to_async
+from django.conf import settings
 from django.core.cache import cache
 from django.core.handlers.asgi import ASGIRequest
 from django.db import connections
 from django.http import HttpResponse, StreamingHttpResponse
+from django.utils import timezone, translation
 from django.views.decorators.http import require_GET
 
 from chatsite.acs.errors import AcsError
 
 from ..actors import Actor
 from ..forms import owner_mark
-from ..live import keys
-from ..selectors.membership import access
+from ..live import keys, snapshot, state
+from ..live.polling import replay_chain
+from ..selectors.membership import Access, access
+from ..selectors.messages import pushed_delta, share_for
 from ..selectors.threads import thread_is_shared
+from ..services.changes import POLL, changes_apply
+from ..services.presence import messages_shown_many
+from . import change
 from .broker import Hint, broker, parse_event_id, session_digest
+
+logger = logging.getLogger(__name__)
 
 HEARTBEAT = 25.0  # seconds; proxies' read timeouts must be longer
 MAX_STREAMS = 10  # a person's open streams, all browsers together
@@ -62,7 +78,9 @@ async def live_stream(request):
     # Django gives a request's database connection back when the request ends, which for a stream is when it
     # closes: held meanwhile, 16 open streams took a worker's whole pool and the 17th page got a 500.
     await sync_to_async(connections.close_all)()
-    events = _events(subscription, user, slot, last_id, session)
+    # The page's language and time zone, as its poll would render with them (the class of a pushed change).
+    where = (translation.get_language() or settings.LANGUAGE_CODE, timezone.get_current_timezone_name())
+    events = _events(subscription, user, slot, last_id, session, where)
     response = EventStream(events, content_type="text/event-stream")
     response.on_close = lambda: (subscription.close(), _release_slot(user.pk, slot))
     response["Cache-Control"] = "no-cache, no-store"
@@ -83,7 +101,7 @@ class EventStream(StreamingHttpResponse):
         super().close()
 
 
-async def _events(subscription, user, slot, last_id, session):
+async def _events(subscription, user, slot, last_id, session, where):
     visible = _Visibility(user)
     try:
         yield f"retry: {RETRY_MS}\n\n"
@@ -97,7 +115,7 @@ async def _events(subscription, user, slot, last_id, session):
                     return
                 latest = {hint.thread_id: hint for hint in missed if hint.thread_id}  # the last move of each
                 for hint in sorted(latest.values(), key=lambda h: h.order):
-                    if await visible(hint.thread_id):
+                    if await visible(hint) is not None:
                         yield _moved(hint)
                 if missed:
                     sent = missed[-1].order
@@ -114,8 +132,10 @@ async def _events(subscription, user, slot, last_id, session):
                 if hint.session == session:
                     return
                 continue
-            if await visible(hint.thread_id):
-                yield _moved(hint)
+            viewer = await visible(hint)
+            if viewer is not None:
+                change = await _change(hint, visible, viewer, where) if hint.marker else None
+                yield f"id: {hint.id}\n{change}" if change else _moved(hint)
     finally:
         subscription.close()  # at once; the slot is given back as Django closes the response (EventStream)
 
@@ -125,26 +145,110 @@ def _moved(hint: Hint) -> str:
     return f"id: {hint.id}\nevent: moved\ndata: {data}\n\n"
 
 
+async def _change(hint: Hint, visible: "_Visibility", viewer: Access, where: tuple[str, str]) -> str | None:
+    """The change itself for this viewer (push/change.py), or None: the hint, and the page polls."""
+    try:
+        delta = await change.deltas.get((hint.thread_id, hint.marker), lambda: _delta(hint.thread_id, hint.marker))
+        if delta is None or delta.resync or delta.base is None:
+            return None
+        items = await change.shares.join(
+            (hint.thread_id, hint.id), (visible, viewer), lambda members: _shares(hint.thread_id, delta, members)
+        )
+        if items is None:
+            return None  # their part ended: the poll shows them that
+        kind = change.class_of(
+            thread_id=hint.thread_id,
+            marker=hint.marker,
+            delta=delta,
+            visible=items,
+            viewer_id=visible.actor.acs_user_id,
+            language=where[0],
+            time_zone=where[1],
+        )
+        return await change.renders.get(kind, lambda: change.render(kind, delta, items))
+    except Exception:
+        logger.warning("push: laying out a change failed; the page polls", exc_info=True)
+        return None
+
+
+def _shares(thread_id: str, delta, members: list[tuple["_Visibility", Access]]) -> list[list | None]:
+    """What of `delta` each viewer's poll would show them (selectors.messages.share_for: the one rule), their part's
+    end as the record has it now, recorded as shown to them (services.presence.messages_shown: how far their page
+    may mark read); None for one whose part ended. In three round trips for all of them."""
+    try:
+        items = replay_chain([delta.messages])  # as the poll replays one step: by sequence number
+        seen = snapshot.read_many(thread_id=thread_id, user_pks={v.actor.user.pk for v, _ in members})
+        answers, shown = [], {}
+        for visible, viewer in members:
+            pk = visible.actor.user.pk
+            ended = state.from_copies(deleted=seen[pk].deleted, copy=seen[pk].ended, thread_id=thread_id, user_pk=pk)
+            ended, theirs = share_for(
+                viewer_id=visible.actor.acs_user_id, items=items, since=viewer.history_from, ended=ended
+            )
+            answers.append(None if ended is not None else theirs)
+            if ended is None:
+                shown[pk] = theirs
+        messages_shown_many(thread_id=thread_id, shown=shown)
+        return answers
+    finally:
+        connections.close_all()
+
+
+def _delta(thread_id: str, marker: int):
+    try:
+        delta, read = pushed_delta(thread_id=thread_id, marker=marker)
+    finally:
+        connections.close_all()
+    if read:
+        # What the read found beyond the messages (a removal, unread counts) reaches every surface, as after a
+        # poll's read; after the answer, so no stream waits on it.
+        _after.submit(_apply, thread_id, read)
+    return delta
+
+
+def _apply(thread_id: str, read) -> None:
+    try:
+        changes_apply(thread_id=thread_id, messages=read, source=POLL)
+    except Exception:
+        logger.warning("push: applying what a read found failed (the next read finds it again)", exc_info=True)
+    finally:
+        connections.close_all()
+
+
+_after = ThreadPoolExecutor(max_workers=1, thread_name_prefix="push-apply")
+
+
 class _Visibility:
     """Whether the person is in the thread now, by the same rule as their poll (selectors.membership.access): a
     participant, not left, removed or deleted. Threads the site does not host are left to polling: deciding would
-    cost an ACS read per viewer."""
+    cost an ACS read per viewer. Decided for every stream of the process that got the hint at once (_decide)."""
 
     def __init__(self, user):
         self.actor = Actor.person(user)
 
-    async def __call__(self, thread_id: str) -> bool:
-        return await sync_to_async(self._check)(thread_id)
+    async def __call__(self, hint: Hint) -> Access | None:
+        return await change.decisions.join(
+            (hint.thread_id, hint.id), self, lambda members: _decide(hint.thread_id, members)
+        )
 
-    def _check(self, thread_id: str) -> bool:
-        try:
-            if not thread_is_shared(thread_id=thread_id):
-                return False
-            return access(actor=self.actor, thread_id=thread_id).ended is None
-        except AcsError:
-            return False
-        finally:
-            connections.close_all()  # a cache miss read the database: not kept while the stream waits
+
+def _decide(thread_id: str, members: list[_Visibility]) -> list[Access | None]:
+    """_Visibility for many streams, in two round trips for all of them (the snapshot every poll reads)."""
+    try:
+        if not thread_is_shared(thread_id=thread_id):
+            return [None] * len(members)
+        seen = snapshot.read_many(thread_id=thread_id, user_pks={m.actor.user.pk for m in members})
+        decided = []
+        for member in members:
+            try:
+                viewer = access(actor=member.actor, thread_id=thread_id, seen=seen[member.actor.user.pk])
+                member.actor.acs_user_id  # noqa: B018 -- looked up here, not on the event loop
+                decided.append(viewer if viewer.ended is None else None)
+            except AcsError:
+                decided.append(None)
+        return decided
+    finally:
+        connections.close_all()  # a cache miss read the database: not kept while the stream waits
 
 
 # A person's open streams: MAX_STREAMS slots in the cache, each held by one stream (Redis: across processes).

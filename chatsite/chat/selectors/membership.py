@@ -142,7 +142,7 @@ def access(*, actor: Actor, thread_id: str, seen: Snapshot | None = None) -> Acc
     """
     seen = seen or snapshot.read(thread_id=thread_id, user_pk=actor.user.pk)
     # A lost copy of the record is read from the record: losing the cache never lets anyone in.
-    ended = state.DELETED if seen.deleted else state.from_copy(seen.ended, thread_id=thread_id, user_pk=actor.user.pk)
+    ended = state.from_copies(deleted=seen.deleted, copy=seen.ended, thread_id=thread_id, user_pk=actor.user.pk)
     if ended is not None:
         return Access(ended)
     read = _roster_read(actor=actor, thread_id=thread_id, seen=seen)

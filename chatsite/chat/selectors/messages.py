@@ -15,7 +15,7 @@ from .. import visibility
 from ..actors import Actor
 from ..live import keys, polling, state
 from ..live.cache import MARKER, ROSTER, shared_once
-from ..live.keys import LatestPage, Lock
+from ..live.keys import Delta, LatestPage, Lock
 from ..live.snapshot import Snapshot
 from ..presentation import Message, moderated, present
 from ..services.changes import membership_ends
@@ -184,18 +184,58 @@ def messages_poll(*, actor: Actor, thread_id: str, marker: int, seen: Snapshot, 
     if update is None:
         return PollResult(marker, [], read=tuple(learned), unchanged=True) if learned else None
     read = tuple(learned)
-    # The read this poll made may itself have shown that the viewer was removed (by another ACS client); so may
-    # the delta another poll read, before that poll has noted it.
-    ended = state.viewer_state(thread_id=thread_id, user_pk=actor.user.pk)
-    if ended is None and update.resync is None:
-        ended = membership_ends(update.messages).get(actor.acs_user_id)
-    if ended is not None:
-        return PollResult(marker, [], ended=ended, read=read)
     if update.resync is not None:
+        ended = state.viewer_state(thread_id=thread_id, user_pk=actor.user.pk)
+        if ended is not None:
+            return PollResult(marker, [], ended=ended, read=read)
         return PollResult(update.marker, update.resync.messages, update.resync, read=read)
     since = viewer.history_from if shared else None  # a viewer's own read is what ACS shows them already
-    visible = visible_to(update.messages, viewer=actor.acs_user_id, since=since)
+    ended, visible = viewers_share(actor=actor, thread_id=thread_id, items=update.messages, since=since)
+    if ended is not None:
+        return PollResult(marker, [], ended=ended, read=read)
     return PollResult(update.marker, present_for(visible, thread_id=thread_id), read=read)
+
+
+def viewers_share(
+    *, actor: Actor, thread_id: str, items, since: datetime | None
+) -> tuple[str | None, list[records.Message]]:
+    """What of a change (`items`, as read) the viewer's poll shows, by the one rule (share_for), their part's end
+    as the record has it now."""
+    ended = state.viewer_state(thread_id=thread_id, user_pk=actor.user.pk)
+    return share_for(viewer_id=actor.acs_user_id, items=items, since=since, ended=ended)
+
+
+def share_for(
+    *, viewer_id: str, items, since: datetime | None, ended: str | None
+) -> tuple[str | None, list[records.Message]]:
+    """The one rule for what of a change (`items`, as read) a viewer gets, for their poll and for the push: nothing
+    once their part ended (`ended`, the record's state.LEFT, REMOVED, DELETED, returned first) — a read may itself
+    show that they were removed (by another ACS client), before anyone has noted it — else what ACS would show them
+    (`since`: their share-history time, for messages read by the service identity)."""
+    if ended is None:
+        ended = membership_ends(items).get(viewer_id)
+    if ended is not None:
+        return ended, []
+    return None, visible_to(items, viewer=viewer_id, since=since)
+
+
+def pushed_delta(*, thread_id: str, marker: int) -> tuple[Delta | None, tuple]:
+    """The delta that moved a thread the site hosts to `marker`, for the push (chat/push), read now by the service
+    identity if no poll has (one read per change, as for polls), with what that read found (the caller hands it to
+    services.changes as a poll's view does). None when there is none to lay out: the page polls."""
+    learned: list[records.Message] = []
+
+    def changes_since(since: datetime, limit: int):
+        with thread_reads():
+            page = Actor.service().acs.messages_page(thread_id, page_size=limit, start_time=since)
+        return page.items, bool(page.continuation)
+
+    def no_latest():
+        raise AssertionError("the push never resyncs: the page polls")
+
+    reader = polling.Reader(changes_since=changes_since, latest=no_latest, read_done=learned.extend)
+    delta = polling.delta_at(thread_id=thread_id, scope=thread_id, marker=marker, reader=reader)
+    return delta, tuple(learned)
 
 
 def visible_to(items: list[records.Message], *, viewer: str, since: datetime | None) -> list[records.Message]:

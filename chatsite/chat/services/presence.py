@@ -34,14 +34,24 @@ SHOWN_TTL = 7 * 24 * 3600
 def messages_shown(*, user_pk: int, thread_id: str, messages: list[Message]) -> None:
     """The site showed this person these messages (their page opened, their poll delivered them): the newest of
     all it showed them is as far as they may mark the thread read."""
-    ids = [int(m.id) for m in messages if m.id.isdigit()]
-    if not ids:
+    messages_shown_many(thread_id=thread_id, shown={user_pk: messages})
+
+
+def messages_shown_many(*, thread_id: str, shown: dict[int, list]) -> None:
+    """messages_shown for many people at once (a push to every stream of a process), in two round trips."""
+    newest = {
+        keys.shown(thread_id, user_pk): max(ids)
+        for user_pk, messages in shown.items()
+        if (ids := [int(m.id) for m in messages if m.id.isdigit()])
+    }
+    if not newest:
         return
-    shown = keys.shown(thread_id, user_pk)
     # Two requests of one person at once may both read the old value: the lower one then wins until the next
     # message shown, and a page's "read" may be refused meanwhile; nothing is ever marked beyond what was shown.
-    if (cache.get(shown) or 0) < max(ids):
-        cache.set(shown, max(ids), SHOWN_TTL)
+    found = cache.get_many(list(newest))
+    higher = {key: value for key, value in newest.items() if (found.get(key) or 0) < value}
+    if higher:
+        cache.set_many(higher, SHOWN_TTL)
 
 
 def receipt_send(*, actor: Actor, thread_id: str, message_id: str, roster: Roster) -> bool:

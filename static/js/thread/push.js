@@ -1,5 +1,6 @@
-// The thread page on the push stream (../stream.js): a hint that this thread moved makes the page's one poll at
-// once, and while the stream is live the beat slows to a safety poll (poll.js).
+// The thread page on the push stream (../stream.js): a change that follows what the page shows is swapped in as
+// a poll's answer would be, with no request; a hint (or a change the page cannot apply) makes the page's one poll
+// at once; while the stream is live the beat slows to a safety poll (poll.js).
 import * as stream from "../stream.js";
 import * as page from "./page.js";
 import * as connection from "./poll.js";
@@ -22,29 +23,54 @@ var target = 0;  // the highest marker hints named that the page does not show y
 var look = false;  // a hint said "look again" (marker 0) and no poll has started since
 var lastLook = 0;
 var tries = 0;
-var soon = null;
-var dueAt = 0;
+var later = stream.scheduler(ask);  // later(ms): ask at most `ms` from now
 
-// The change marker the page's messages are current with, from the poller's own URL (live.page.PageState).
-function shownMarker() {
+// What the page's messages are current with, from the poller's own URL (live.page.PageState): the change
+// marker, the newest message's sequence number and that message's day.
+function pollerUrl() {
   var poller = document.getElementById("poller");
-  var match = poller && /[?&]marker=(\d+)/.exec(poller.getAttribute("hx-get") || "");
-  return match ? Number(match[1]) : 0;
+  return poller ? new URL(poller.getAttribute("hx-get") || "", window.location.href) : null;
 }
 
-// Ask at most `ms` from now (sooner if already due sooner).
-function later(ms) {
-  var at = Date.now() + ms;
-  if (soon && dueAt <= at) return;
-  clearTimeout(soon);
-  dueAt = at;
-  soon = setTimeout(ask, ms);
+function shownMarker() {
+  var url = pollerUrl();
+  return url ? Number(url.searchParams.get("marker")) || 0 : 0;
+}
+
+// A change laid out for a page that shows exactly what this one does (marker, newest message and its day) is
+// swapped in as the poll's answer would be (its out-of-band rows, the announcement), and the poller moves on to
+// the change's marker, newest message and day; the rest of what the poller carries (the panel's, typing's and
+// "Seen by"'s versions) stays, for the polls that bring those. Any other page (behind by more, ahead, a poll on
+// its way that may bring the same rows) leaves it to the poll.
+function apply(change) {
+  var url = pollerUrl();
+  if (!url || inFlight || !window.htmx) return false;
+  var params = url.searchParams;
+  if (Number(params.get("marker")) !== change.prev || Number(params.get("seq")) !== change.base
+      || (params.get("day") || "") !== change.base_day) return false;
+  params.set("marker", change.marker);
+  params.set("seq", change.seq);
+  params.set("day", change.day);
+  // A new poller, as a poll's answer brings one (htmx reads an element's URL once, as it takes it in).
+  var poller = document.getElementById("poller").cloneNode(false);
+  poller.setAttribute("hx-get", url.pathname + url.search);
+  poller.setAttribute("hx-trigger", poller.getAttribute("hx-trigger").split(",").map(function (spec) {
+    return spec.trim();
+  }).filter(function (spec) {
+    return spec !== "load";  // the page's first poller polls as it loads; its successors do not
+  }).join(", "));
+  poller.setAttribute("hx-swap-oob", "outerHTML");
+  window.htmx.swap(document.body, change.html + poller.outerHTML, {swapStyle: "none"});
+  connection.read();  // what it brought is what the person now sees
+  return true;
 }
 
 // thread null: the stream could not replay what it missed. Marker 0: something else the page shows moved (who is
-// typing, "Seen by", the people): look again. Otherwise only a marker the page does not show yet is worth a poll.
-function moved(thread, marker) {
+// typing, "Seen by", the people): look again. A change the page can apply needs no poll. Otherwise only a marker
+// the page does not show yet is worth a poll.
+function moved(thread, marker, change) {
   if (thread !== null && thread !== page.thread()) return;
+  if (change && apply(change)) return;
   if (thread === null || marker === 0) {
     look = true;
     later(Math.max(GATHER_MS, lastLook + LOOK_MS - Date.now()));
@@ -57,7 +83,6 @@ function moved(thread, marker) {
 }
 
 function ask() {
-  soon = null;
   if (inFlight) return;  // asked again once it answers
   var behind = target > shownMarker();
   if (!behind && look && Date.now() - lastLook < LOOK_MS) {

@@ -1,0 +1,166 @@
+"""The push carries the change itself (chat/push/change.py): each viewer's stream gets what their poll would show a
+page one step behind, laid out once per presentation class, and a person whose part ended gets no content.
+
+Through Django's ASGI handler with the sends made through the site against the live emulator, as
+test_push_stream.py; the pages are opened first (a page open starts the chain of reads a change is laid out from).
+"""
+
+import json
+
+from asgiref.sync import sync_to_async
+from django.urls import reverse
+
+from chatsite.acs.identities import identity_for
+from chatsite.chat.push import change
+
+from .conftest import HTMX, Page
+from .test_push_stream import WAIT, new_thread, run, send, stream_of
+
+
+async def next_change(stream) -> dict:
+    """The next event about a thread's messages: a change ({"event": "change", ...}) or a hint (fields)."""
+    import asyncio
+
+    async with asyncio.timeout(WAIT):
+        while True:
+            fields = await stream.event()
+            assert fields is not None, "the stream ended"
+            if fields.get("event") == "change":
+                return {"event": "change", "id": fields["id"], **json.loads(fields["data"])}
+            if fields.get("event") == "moved" and json.loads(fields["data"])["marker"]:
+                return fields
+
+
+def poll_answer(page: Page) -> str:
+    response = page.get()
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_each_class_gets_what_its_poll_shows_and_never_anothers(ana, bruno, make_person, thread_id):
+    """Bruno sends: his own stream lays it out as his own (no announcement); Ana's announces it; Carla, added
+    with history from now, never gets what was said before she came, which the read of the change still holds."""
+    carla = make_person("carla", "Carla")
+    send(ana, thread_id, "Before Carla came")
+    added = ana.post(
+        reverse("chat:participants_add", args=[thread_id]), {"people": [carla.user.pk], "history": "now"}, **HTMX
+    )
+    assert added.status_code == 200
+    pages = {who: Page(client, thread_id) for who, client in (("ana", ana), ("bruno", bruno), ("carla", carla))}
+    got = {}
+
+    async def scenario():
+        streams = {who: await stream_of(client) for who, client in (("ana", ana), ("bruno", bruno), ("carla", carla))}
+        await sync_to_async(send)(bruno, thread_id, "After Carla came")
+        for who, stream in streams.items():
+            got[who] = await next_change(stream)
+            await stream.close()
+
+    run(scenario)
+    for who, pushed in got.items():
+        assert pushed["event"] == "change", who
+        assert "After Carla came" in pushed["html"]
+        # Exactly what the page's poll from the same marker shows (the poll answer adds only its own poller).
+        assert pushed["prev"] == int(_param(pages[who].url, "marker")), who
+        assert pushed["html"] in poll_answer(pages[who]), who
+    assert "message--own" in row_of("After Carla came", got["bruno"]["html"])
+    assert "New message from" not in got["bruno"]["html"]
+    assert "message--own" not in row_of("After Carla came", got["ana"]["html"])
+    assert "New message from Bruno" in got["ana"]["html"]
+    # The change's read starts 5 s before the one before it: it holds Ana's earlier words, which Carla may not see.
+    assert "Before Carla came" in got["ana"]["html"]
+    assert "Before Carla came" not in got["carla"]["html"]
+
+
+def test_a_person_removed_mid_conversation_gets_no_further_content(ana, bruno, make_person, thread_id):
+    carla = make_person("carla", "Carla")
+    added = ana.post(
+        reverse("chat:participants_add", args=[thread_id]), {"people": [carla.user.pk], "history": "all"}, **HTMX
+    )
+    assert added.status_code == 200
+    elsewhere = new_thread(carla, bruno)
+    for client in (ana, carla):
+        Page(client, thread_id)
+    Page(carla, elsewhere)
+
+    async def scenario():
+        carlas = await stream_of(carla)
+        anas = await stream_of(ana)
+        await sync_to_async(send)(bruno, thread_id, "Still there, Carla?")
+        assert "Still there, Carla?" in (await next_change(carlas))["html"]
+        assert (await next_change(anas))["event"] == "change"
+
+        removed = await sync_to_async(ana.post)(
+            reverse("chat:participant_remove", args=[thread_id]),
+            {"participant": await sync_to_async(lambda: identity_for(carla.user).acs_user_id)()},
+            **HTMX,
+        )
+        assert removed.status_code == 200
+        await sync_to_async(send)(bruno, thread_id, "Carla is gone")
+        while "Carla is gone" not in json.dumps(await next_change(anas)):
+            pass  # Ana's stream brings it (after the removal's own change)
+        # Bounded by a later event: a message in Carla's other thread reaches her; nothing of the first came before.
+        await sync_to_async(send)(bruno, elsewhere, "Another thread")
+        while True:
+            event = await next_change(carlas)
+            assert "Carla is gone" not in json.dumps(event)
+            data = event if event["event"] == "change" else json.loads(event["data"])
+            if data["thread"] == elsewhere:
+                break
+            assert event["event"] != "change", "no content of a thread she was removed from"
+        await carlas.close()
+        await anas.close()
+
+    run(scenario)
+
+
+def test_a_change_is_laid_out_once_for_all_streams_of_one_class(ana, bruno, thread_id, monkeypatch):
+    made = []
+    render = change.render
+
+    def counted(kind, delta, items):
+        made.append(kind)
+        return render(kind, delta, items)
+
+    monkeypatch.setattr(change, "render", counted)
+    Page(ana, thread_id)
+
+    async def scenario():
+        streams = [await stream_of(ana) for _ in range(5)]
+        await sync_to_async(send)(bruno, thread_id, "Once for all")
+        events = [await next_change(stream) for stream in streams]
+        assert all(e["event"] == "change" and "Once for all" in e["html"] for e in events)
+        assert len({e["html"] for e in events}) == 1
+        for stream in streams:
+            await stream.close()
+
+    run(scenario)
+    assert len(made) == 1
+
+
+def row_of(words: str, html: str) -> str:
+    [row] = [row for row in html.split('<li id="m-') if words in row]
+    return row
+
+
+def _param(url: str, name: str) -> str:
+    from urllib.parse import parse_qs, urlsplit
+
+    return parse_qs(urlsplit(url).query, keep_blank_values=True)[name][0]
+
+
+def test_a_change_the_stream_cannot_lay_out_comes_as_a_hint(ana, bruno, thread_id):
+    """A moderator hid a message: every page reloads its newest messages (a resync), which only the poll brings."""
+    from chatsite.chat.live import polling
+
+    Page(ana, thread_id)
+
+    async def scenario():
+        stream = await stream_of(ana)
+        marker = await sync_to_async(polling.redraw)(thread_id=thread_id)
+        event = await next_change(stream)
+        assert event["event"] == "moved"
+        assert json.loads(event["data"]) == {"thread": thread_id, "marker": marker}
+        await stream.close()
+
+    run(scenario)
