@@ -207,8 +207,10 @@ def serve_in_foreground(running: RunningEmulator, *, stdout=None) -> None:
     """
     stdout = stdout or sys.stdout
     # SIGTERM (docker stop, systemd, Popen.terminate) stops as cleanly as Ctrl-C, even one sent as soon as a
-    # parent has read the two lines, before serving has begun.
+    # parent has read the two lines, before serving has begun. SIGINT is set too: a shell script that starts the
+    # emulator in the background (`… &`) starts it with SIGINT ignored, and its `kill -INT` would do nothing.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         stdout.write(f"ACS_CONNECTION_STRING={running.connection_string}\n")
         stdout.write(f"ACS_CA_CERT={running.ca_cert}\n")

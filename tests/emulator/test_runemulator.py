@@ -81,7 +81,7 @@ def test_serves_the_sdks_with_the_connection_string_and_ca_it_prints(env, tmp_pa
     assert "Traceback" not in log
 
 
-def start(env) -> tuple[subprocess.Popen, str, str]:
+def start(env, **popen) -> tuple[subprocess.Popen, str, str]:
     process = subprocess.Popen(
         [sys.executable, "manage.py", "runemulator", "--port", "0"],
         cwd=BASE_DIR,
@@ -89,6 +89,7 @@ def start(env) -> tuple[subprocess.Popen, str, str]:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        **popen,
     )
     connection_line, ca_line = first_lines(process, 2)
     return process, connection_line.removeprefix("ACS_CONNECTION_STRING="), ca_line.removeprefix("ACS_CA_CERT=")
@@ -117,6 +118,22 @@ def test_sigterm_stops_cleanly_and_the_next_start_serves_what_was_written(env):
         process.terminate()
         process.communicate(timeout=STOP_TIMEOUT)
     assert process.returncode == 0
+
+
+def test_ctrl_c_stops_it_when_a_script_started_it_in_the_background(env):
+    """A shell script's `runemulator &` starts it with SIGINT ignored (as bash does for background jobs without job
+    control); the `kill -INT` that script later sends must still stop it."""
+    assert manage("migrate", "--noinput", env=env).returncode == 0
+    process, _, _ = start(env, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
+
+    process.send_signal(signal.SIGINT)
+
+    try:
+        _, log = process.communicate(timeout=STOP_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        raise AssertionError("runemulator ignored SIGINT") from None
+    assert process.returncode == 0, log
 
 
 def test_refuses_to_start_with_unapplied_migrations(env):
