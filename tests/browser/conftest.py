@@ -17,18 +17,51 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture
-def browser(monkeypatch):
+class Chromium:
+    """One Playwright driver and Chromium for a test module, launched again if it went away (crashed)."""
+
+    def __init__(self, playwright):
+        self.playwright = playwright
+        self.browser = None
+
+    def get(self):
+        if self.browser is None or not self.browser.is_connected():
+            self.browser = self.playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        return self.browser
+
+    def close(self):
+        if self.browser is not None and self.browser.is_connected():
+            self.browser.close()
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    """Launching Chromium and its driver is most of a short browser test's CPU, so a module's tests share one, as
+    pytest-playwright does; each test keeps its own contexts (`browser`). Not for the session: while Playwright's
+    sync API is started, its event loop counts as running in this thread, which other tests' `async_to_sync`
+    refuses."""
     if not os.path.exists(CHROMIUM):
         pytest.skip(f"{CHROMIUM} is not installed")
-    # Playwright's sync API runs an event loop in this thread; the test's own ORM calls are still synchronous.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "1")
-    from playwright.sync_api import sync_playwright
+    with pytest.MonkeyPatch.context() as patch:
+        # The tests' (and their fixtures') own ORM calls stay synchronous beside Playwright's loop.
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "1")
+        from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+        with sync_playwright() as playwright:
+            launched = Chromium(playwright)
+            yield launched
+            launched.close()
+
+
+@pytest.fixture
+def browser(chromium):
+    """The module's Chromium for one test. A test opens its own contexts on it: each has its own cookies, storage,
+    cache, service workers, Web Locks and BroadcastChannels, so tests share nothing but the process. Every context
+    is closed when the test ends, so no page it left open (polling, holding a push stream) outlives it."""
+    browser = chromium.get()
+    yield browser
+    for context in browser.contexts:
+        context.close()
 
 
 class AsgiLiveServer:

@@ -245,7 +245,8 @@ def test_a_tab_hidden_for_five_minutes_lets_the_stream_go_and_opens_it_again_whe
     page = new_context(browser, "desktop").new_page()
     page.clock.install()  # the page's timers, to jump five minutes ahead
     streams = []
-    page.on("request", lambda request: "/live/stream/" in request.url and streams.append(request.url))
+    # Which page asked: the list's stream may or may not open before the test leaves the list (a loaded machine).
+    page.on("request", lambda request: "/live/stream/" in request.url and streams.append(request.frame.url))
     log_in(page, asgi_live_server, "ana")
     open_thread(page, asgi_live_server, thread)
     wait_for_push(page)
@@ -258,7 +259,8 @@ def test_a_tab_hidden_for_five_minutes_lets_the_stream_go_and_opens_it_again_whe
 
     show_as(page, "visible")
     wait_for_push(page)
-    assert len(streams) == 3, streams  # the list's, the thread page's, and the one opened on coming back
+    opened_here = [url for url in streams if urlsplit(url).path == f"/threads/{thread.acs_thread_id}/"]
+    assert len(opened_here) == 2, streams  # the thread page's, and the one opened on coming back
     say(bruno, thread, "Back again?")
     message(page, "Back again?").wait_for(timeout=LIVE)
 
