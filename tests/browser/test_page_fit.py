@@ -68,7 +68,18 @@ def test_notifications_are_offered_on_a_desktop_clear_of_the_edge(browser, live_
 
     offer = page.get_by_role("button", name="Ativar notificações na área de trabalho")
     offer.wait_for()
-    box, main = offer.bounding_box(), page.locator("main").bounding_box()
+    box, main = shown_box(page, offer), page.locator("main").bounding_box()
     assert box["x"] >= main["x"] + 8 and box["x"] + box["width"] <= main["x"] + main["width"] - 8
     new_chat = page.get_by_role("link", name="Nova conversa").bounding_box()
     assert box["y"] >= new_chat["y"] + new_chat["height"]  # its own line, never beside "Nova conversa"
+
+
+def shown_box(page, locator):
+    """Its box once it is on screen, asked again for up to 20 s: the list's poll may be swapping its region at the
+    moment of asking (a box of None once at load 13, right after the element was visible)."""
+    for _ in range(100):
+        box = locator.bounding_box()
+        if box is not None:
+            return box
+        page.wait_for_timeout(200)
+    raise AssertionError(f"{locator} never had a box on screen")
