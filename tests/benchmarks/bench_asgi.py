@@ -42,13 +42,10 @@ from bench_load import (  # noqa: E402
     Emulator,
     Gunicorn,
     Site,
-    clean_env,
     connector,
-    finish,
     flush_redis,
     line,
-    manage,
-    recreate_database,
+    production_stack,
     saturate,
     setup_site,
     stop,
@@ -172,23 +169,7 @@ def main():
     emulator = Emulator(tmp / "emulator")
     t0 = time.monotonic()
     try:
-        database_url = recreate_database(args.postgres, args.database)
-        flush_redis(args.redis_url)
-        site_env = clean_env(
-            CHATSITE_ENV="production", SECRET_KEY=secrets.token_urlsafe(50), ALLOWED_HOSTS="127.0.0.1",
-            DATABASE_URL=database_url, REDIS_URL=args.redis_url, STATIC_ROOT=str(tmp / "static"),
-            SECURE_PROXY_SSL_HEADER="X-Forwarded-Proto: https", ACS_EVENTS="eventgrid",
-            EVENTGRID_SECRET=secrets.token_urlsafe(40),
-            ACS_CONNECTION_STRING="endpoint=https://127.0.0.1:1/;accesskey=" + "A" * 44,
-        )  # fmt: skip
-        setup = [emulator.migrate(), manage("migrate", "--noinput", env=site_env)]
-        setup.append(manage("collectstatic", "--noinput", env=site_env))
-        for process, what in zip(setup, ("emulator migrate", "site migrate", "collectstatic"), strict=True):
-            finish(process, what)
-        emulator.start()
-        site_env.update(emulator.settings)
-        os.environ.update(site_env)
-        os.environ["DJANGO_SETTINGS_MODULE"] = "chatsite.settings"
+        site_env = production_stack(args, tmp, emulator)
         sender_cookies, people_cookies, _threads, flows, csrf_cookie = setup_site(
             [], args.viewers, (args.viewers, args.viewers)
         )

@@ -603,6 +603,36 @@ def fmt_counts(counts):
     return ", ".join(f"{name} {count}" for name, count in sorted(counts.items())) or "none"
 
 
+def production_stack(args, tmp, emulator) -> dict:
+    """What every site benchmark stands on: `--database` recreated and migrated, `--redis-url` flushed, static files
+    collected, the emulator started; returns the production settings a site process gets (also put in this process's
+    environment, with DJANGO_SETTINGS_MODULE, for its own Django calls)."""
+    database_url = recreate_database(args.postgres, args.database)
+    flush_redis(args.redis_url)
+    site_env = clean_env(
+        CHATSITE_ENV="production",
+        SECRET_KEY=secrets.token_urlsafe(50),
+        ALLOWED_HOSTS="127.0.0.1",
+        DATABASE_URL=database_url,
+        REDIS_URL=args.redis_url,
+        STATIC_ROOT=str(tmp / "static"),
+        SECURE_PROXY_SSL_HEADER="X-Forwarded-Proto: https",
+        ACS_EVENTS="eventgrid",
+        EVENTGRID_SECRET=secrets.token_urlsafe(40),
+        # Stands in until the emulator prints its own: migrate and collectstatic contact nothing.
+        ACS_CONNECTION_STRING="endpoint=https://127.0.0.1:1/;accesskey=" + "A" * 44,
+    )
+    setup = [emulator.migrate(), manage("migrate", "--noinput", env=site_env)]
+    setup.append(manage("collectstatic", "--noinput", env=site_env))
+    for process, what in zip(setup, ("emulator migrate", "site migrate", "collectstatic"), strict=True):
+        finish(process, what)
+    emulator.start()
+    site_env.update(emulator.settings)
+    os.environ.update(site_env)
+    os.environ["DJANGO_SETTINGS_MODULE"] = "chatsite.settings"
+    return site_env
+
+
 def main():
     args = parse_args()
     sizes = sorted({s for s in (1, 10, args.viewers) if s <= args.viewers})
@@ -611,30 +641,8 @@ def main():
     processes = []
     t0 = time.monotonic()
     try:
-        database_url = recreate_database(args.postgres, args.database)
-        flush_redis(args.redis_url)
-        site_env = clean_env(
-            CHATSITE_ENV="production",
-            SECRET_KEY=secrets.token_urlsafe(50),
-            ALLOWED_HOSTS="127.0.0.1",
-            DATABASE_URL=database_url,
-            REDIS_URL=args.redis_url,
-            STATIC_ROOT=str(tmp / "static"),
-            SECURE_PROXY_SSL_HEADER="X-Forwarded-Proto: https",
-            ACS_EVENTS="eventgrid",
-            EVENTGRID_SECRET=secrets.token_urlsafe(40),
-            # Stands in until the emulator prints its own: migrate and collectstatic contact nothing.
-            ACS_CONNECTION_STRING="endpoint=https://127.0.0.1:1/;accesskey=" + "A" * 44,
-        )
-        setup = [emulator.migrate(), manage("migrate", "--noinput", env=site_env)]
-        setup.append(manage("collectstatic", "--noinput", env=site_env))
-        for process, what in zip(setup, ("emulator migrate", "site migrate", "collectstatic"), strict=True):
-            finish(process, what)
-        emulator.start()
+        site_env = production_stack(args, tmp, emulator)
         processes.append(emulator.process)
-        site_env.update(emulator.settings)
-        os.environ.update(site_env)
-        os.environ["DJANGO_SETTINGS_MODULE"] = "chatsite.settings"
         if args.streams and not args.smoke:
             import load_streams
 

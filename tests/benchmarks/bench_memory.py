@@ -38,13 +38,10 @@ from bench_load import (  # noqa: E402
     Emulator,
     Gunicorn,
     Site,
-    clean_env,
-    finish,
     flush_redis,
     line,
-    manage,
     page_counts,
-    recreate_database,
+    production_stack,
     setup_site,
     stop,
 )
@@ -189,23 +186,7 @@ def main():
     emulator = Emulator(tmp / "emulator")
     t0 = time.monotonic()
     try:
-        database_url = recreate_database(args.postgres, args.database)
-        flush_redis(args.redis_url)
-        site_env = clean_env(
-            CHATSITE_ENV="production", SECRET_KEY=secrets.token_urlsafe(50), ALLOWED_HOSTS="127.0.0.1",
-            DATABASE_URL=database_url, REDIS_URL=args.redis_url, STATIC_ROOT=str(tmp / "static"),
-            SECURE_PROXY_SSL_HEADER="X-Forwarded-Proto: https", ACS_EVENTS="eventgrid",
-            EVENTGRID_SECRET=secrets.token_urlsafe(40),
-            ACS_CONNECTION_STRING="endpoint=https://127.0.0.1:1/;accesskey=" + "A" * 44,
-        )  # fmt: skip
-        setup = [emulator.migrate(), manage("migrate", "--noinput", env=site_env)]
-        setup.append(manage("collectstatic", "--noinput", env=site_env))
-        for process, what in zip(setup, ("emulator migrate", "site migrate", "collectstatic"), strict=True):
-            finish(process, what)
-        emulator.start()
-        site_env.update(emulator.settings)
-        os.environ.update(site_env)
-        os.environ["DJANGO_SETTINGS_MODULE"] = "chatsite.settings"
+        site_env = production_stack(args, tmp, emulator)
         sender_cookies, people_cookies, _threads, flows, csrf_cookie = setup_site([], args.people, [args.people])
         staff = staff_cookies()
         extra = dict(item.split("=", 1) for item in args.env)
