@@ -29,3 +29,15 @@ def when_ready(server):
     from chatsite import preload
 
     preload.warm()
+
+
+def post_worker_init(worker):
+    """uvicorn's workers write their own request lines (not gunicorn's access_log_format, so not through its
+    RedactingLogger), on gunicorn's log handlers: they get the same redaction as every other log, or an Event Grid
+    delivery's `?secret=` would be written in the clear (tests/deploy/test_access_log.py)."""
+    import logging
+
+    from chatsite.redaction import RedactUrlSecrets
+
+    for name in ("uvicorn.access", "uvicorn.error"):
+        logging.getLogger(name).addFilter(RedactUrlSecrets())

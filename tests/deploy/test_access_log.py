@@ -1,11 +1,13 @@
 """Every Event Grid delivery carries the webhook's secret in its URL (`/events/acs/?secret=…`): neither gunicorn's
-access log (with chatsite/gunicorn_conf.py, its own log format) nor runserver's request lines may write it."""
+access log (with chatsite/gunicorn_conf.py, its own log format; with chatsite/gunicorn_asgi_conf.py, uvicorn's request
+lines) nor runserver's request lines may write it."""
 
 import json
 import subprocess
 import sys
 import time
 
+import pytest
 import requests
 
 from .conftest import BASE_DIR, clean_env, free_port, manage
@@ -44,11 +46,13 @@ def stop(process):
         process.wait()
 
 
-def test_gunicorn_access_log_holds_no_secret(tmp_path):
-    """gunicorn with the project's configuration, as deployed (its log format, its logger), on a local install."""
+@pytest.mark.parametrize("config", ["chatsite/gunicorn_conf.py", "chatsite/gunicorn_asgi_conf.py"])
+def test_gunicorn_access_log_holds_no_secret(tmp_path, config):
+    """gunicorn with the project's configurations, as deployed (its log format, its logger; the ASGI one with
+    uvicorn's workers), on a local install."""
     port, log = free_port(), tmp_path / "access.log"
     command = [
-        sys.executable, "-m", "gunicorn", "-c", "chatsite/gunicorn_conf.py", "--bind", f"127.0.0.1:{port}",
+        sys.executable, "-m", "gunicorn", "-c", config, "--bind", f"127.0.0.1:{port}",
         "--workers", "1", "--access-logfile", str(log), "--error-logfile", str(tmp_path / "error.log"),
     ]  # fmt: skip
     gunicorn = subprocess.Popen(command, cwd=BASE_DIR, env=clean_env(CHATSITE_VAR_DIR=str(tmp_path / "var")))
