@@ -15,6 +15,7 @@ from django.db import connection
 from chatsite.acs.identities import identity_for
 from chatsite.chat import selectors
 from chatsite.chat.actors import Actor
+from chatsite.chat.live.cache import MARKER
 from chatsite.chat.live.page import PageState
 from chatsite.chat.selectors import accounts, inbox, live, membership, messages, paging, presence, record, threads
 from chatsite.chat.services import messages as message_services
@@ -64,6 +65,8 @@ def test_every_selector_only_reads(ana, bruno, thread_id):
     state = PageState.parse(dict(parse_qsl(page.url.partition("?")[2])))
     roster = membership.roster(actor=me, thread_id=thread_id)
     bruno_acs = identity_for(bruno.user).acs_user_id
+    message_services.message_send(actor=Actor.person(ana.user), thread_id=thread_id, content="Pushed")
+    marker = MARKER.current(thread_id)  # a change no poll has read yet: the push reads it (others may move it on)
     calls = {
         "display_name": lambda: accounts.display_name(other),
         "people_choices": lambda: list(accounts.people_choices(exclude=bruno.user)),
@@ -100,6 +103,9 @@ def test_every_selector_only_reads(ana, bruno, thread_id):
         "background_reads": messages.background_reads,
         "visible_to": lambda: messages.visible_to([], viewer=bruno_acs, since=None),
         "present_for": lambda: messages.present_for([], thread_id=thread_id),
+        "share_for": lambda: messages.share_for(viewer_id=bruno_acs, items=[], since=None, ended=None),
+        "viewers_share": lambda: messages.viewers_share(actor=me, thread_id=thread_id, items=[], since=None),
+        "pushed_delta": lambda: messages.pushed_delta(thread_id=thread_id, marker=marker),
         "sign": lambda: paging.unsign(paging.sign("x", scope=thread_id), scope=thread_id),
         "unsign": lambda: paging.unsign(None, scope=thread_id),
         "thread_reads": lambda: paging.thread_reads().__enter__(),
