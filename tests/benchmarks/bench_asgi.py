@@ -27,10 +27,8 @@ import asyncio
 import contextlib
 import os
 import secrets
-import shutil
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -39,16 +37,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import aiohttp  # noqa: E402
 from bench_load import (  # noqa: E402
     Browser,
-    Emulator,
     Gunicorn,
     Site,
     connector,
-    flush_redis,
     line,
-    production_stack,
+    production_run,
     saturate,
     setup_site,
-    stop,
     summary,
 )
 
@@ -165,11 +160,8 @@ def report(args, figures, memory, load):
 
 def main():
     args = parse_args()
-    tmp = Path(tempfile.mkdtemp(prefix="bench-asgi-"))
-    emulator = Emulator(tmp / "emulator")
     t0 = time.monotonic()
-    try:
-        site_env = production_stack(args, tmp, emulator)
+    with production_run(args, "bench-asgi-") as (site_env, tmp, _emulator):
         sender_cookies, people_cookies, _threads, flows, csrf_cookie = setup_site(
             [], args.viewers, (args.viewers, args.viewers)
         )
@@ -188,16 +180,6 @@ def main():
         load = [" ".join(f"{x:.2f}" for x in values) for values in (load_before, os.getloadavg())]
         report(args, figures, memory, load)
         line(f"\nWhole run: {time.monotonic() - t0:.0f} s.")
-    except BaseException:
-        for log in tmp.glob("*.log"):
-            line(f"--- {log.name} (last lines)\n" + "\n".join(log.read_text().splitlines()[-15:]))
-        raise
-    finally:
-        stop(emulator.process)
-        with contextlib.suppress(Exception):
-            flush_redis(args.redis_url)
-        shutil.rmtree(tmp, ignore_errors=True)
-
 
 if __name__ == "__main__":
     main()

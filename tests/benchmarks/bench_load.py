@@ -633,6 +633,26 @@ def production_stack(args, tmp, emulator) -> dict:
     return site_env
 
 
+@contextlib.contextmanager
+def production_run(args, prefix):
+    """A benchmark's whole run on production_stack(): yields (site_env, tmp, emulator). If the run fails, the last
+    lines of every server log it left in tmp (*.log) are printed; either way the emulator stops, the Redis database
+    is flushed and tmp is removed."""
+    tmp = Path(tempfile.mkdtemp(prefix=prefix))
+    emulator = Emulator(tmp / "emulator")
+    try:
+        yield production_stack(args, tmp, emulator), tmp, emulator
+    except BaseException:
+        for log in tmp.glob("*.log"):
+            line(f"--- {log.name} (last lines)\n" + "\n".join(log.read_text().splitlines()[-15:]))
+        raise
+    finally:
+        stop(emulator.process)
+        with contextlib.suppress(Exception):
+            flush_redis(args.redis_url)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 def main():
     args = parse_args()
     sizes = sorted({s for s in (1, 10, args.viewers) if s <= args.viewers})

@@ -21,12 +21,9 @@ is which: PSS is what a worker costs the machine, RSS what `ps` shows):
 
 import argparse
 import asyncio
-import contextlib
 import os
 import secrets
-import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -35,15 +32,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import aiohttp  # noqa: E402
 from bench_load import (  # noqa: E402
     Browser,
-    Emulator,
     Gunicorn,
     Site,
-    flush_redis,
     line,
     page_counts,
-    production_stack,
+    production_run,
     setup_site,
-    stop,
 )
 from memory import describe, threads, usage, worker_pids  # noqa: E402
 
@@ -182,11 +176,8 @@ def summary(report, load):
 
 def main():
     args = parse_args()
-    tmp = Path(tempfile.mkdtemp(prefix="bench-memory-"))
-    emulator = Emulator(tmp / "emulator")
     t0 = time.monotonic()
-    try:
-        site_env = production_stack(args, tmp, emulator)
+    with production_run(args, "bench-memory-") as (site_env, tmp, _emulator):
         sender_cookies, people_cookies, _threads, flows, csrf_cookie = setup_site([], args.people, [args.people])
         staff = staff_cookies()
         extra = dict(item.split("=", 1) for item in args.env)
@@ -207,16 +198,6 @@ def main():
         load.append(os.getloadavg()[0])
         summary(report, load)
         line(f"\nWhole run: {time.monotonic() - t0:.0f} s.")
-    except BaseException:
-        for log in tmp.glob("*.log"):
-            line(f"--- {log.name} (last lines)\n" + "\n".join(log.read_text().splitlines()[-15:]))
-        raise
-    finally:
-        stop(emulator.process)
-        with contextlib.suppress(Exception):
-            flush_redis(args.redis_url)
-        shutil.rmtree(tmp, ignore_errors=True)
-
 
 if __name__ == "__main__":
     main()
