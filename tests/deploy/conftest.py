@@ -54,6 +54,16 @@ def free_port():
         return sock.getsockname()[1]
 
 
+@pytest.fixture(scope="session")
+def collected_static(tmp_path_factory):
+    """STATIC_ROOT after `collectstatic` with the production storage, made once for the session: every test and
+    server that reads it only reads it."""
+    root = tmp_path_factory.mktemp("static")
+    result = manage("collectstatic", "--noinput", env=production_env(STATIC_ROOT=str(root)))
+    assert result.returncode == 0, result.stderr
+    return root
+
+
 @pytest.fixture
 def closed_port():
     """A loopback port nothing listens on (it was free a moment ago)."""

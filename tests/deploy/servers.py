@@ -125,12 +125,15 @@ def emulator_process(var_dir):
 class Gunicorn:
     """The site under gunicorn, reached as through a TLS-terminating proxy (X-Forwarded-Proto: https)."""
 
-    def __init__(self, env, log_dir, workers=2):
+    def __init__(self, env, log_dir, workers=2, config="chatsite/gunicorn_conf.py"):
+        self.config = config
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.origin = f"https://127.0.0.1:{self.port}"
         self.access_log = log_dir / "access.log"
         self.error_log = log_dir / "gunicorn.log"
+        # What the processes write themselves (Python's warnings, a worker's traceback), outside gunicorn's logs.
+        self.output = log_dir / "output.log"
         self.env = env
         self.workers = workers
         self.process = None
@@ -138,13 +141,14 @@ class Gunicorn:
 
     def start(self):
         command = [
-            sys.executable, "-m", "gunicorn", "-c", "chatsite/gunicorn_conf.py",
+            sys.executable, "-m", "gunicorn", "-c", self.config,
             "--bind", f"127.0.0.1:{self.port}", "--workers", str(self.workers),
             "--access-logfile", str(self.access_log), "--access-logformat", ACCESS_LOG_FORMAT,
             "--error-logfile", str(self.error_log),
         ]  # fmt: skip
-        self.process = subprocess.Popen(command, cwd=BASE_DIR, env=self.env)
-        wait_healthy(self.url, self.process, self.error_log.read_text)
+        with self.output.open("w") as output:
+            self.process = subprocess.Popen(command, cwd=BASE_DIR, env=self.env, stdout=output, stderr=output)
+        wait_healthy(self.url, self.process, lambda: self.error_log.read_text() + self.output.read_text())
 
     def stop(self):
         if self.process is not None:

@@ -1,10 +1,12 @@
 """The site as deployed: gunicorn with two gthread workers, production settings, PostgreSQL, Redis, and ACS
-(played by `runemulator` in its own process, reached only through its connection string and CA).
+(played by `runemulator` in its own process, reached only through its connection string and CA); for static files,
+the ASGI configuration (uvicorn workers) beside it.
 
 Worker processes share nothing in memory, so each check notes which worker served a request (gunicorn logs the
 pid) and requires that more than one did.
 """
 
+import json
 import re
 from html import unescape
 
@@ -20,7 +22,7 @@ pytestmark = pytest.mark.skipif(
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory):
+def site(tmp_path_factory, collected_static):
     tmp = tmp_path_factory.mktemp("production")
     with (
         servers.fresh_postgres_database() as database_url,
@@ -31,13 +33,12 @@ def site(tmp_path_factory):
             ALLOWED_HOSTS="127.0.0.1",
             DATABASE_URL=database_url,
             REDIS_URL=redis_url,
-            STATIC_ROOT=str(tmp / "static"),
+            STATIC_ROOT=str(collected_static),
             SECURE_PROXY_SSL_HEADER="X-Forwarded-Proto: https",
             **acs,
         )
-        for command in (["migrate", "--noinput"], ["collectstatic", "--noinput"]):
-            result = servers.manage(*command, env=env)
-            assert result.returncode == 0, result.stderr
+        migrated = servers.manage("migrate", "--noinput", env=env)
+        assert migrated.returncode == 0, migrated.stderr
         gunicorn = servers.Gunicorn(env, tmp)
         gunicorn.start()
         try:
@@ -73,20 +74,71 @@ def test_plain_http_is_redirected_to_https_except_healthz(site):
     assert health.status_code == 200
 
 
-def test_static_files_are_hashed_compressed_and_cached_for_ever(site):
-    session = requests.Session()
-    login, _ = site.request(session, "GET", "/admin/login/")
-    assert login.status_code == 200
-    assert "Strict-Transport-Security" in login.headers
-    assert "script-src 'self'" in login.headers["Content-Security-Policy"]
+@pytest.fixture(scope="module")
+def asgi_site(site, tmp_path_factory):
+    """The same site under chatsite/gunicorn_asgi_conf.py, as deployed for push (one worker is enough here)."""
+    gunicorn = servers.Gunicorn(
+        site.env, tmp_path_factory.mktemp("asgi"), workers=1, config="chatsite/gunicorn_asgi_conf.py"
+    )
+    gunicorn.start()
+    try:
+        yield gunicorn
+    finally:
+        gunicorn.stop()
+
+
+@pytest.fixture(params=["gthread", "ASGI"])
+def server(request, site):
+    return site if request.param == "gthread" else request.getfixturevalue("asgi_site")
+
+
+def _get(server, path, **headers):
+    return requests.get(f"{server.url}{path}", headers={"X-Forwarded-Proto": "https", **headers}, timeout=30)
+
+
+def test_static_files_are_hashed_compressed_and_cached_for_ever(server, collected_static):
+    page = _get(server, "/accounts/login/")
+    assert page.status_code == 200
+    assert "Strict-Transport-Security" in page.headers
+    assert "script-src 'self'" in page.headers["Content-Security-Policy"]
     # collectstatic's manifest names every file by its content's hash.
-    stylesheet = re.search(r'href="(/static/[^"]+\.[0-9a-f]{12}\.css)"', login.text)[1]
+    names = re.findall(r'(?:href|src)="(/static/[^"]+\.[0-9a-f]{12}\.(?:css|js))"', page.text)
+    assert len(names) >= 2
 
-    response, _ = site.request(session, "GET", stylesheet, headers={"Accept-Encoding": "gzip"})
+    for name in names:
+        original = (collected_static / name.removeprefix("/static/")).read_bytes()
+        compressed = _get(server, name, **{"Accept-Encoding": "gzip"})
+        plain = _get(server, name, **{"Accept-Encoding": "identity"})
+        unchanged = _get(server, name, **{"If-None-Match": compressed.headers["ETag"], "Accept-Encoding": "gzip"})
+        head = requests.head(
+            f"{server.url}{name}", headers={"X-Forwarded-Proto": "https", "Accept-Encoding": "identity"}, timeout=30
+        )
 
-    assert response.status_code == 200
-    assert response.headers["Content-Encoding"] == "gzip"
-    assert "immutable" in response.headers["Cache-Control"]
+        assert compressed.status_code == plain.status_code == head.status_code == 200
+        assert compressed.headers["Content-Encoding"] == "gzip"
+        assert compressed.content == plain.content == original  # requests undoes the gzip
+        assert "Content-Encoding" not in plain.headers
+        assert "Accept-Encoding" in compressed.headers["Vary"]
+        for response in (compressed, plain):
+            assert "immutable" in response.headers["Cache-Control"]
+            assert "max-age=315360000" in response.headers["Cache-Control"]  # ten years
+        assert unchanged.status_code == 304
+        assert unchanged.content == b""
+        assert head.content == b""
+        assert head.headers["Content-Length"] == str(len(original))
+
+
+def test_under_asgi_static_files_are_served_without_a_warning(asgi_site, collected_static):
+    """Django under ASGI warns when a response streams a sync iterator (it then reads it whole on another thread):
+    the server's output stays free of it."""
+    manifest = json.loads((collected_static / "staticfiles.json").read_text())["paths"]
+    for name in ("css/chat.css", "admin/js/vendor/xregexp/xregexp.js"):  # the site's and the largest file
+        response = _get(asgi_site, f"/static/{manifest[name]}", **{"Accept-Encoding": "gzip"})
+        assert response.status_code == 200
+
+    output = asgi_site.output.read_text() + asgi_site.error_log.read_text()
+    assert "Booting worker" in output  # the server's own lines are there to read
+    assert "synchronous iterators" not in output
 
 
 def _form_value(html, name):

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import BASE_DIR, manage, production_env
+from .conftest import BASE_DIR
 
 # A static import as the modules write them, one per line: `import * as page from "./page.js";`, `import "./x.js";`.
 IMPORT = re.compile(r"""^import\b[^;"']*?["']([^"']+)["'];""", re.MULTILINE)
@@ -18,12 +18,9 @@ SOURCES = sorted(path.relative_to(BASE_DIR / "static").as_posix() for path in (B
 
 
 @pytest.fixture(scope="module")
-def collected(tmp_path_factory):
+def collected(collected_static):
     """STATIC_ROOT after `collectstatic` in production, and its manifest (plain name -> hashed name)."""
-    root = tmp_path_factory.mktemp("static")
-    result = manage("collectstatic", "--noinput", env=production_env(STATIC_ROOT=str(root)))
-    assert result.returncode == 0, result.stderr
-    return root, json.loads((root / "staticfiles.json").read_text())["paths"]
+    return collected_static, json.loads((collected_static / "staticfiles.json").read_text())["paths"]
 
 
 def imports(path: Path) -> list[str]:
