@@ -10,9 +10,9 @@ regular expressions that skip comments only where a match starts: the word "impo
 above an import swallows that import, which then keeps its plain name (tests/deploy/test_static_modules.py).
 
 WhiteNoise, not its ASGI fork ServeStatic: measured side by side (tests/benchmarks/bench_static.py), ServeStatic
-served the largest files slower under ASGI (it opens a thread per file it sends) and, its middleware being async
-only, made every request of the gthread configuration pass through an event loop (static files several times
-slower, every other request about a sixth slower). docs/configuration.md has the figures.
+served the largest files about 3× slower under ASGI (it starts a thread per file it sends) and, its middleware being
+async only, ran every request of the gthread configuration through an event loop started for it (static files 6-10×
+slower, every other request slower too). docs/configuration.md has the figures.
 """
 
 from django.core.handlers.asgi import ASGIRequest
