@@ -25,9 +25,9 @@ class ManifestStaticFilesStorage(CompressedManifestStaticFilesStorage):
 
 
 class StaticFilesMiddleware(WhiteNoiseMiddleware):
-    """WhiteNoise's middleware. Its response streams the open file, a sync iterator: an ASGI server's Django would
-    read it whole on a thread of its own and warn ("StreamingHttpResponse must consume synchronous iterators") once
-    per worker. This middleware is sync only, so under ASGI it already runs on a thread: the file is read there and
+    """WhiteNoise's middleware. Its response streams the open file, a sync iterator: under ASGI Django would hand it
+    to a thread once more to read it whole, and warn ("StreamingHttpResponse must consume synchronous iterators")
+    once per worker. This middleware is sync only, so under ASGI it already runs on a thread: the file is read there and
     handed over as an async iterator. The files are small (the largest, the admin's xregexp.js, 317 KB) and Django
     held them whole before too."""
 

@@ -110,6 +110,7 @@ def test_static_files_are_hashed_compressed_and_cached_for_ever(server, collecte
         compressed = _get(server, name, **{"Accept-Encoding": "gzip"})
         plain = _get(server, name, **{"Accept-Encoding": "identity"})
         unchanged = _get(server, name, **{"If-None-Match": compressed.headers["ETag"], "Accept-Encoding": "gzip"})
+        part = _get(server, name, **{"Range": "bytes=0-9", "Accept-Encoding": "identity"})
         head = requests.head(
             f"{server.url}{name}", headers={"X-Forwarded-Proto": "https", "Accept-Encoding": "identity"}, timeout=30
         )
@@ -126,6 +127,8 @@ def test_static_files_are_hashed_compressed_and_cached_for_ever(server, collecte
         assert unchanged.content == b""
         assert head.content == b""
         assert head.headers["Content-Length"] == str(len(original))
+        assert part.status_code == 206
+        assert part.content == original[:10]
 
 
 def test_under_asgi_static_files_are_served_without_a_warning(asgi_site, collected_static):
