@@ -6,6 +6,7 @@ test_push_stream.py; the pages are opened first (a page open starts the chain of
 """
 
 import json
+from urllib.parse import unquote
 
 import pytest
 from asgiref.sync import sync_to_async
@@ -167,9 +168,9 @@ def test_a_change_the_stream_cannot_lay_out_comes_as_a_hint(ana, bruno, thread_i
     run(scenario)
 
 
-def test_a_reconnect_one_step_behind_gets_the_change_itself(ana, bruno, thread_id):
+def test_a_reconnect_one_step_behind_gets_the_change_itself(ana, bruno, thread_id, acs_calls):
     """The stream dropped for one message: the reconnect (Last-Event-ID) brings that change, laid out for a page
-    at the marker the last event left it at, so the page applies it with no poll."""
+    at the marker the last event left it at, so the page applies it with no poll; ACS is read once for it."""
     page = Page(ana, thread_id)
 
     async def scenario():
@@ -181,6 +182,7 @@ def test_a_reconnect_one_step_behind_gets_the_change_itself(ana, bruno, thread_i
         await sync_to_async(page.poll)()  # (the page as the first change left it: at its marker and message)
 
         await sync_to_async(send)(bruno, thread_id, "While away")  # …one message comes meanwhile…
+        acs_calls.clear()
         again = await stream_of(ana, last_event_id=first["id"])  # …and the browser reconnects with its id
         got["resumed"] = await next_change(again)
         await again.close()
@@ -192,6 +194,9 @@ def test_a_reconnect_one_step_behind_gets_the_change_itself(ana, bruno, thread_i
     assert "While away" in resumed["html"]
     assert (resumed["prev"], resumed["base"]) == (int(_param(page.url, "marker")), int(_param(page.url, "seq")))
     assert resumed["html"] in poll_answer(page)  # what the page's poll from there would have brought
+    assert [(method, unquote(path)) for method, path in acs_calls if method == "GET"] == [
+        ("GET", f"/chat/threads/{thread_id}/messages")  # the reconnect's read, which the poll then replayed
+    ]
 
 
 @pytest.mark.parametrize("how", ["left", "removed"])
