@@ -5,6 +5,7 @@ Through Django's ASGI handler with the sends made through the site against the l
 test_push_stream.py; the pages are opened first (a page open starts the chain of reads a change is laid out from).
 """
 
+import asyncio
 import json
 from urllib.parse import unquote
 
@@ -21,8 +22,6 @@ from .test_push_stream import WAIT, new_thread, run, send, stream_of
 
 async def next_change(stream) -> dict:
     """The next event about a thread's messages: a change ({"event": "change", ...}) or a hint (fields)."""
-    import asyncio
-
     async with asyncio.timeout(WAIT):
         while True:
             fields = await stream.event()
@@ -237,3 +236,32 @@ def test_a_reconnect_brings_nothing_of_a_thread_the_person_is_no_longer_in(ana, 
         await again.close()
 
     run(scenario)
+
+
+def test_a_reconnect_that_missed_someone_typing_is_told_to_look_again_too(ana, bruno, thread_id):
+    """A change carries only the messages: what else moved meanwhile (who is typing, "Seen by", the people) comes
+    as one "look again" beside it, so the page's poll still shows it."""
+    Page(ana, thread_id)
+    events = []
+
+    async def scenario():
+        stream = await stream_of(ana)
+        await sync_to_async(send)(bruno, thread_id, "Before the drop")
+        first = await next_change(stream)
+        await stream.close()
+
+        typed = await sync_to_async(bruno.post)(reverse("chat:typing", args=[thread_id]), **HTMX)
+        assert typed.status_code < 300
+        await sync_to_async(send)(bruno, thread_id, "While away")
+        again = await stream_of(ana, last_event_id=first["id"])
+        async with asyncio.timeout(WAIT):
+            while len(events) < 2:
+                fields = await again.event()
+                if "event" in fields:
+                    events.append((fields["event"], json.loads(fields["data"])))
+        await again.close()
+
+    run(scenario)
+    kinds = sorted((kind, data["thread"], data["marker"] == 0) for kind, data in events)
+    assert kinds == [("change", thread_id, False), ("moved", thread_id, True)], events
+    assert "While away" in next(data for kind, data in events if kind == "change")["html"]
