@@ -11,12 +11,12 @@
 // the stream is asked for with the same mark: the site refuses it (409) to a session of anyone else.
 //
 // Each page is told whether the stream is live. While it is, the page polls on hints (plus a rare safety poll);
-// while it is not (WSGI answers 204, too many streams 429, a drop), the page polls on its beat as before. When a
-// new stream opens after the page started, the page polls once: what moved before the stream opened is fetched by
-// the marker the page carries, so nothing is lost in either switch. A stream that drops after it brought an event
-// is no new stream: EventSource reconnects by itself with the last id it saw, and the site sends again what moved
-// meanwhile (each thread's last change, which a page one step behind applies): the pages stay on push while it
-// does, and make no poll to catch up when it is back.
+// while it is not (WSGI answers 204, too many streams 429, a drop it cannot resume from), the page polls on its
+// beat as before. When a new stream opens after the page started, the page polls once: what moved before the
+// stream opened is fetched by the marker the page carries, so nothing is lost in either switch. A stream that drops
+// after it brought an event is no new stream: EventSource reconnects by itself with the last id it saw, and the
+// site sends again what moved meanwhile (each thread's last change, which a page one step behind applies): the
+// pages stay on push while it does, and make no poll to catch up when it is back.
 
 var HIDDEN_MS = 5 * 60 * 1000;  // a tab hidden this long lets the stream go (another, visible tab may take it)
 // The site said no (204 under WSGI, 429, 403, 409): ask again rarely, doubling. A dropped stream is not this:
