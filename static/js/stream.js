@@ -11,15 +11,21 @@
 // the stream is asked for with the same mark: the site refuses it (409) to a session of anyone else.
 //
 // Each page is told whether the stream is live. While it is, the page polls on hints (plus a rare safety poll);
-// while it is not (WSGI answers 204, too many streams 429, a drop), the page polls on its beat as before. When a
-// new stream opens after the page started, the page polls once: what moved before the stream opened is fetched by
-// the marker the page carries, so nothing is lost in either switch.
+// while it is not (WSGI answers 204, too many streams 429, a drop it cannot resume from), the page polls on its
+// beat as before. When a new stream opens after the page started, the page polls once: what moved before the
+// stream opened is fetched by the marker the page carries, so nothing is lost in either switch. A stream that drops
+// after it brought an event is no new stream: EventSource reconnects by itself with the last id it saw, and the
+// site sends again what moved meanwhile (each thread's last change, which a page one step behind applies): the
+// pages stay on push while it does, and make no poll to catch up when it is back.
 
 var HIDDEN_MS = 5 * 60 * 1000;  // a tab hidden this long lets the stream go (another, visible tab may take it)
 // The site said no (204 under WSGI, 429, 403, 409): ask again rarely, doubling. A dropped stream is not this:
 // EventSource reconnects by itself within its retry (3 s), sending the last id it saw.
 var REOPEN_MS = 60 * 1000;
 var REOPEN_MAX_MS = 10 * 60 * 1000;
+// A dropped stream that reconnects by itself (after the site's `retry`, 3 s) keeps the pages on push this long; a
+// reconnect that fails (the site is down) or takes longer sends them back to their beat at once.
+var RESUME_MS = 15 * 1000;
 
 function supported() {
   return Boolean(window.EventSource && window.BroadcastChannel && navigator.locks && window.AbortController);
@@ -71,25 +77,42 @@ export function connect(url, owner, moved, state) {
 
   function open() {
     var source = new EventSource(url + "?owner=" + encodeURIComponent(owner));
+    var resumable = false;  // it has an event's id, which its reconnects send back (Last-Event-ID)
+    var reconnecting = null;  // since it dropped: the timer that gives up waiting for it
     leading.source = source;
+    function seen(event) {
+      if (event.lastEventId) resumable = true;
+    }
+    function notLive() {
+      if (leading && leading.source === source) relay({type: "state", live: false, opened: 0});
+    }
     source.addEventListener("open", function () {
+      clearTimeout(reconnecting);
+      reconnecting = null;
       leading.delay = REOPEN_MS;
-      leading.opened = Date.now();
+      if (!resumable) leading.opened = Date.now();  // new to the pages: they poll once to catch up
       relay(stateMessage());
     });
     source.addEventListener("moved", function (event) {
+      seen(event);
       var hint = JSON.parse(event.data);
       relay({type: "moved", thread: hint.thread, marker: hint.marker});
     });
     source.addEventListener("change", function (event) {
+      seen(event);
       relay({type: "change", change: JSON.parse(event.data)});
     });
-    source.addEventListener("resync", function () {
+    source.addEventListener("resync", function (event) {
+      seen(event);
       relay({type: "resync"});
     });
     source.addEventListener("error", function () {
       if (!leading || leading.source !== source) return;
-      relay({type: "state", live: false, opened: 0});
+      if (resumable && reconnecting === null && source.readyState === EventSource.CONNECTING) {
+        reconnecting = setTimeout(notLive, RESUME_MS);
+        return;
+      }
+      notLive();
       if (source.readyState !== EventSource.CLOSED) return;  // reconnecting by itself
       leading.timer = setTimeout(open, leading.delay);
       leading.delay = Math.min(leading.delay * 2, REOPEN_MAX_MS);

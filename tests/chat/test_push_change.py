@@ -5,8 +5,11 @@ Through Django's ASGI handler with the sends made through the site against the l
 test_push_stream.py; the pages are opened first (a page open starts the chain of reads a change is laid out from).
 """
 
+import asyncio
 import json
+from urllib.parse import unquote
 
+import pytest
 from asgiref.sync import sync_to_async
 from django.urls import reverse
 
@@ -19,8 +22,6 @@ from .test_push_stream import WAIT, new_thread, run, send, stream_of
 
 async def next_change(stream) -> dict:
     """The next event about a thread's messages: a change ({"event": "change", ...}) or a hint (fields)."""
-    import asyncio
-
     async with asyncio.timeout(WAIT):
         while True:
             fields = await stream.event()
@@ -164,3 +165,103 @@ def test_a_change_the_stream_cannot_lay_out_comes_as_a_hint(ana, bruno, thread_i
         await stream.close()
 
     run(scenario)
+
+
+def test_a_reconnect_one_step_behind_gets_the_change_itself(ana, bruno, thread_id, acs_calls):
+    """The stream dropped for one message: the reconnect (Last-Event-ID) brings that change, laid out for a page
+    at the marker the last event left it at, so the page applies it with no poll; ACS is read once for it."""
+    page = Page(ana, thread_id)
+
+    async def scenario():
+        stream = await stream_of(ana)
+        await sync_to_async(send)(bruno, thread_id, "Before the drop")
+        first = await next_change(stream)
+        assert first["event"] == "change"
+        await stream.close()  # the connection drops…
+        await sync_to_async(page.poll)()  # (the page as the first change left it: at its marker and message)
+
+        await sync_to_async(send)(bruno, thread_id, "While away")  # …one message comes meanwhile…
+        acs_calls.clear()
+        again = await stream_of(ana, last_event_id=first["id"])  # …and the browser reconnects with its id
+        got["resumed"] = await next_change(again)
+        await again.close()
+
+    got = {}
+    run(scenario)
+    resumed = got["resumed"]
+    assert resumed["event"] == "change"
+    assert "While away" in resumed["html"]
+    assert (resumed["prev"], resumed["base"]) == (int(_param(page.url, "marker")), int(_param(page.url, "seq")))
+    assert resumed["html"] in poll_answer(page)  # what the page's poll from there would have brought
+    assert [(method, unquote(path)) for method, path in acs_calls if method == "GET"] == [
+        ("GET", f"/chat/threads/{thread_id}/messages")  # the reconnect's read, which the poll then replayed
+    ]
+
+
+@pytest.mark.parametrize("how", ["left", "removed"])
+def test_a_reconnect_brings_nothing_of_a_thread_the_person_is_no_longer_in(ana, bruno, make_person, thread_id, how):
+    carla = make_person("carla", "Carla")
+    added = ana.post(
+        reverse("chat:participants_add", args=[thread_id]), {"people": [carla.user.pk], "history": "all"}, **HTMX
+    )
+    assert added.status_code == 200
+    elsewhere = new_thread(carla, bruno)
+    Page(carla, thread_id)
+    Page(carla, elsewhere)
+
+    def part_ends():
+        if how == "left":
+            response = carla.post(reverse("chat:thread_leave", args=[thread_id]))
+            assert response.status_code == 302
+        else:
+            acs_id = identity_for(carla.user).acs_user_id
+            response = ana.post(reverse("chat:participant_remove", args=[thread_id]), {"participant": acs_id}, **HTMX)
+            assert response.status_code == 200
+
+    async def scenario():
+        stream = await stream_of(carla)
+        await sync_to_async(send)(bruno, thread_id, "Still there, Carla?")
+        last = await next_change(stream)
+        assert last["event"] == "change"
+        await stream.close()
+
+        await sync_to_async(part_ends)()
+        await sync_to_async(send)(bruno, thread_id, "Carla is gone")
+        # Bounded by a later move: her other thread's comes again; nothing of the first came before it.
+        await sync_to_async(send)(bruno, elsewhere, "Another thread")
+        again = await stream_of(carla, last_event_id=last["id"])
+        event = await next_change(again)
+        data = event if event["event"] == "change" else json.loads(event["data"])
+        assert data["thread"] == elsewhere, "nothing of a thread she is no longer in"
+        await again.close()
+
+    run(scenario)
+
+
+def test_a_reconnect_that_missed_someone_typing_is_told_to_look_again_too(ana, bruno, thread_id):
+    """A change carries only the messages: what else moved meanwhile (who is typing, "Seen by", the people) comes
+    as one "look again" beside it, so the page's poll still shows it."""
+    Page(ana, thread_id)
+    events = []
+
+    async def scenario():
+        stream = await stream_of(ana)
+        await sync_to_async(send)(bruno, thread_id, "Before the drop")
+        first = await next_change(stream)
+        await stream.close()
+
+        typed = await sync_to_async(bruno.post)(reverse("chat:typing", args=[thread_id]), **HTMX)
+        assert typed.status_code < 300
+        await sync_to_async(send)(bruno, thread_id, "While away")
+        again = await stream_of(ana, last_event_id=first["id"])
+        async with asyncio.timeout(WAIT):
+            while len(events) < 2:
+                fields = await again.event()
+                if "event" in fields:
+                    events.append((fields["event"], json.loads(fields["data"])))
+        await again.close()
+
+    run(scenario)
+    kinds = sorted((kind, data["thread"], data["marker"] == 0) for kind, data in events)
+    assert kinds == [("change", thread_id, False), ("moved", thread_id, True)], events
+    assert "While away" in next(data for kind, data in events if kind == "change")["html"]

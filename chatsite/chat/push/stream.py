@@ -6,10 +6,11 @@ showing message `base` would bring, laid out once per presentation class; the pa
 Otherwise — a resync, a delta evicted or never read, anything else the stream cannot lay out — it is a hint,
 `event: moved`, `data: {"thread": T, "marker": M}`, and the page's one poll (answered from the cache) shows what
 moved, through the one visibility rule; who is typing, "Seen by" and the panel are hints with marker 0 ("look
-again"). Both carry an `id:`. A reconnecting browser sends back the last id (Last-Event-ID): what moved meanwhile is
-hinted again from the broker's log, or `event: resync` (poll once) when the log no longer reaches back that far. A
-comment every HEARTBEAT seconds keeps proxies from closing an idle stream. At most MAX_STREAMS a person; a logout
-closes the streams of that session.
+again"). Both carry an `id:`. A reconnecting browser sends back the last id (Last-Event-ID): from the broker's log,
+each thread's last move meanwhile comes again, as the change when it can be laid out (a page that missed only it
+applies it with no request) or the hint, with its last "look again"; or `event: resync` (poll once) when the log
+no longer reaches back that far. A comment every HEARTBEAT seconds keeps proxies from closing an idle stream. At
+most MAX_STREAMS a person; a logout closes the streams of that session.
 
 Only an ASGI server holds a stream as a coroutine (chatsite/gunicorn_asgi_conf.py); under WSGI (runserver, gthread)
 a stream would hold a worker thread for good, so the answer is 204, which tells EventSource not to reconnect, and
@@ -113,10 +114,10 @@ async def _events(subscription, user, slot, last_id, session, where):
             else:
                 if any(hint.session == session for hint in missed):
                     return
-                latest = {hint.thread_id: hint for hint in missed if hint.thread_id}  # the last move of each
-                for hint in sorted(latest.values(), key=lambda h: h.order):
-                    if await visible(hint) is not None:
-                        yield _moved(hint)
+                for hint in _resumed(missed):
+                    viewer = await visible(hint)
+                    if viewer is not None:
+                        yield await _event(hint, visible, viewer, where)
                 if missed:
                     sent = missed[-1].order
         while True:
@@ -134,10 +135,23 @@ async def _events(subscription, user, slot, last_id, session, where):
                 continue
             viewer = await visible(hint)
             if viewer is not None:
-                change = await _change(hint, visible, viewer, where) if hint.marker else None
-                yield f"id: {hint.id}\n{change}" if change else _moved(hint)
+                yield await _event(hint, visible, viewer, where)
     finally:
         subscription.close()  # at once; the slot is given back as Django closes the response (EventStream)
+
+
+def _resumed(missed: list[Hint]) -> list[Hint]:
+    """What a reconnect is sent of the hints it missed, in their order: per thread, the last move of its messages
+    (laid out as the change when it can be: a page one step behind applies it with no request, one further behind
+    polls) and the last "look again" (typing, "Seen by", the people), which a change does not carry."""
+    kept = {(hint.thread_id, hint.marker == 0): hint for hint in missed if hint.thread_id}
+    return sorted(kept.values(), key=lambda hint: hint.order)
+
+
+async def _event(hint: Hint, visible: "_Visibility", viewer: Access, where: tuple[str, str]) -> str:
+    """The event for a hint the viewer may see: the change itself when the stream can lay it out, else the hint."""
+    change = await _change(hint, visible, viewer, where) if hint.marker else None
+    return f"id: {hint.id}\n{change}" if change else _moved(hint)
 
 
 def _moved(hint: Hint) -> str:
