@@ -34,6 +34,13 @@ from memory import describe, rss_mb, worker_pids
 
 ASGI = {"config": "chatsite/gunicorn_asgi_conf.py", "app": "load_asgi:application"}
 P50_TARGET, P95_TARGET = 0.25, 0.5
+STAGES = (
+    ("answer", "send answered"),
+    ("read", "ACS read done"),
+    ("first", "first page reached"),
+    ("middle", "half the pages"),
+    ("last", "every page"),
+)
 
 
 def cpu_seconds(pid):
@@ -215,6 +222,7 @@ async def scenario(args, site_a, site_b, gunicorn_a, sender_cookies, people_cook
                 latencies.append(shown - began)
                 after_answer.append(shown - done)  # negative: the page showed it before the sender had its answer
     counted = emulator.between(started_at, ended_at, thread_id)
+    stages = where_time_goes(sent, open_pages, emulator, thread_id, ended_at)
     return {
         "pages": pages, "people": people, "latencies": latencies, "after_answer": after_answer, "lost": lost,
         "hinted": hinted, "deliveries": len(sent) * pages,
@@ -222,8 +230,34 @@ async def scenario(args, site_a, site_b, gunicorn_a, sender_cookies, people_cook
         "changes": len(sent), "polls_per_change": polls / max(1, len(sent) * pages),
         "applied_per_change": applied / max(1, len(sent) * pages), "cpu": cpu,
         "workers": len(workers), "per_stream_kb": (rss_after - rss_before) * 1024 / pages,
-        "memory": memory, "load": load, "idle": idle, "answers": dict(sorted(answers.items())),
+        "memory": memory, "load": load, "idle": idle, "answers": dict(sorted(answers.items())), "stages": stages,
     }  # fmt: skip
+
+
+def where_time_goes(sent, open_pages, emulator, thread_id, ended_at):
+    """Each change's stages from its send's start, in seconds: the send's answer, the ACS read of it done (the
+    emulator's log line of the thread's first list read after the send: the read the pages share), and the first,
+    middle and last page the hint or change reached. Read → first page is the lock wait and the first render;
+    first → last page the fan-out to every stream (the batches, the renders, the writes, this client's reading)."""
+    starts = sorted(began for began, _done in sent.values())
+    stages = {"answer": [], "read": [], "first": [], "middle": [], "last": []}
+    for began, done in sent.values():
+        until = next((s for s in starts if s > began), ended_at)
+        stages["answer"].append(done - began)
+        listed = [
+            at for at, method, path, _ in list(emulator.requests)
+            if began <= at < until and method == "GET" and path.endswith(f"/chat/threads/{thread_id}/messages")
+        ]  # fmt: skip
+        if listed:
+            stages["read"].append(min(listed) - began)
+        reached = sorted(
+            at - began for page in open_pages if (at := next((t for t in page.hint_times if began <= t < until), None))
+        )
+        if reached:
+            stages["first"].append(reached[0])
+            stages["middle"].append(reached[len(reached) // 2])
+            stages["last"].append(reached[-1])
+    return stages
 
 
 def run(args, site_env, tmp, emulator, prefix=""):
@@ -285,6 +319,13 @@ def report(args, results):
             f"        memory per open stream {r['per_stream_kb']:.0f} KB; workers {r['memory']} (target ≤ 100, "
             f"tests/benchmarks/memory.py); load average "
             f"{r['load'][0]:.2f} → {r['load'][1]:.2f}"
+        )
+        line(
+            "        where the time goes, from the send's start (p50 / p95 over the changes): "
+            + "; ".join(
+                f"{name} {summary(r['stages'][key])[1] / 1000:.3f} / {summary(r['stages'][key])[2] / 1000:.3f} s"
+                for key, name in STAGES
+            )
         )
         if r["idle"] is not None:
             per_30s, acs = r["idle"]

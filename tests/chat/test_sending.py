@@ -117,9 +117,14 @@ def test_a_send_answered_late_is_confirmed_by_the_lookup_with_its_own_timeout(
     monkeypatch.setattr(clients, "LOOKUP_TIMEOUT", 5)  # ...the lookup has its own timeout, here the longer
     settings.ACS_EMULATOR_DELAY = 1.5  # ACS stores the message at once and answers 1.5 s later
     acs_calls.clear()
+    answered = []  # the calls made before the answer: after it, the change's read for her open page begins
+    read_ahead = messages.change_read_ahead
+    monkeypatch.setattr(
+        messages, "change_read_ahead", lambda **change: (answered.append(len(acs_calls)), read_ahead(**change))
+    )
 
     sent = post(ana, thread_id, "late but stored", str(uuid.uuid4()))
-    calls = list(acs_calls)
+    calls = acs_calls[: answered[0]]
     settings.ACS_EMULATOR_DELAY = 0
 
     assert sent.status_code == 200  # "Sent", from the first request, not "Not sent"

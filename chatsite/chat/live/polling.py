@@ -131,6 +131,19 @@ def delta_at(*, thread_id: str, scope: str, marker: int, reader: Reader) -> Delt
     return cache.get(keys.delta(scope, marker))
 
 
+def read_ahead(*, thread_id: str, scope: str, marker: int, reader: Reader) -> list | None:
+    """The site's own write moved the scope to `marker`: read its delta now, before a page asks, so the first
+    stream or poll of it finds it cached instead of making the read and the others waiting for it. Never a second
+    read and never a wait: nothing when the delta is cached or a poll or stream holds the lock (it is reading), and
+    nothing when no page started a chain of reads (no page open: nobody to read it for). What the read found, for
+    the caller to hand to the change pipeline; None when it read nothing. A failed read raises, leaving nothing
+    behind: pages read the change themselves, as without this."""
+    if cache.get(keys.synced(scope)) is None or cache.get(keys.delta(scope, marker)) is not None:
+        return None
+    claim = run_locked(Lock.POLL, scope, lambda: _sync(thread_id, scope, marker, reader), ttl=LOCK_TTL)
+    return claim.read if claim is not None else None
+
+
 def replay_chain(chunks: list[list]) -> list:
     """Merge deltas given newest first: the newest version of each message wins; ordered by sequence number."""
     by_id = {}

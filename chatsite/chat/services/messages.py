@@ -19,6 +19,7 @@ from ..live.typing import typing_stopped
 from ..models import MessageSend, Thread
 from ..presentation import preview_text
 from . import inbox
+from .ahead import change_read_ahead
 from .later import after_answer
 
 # The composer's id for one submission, kept in the message's ACS metadata and, per thread and sender, in a
@@ -46,9 +47,13 @@ class SendUnconfirmed(AcsUnavailable):
     retry_after = UNCONFIRMED_RETRY_AFTER
 
 
-def message_send(*, actor: Actor, thread_id: str, content: str, client_id: str | None = None) -> str:
+def message_send(
+    *, actor: Actor, thread_id: str, content: str, client_id: str | None = None, read_ahead: bool = False
+) -> str:
+    """Send once per client id. With `read_ahead` (a page that polls right after its send), the ACS read of the
+    change that open pages need starts as the answer goes (services/ahead.py) instead of when the first asks."""
     if not client_id:
-        return _sent(actor, thread_id, _send(actor, thread_id, content, None), content)
+        return _sent(actor, thread_id, _send(actor, thread_id, content, None), content, read_ahead)
     _purge_now_and_then()
     record, claimed = _claim(thread_id, actor.acs_user_id, client_id)
     if record.message_id:
@@ -56,7 +61,7 @@ def message_send(*, actor: Actor, thread_id: str, content: str, client_id: str |
     if not claimed:
         # Sent before: stored after all, still on its way to ACS, or lost on the way.
         if found := _look_up(actor, record):
-            return _confirmed(actor, record, found, content)
+            return _confirmed(actor, record, found, content, read_ahead)
         if not _reclaimed(record):
             raise _unconfirmed(record)  # another request's send is on its way: its outcome decides
     try:
@@ -68,12 +73,12 @@ def message_send(*, actor: Actor, thread_id: str, content: str, client_id: str |
         # Timed out or cut off: ACS may have stored it all the same, which a short look tells.
         MessageSend.objects.filter(pk=record.pk).update(in_flight=False)
         if found := _look_up(actor, record):
-            return _confirmed(actor, record, found, content)
+            return _confirmed(actor, record, found, content, read_ahead)
         raise  # ACS has not got it: "Not sent", and Retry sends it
     except AcsError:
         record.delete()  # refused (throttled, not allowed): nothing was stored, the client id may go again
         raise
-    return _confirmed(actor, record, message_id, content)
+    return _confirmed(actor, record, message_id, content, read_ahead)
 
 
 def _send(actor: Actor, thread_id: str, content: str, client_id: str | None) -> str:
@@ -134,10 +139,10 @@ def _unconfirmed(record: MessageSend) -> AcsError:
     return SendUnconfirmed()
 
 
-def _confirmed(actor: Actor, record: MessageSend, message_id: str, content: str) -> str:
+def _confirmed(actor: Actor, record: MessageSend, message_id: str, content: str, read_ahead: bool = False) -> str:
     """The message is in ACS: the first request to learn it does the site's side of the write, once."""
     if MessageSend.objects.filter(pk=record.pk, message_id="").update(message_id=message_id, in_flight=False):
-        _sent(actor, record.thread_id, message_id, content)
+        _sent(actor, record.thread_id, message_id, content, read_ahead)
     return message_id
 
 
@@ -166,10 +171,12 @@ def _purge_now_and_then() -> None:
         MessageSend.objects.filter(created_at__lt=timezone.now() - SEND_RETENTION).delete()
 
 
-def _sent(actor: Actor, thread_id: str, message_id: str, content: str) -> str:
+def _sent(actor: Actor, thread_id: str, message_id: str, content: str, read_ahead: bool = False) -> str:
     own.noted(thread_id=thread_id, kind=own.SENT, ref=message_id)  # its events need no read (services/events.py)
     Thread.objects.filter(acs_thread_id=thread_id).update(last_activity_at=timezone.now())
-    MARKER.bump(thread_id)
+    marker = MARKER.bump(thread_id)
+    if read_ahead:  # first after the answer: the pages wait for it, nobody waits for the unread counts
+        after_answer(lambda: change_read_ahead(thread_id=thread_id, marker=marker))
     if not actor.is_service:
         typing_stopped(thread_id=thread_id, user_pk=actor.user.pk)
     _inbox_sent(actor, thread_id, message_id, content)

@@ -68,7 +68,13 @@ def message_send(request, thread_id, *, who, roster):
         return _composer(request, thread_id, form, status=422)
     client_id = form.cleaned_data["client_id"]
     message_id = messages.message_send(
-        actor=who, thread_id=thread_id, content=form.cleaned_data["content"], client_id=client_id and str(client_id)
+        actor=who,
+        thread_id=thread_id,
+        content=form.cleaned_data["content"],
+        client_id=client_id and str(client_id),
+        # A page with script polls as soon as this answers, for the change's delta: its read starts now. Without
+        # script the page reloads, which reads the latest page instead: reading the delta too would be a second read.
+        read_ahead=bool(request.htmx),
     )
     if not request.htmx:
         return redirect("chat:thread_detail", thread_id)
