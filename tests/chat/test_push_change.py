@@ -180,8 +180,8 @@ def test_a_reconnect_one_step_behind_gets_the_change_itself(ana, bruno, thread_i
         await stream.close()  # the connection drops…
         await sync_to_async(page.poll)()  # (the page as the first change left it: at its marker and message)
 
-        await sync_to_async(send)(bruno, thread_id, "While away")  # …one message comes meanwhile…
         acs_calls.clear()
+        await sync_to_async(send)(bruno, thread_id, "While away")  # …one message comes meanwhile…
         again = await stream_of(ana, last_event_id=first["id"])  # …and the browser reconnects with its id
         got["resumed"] = await next_change(again)
         await again.close()
@@ -194,7 +194,7 @@ def test_a_reconnect_one_step_behind_gets_the_change_itself(ana, bruno, thread_i
     assert (resumed["prev"], resumed["base"]) == (int(_param(page.url, "marker")), int(_param(page.url, "seq")))
     assert resumed["html"] in poll_answer(page)  # what the page's poll from there would have brought
     assert [(method, unquote(path)) for method, path in acs_calls if method == "GET"] == [
-        ("GET", f"/chat/threads/{thread_id}/messages")  # the reconnect's read, which the poll then replayed
+        ("GET", f"/chat/threads/{thread_id}/messages")  # the send's read ahead, which the stream and poll replayed
     ]
 
 
