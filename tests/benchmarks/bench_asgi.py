@@ -41,6 +41,7 @@ from bench_load import (  # noqa: E402
     Site,
     connector,
     line,
+    parse_stack_args,
     production_run,
     saturate,
     setup_site,
@@ -63,17 +64,7 @@ def parse_args(argv=None):
     parser.add_argument("--spacing", type=float, default=1.1, help="seconds between sends, across servers (1.1)")
     parser.add_argument("--viewers", type=int, default=32, help="people whose idle pages poll (32)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers per server (2)")
-    parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/postgres", help="admin URL")
-    database = os.environ.get("BENCH_LOAD_DATABASE", "chatsite_bench")
-    redis_url = os.environ.get("BENCH_LOAD_REDIS_URL", "redis://127.0.0.1:6379/10")
-    parser.add_argument("--database", default=database, help=f"recreated on every run ({database})")
-    parser.add_argument("--redis-url", default=redis_url, help=f"flushed on every run ({redis_url})")
-    parser.add_argument("--smoke", action="store_true", help="tiny sizes and durations (CI)")
-    args = parser.parse_args(argv)
-    if args.smoke:
-        parser.set_defaults(**SMOKE)
-        args = parser.parse_args(argv)
-    return args
+    return parse_stack_args(parser, argv, SMOKE, "tiny sizes and durations (CI)")
 
 
 def worker_rss_mb(master_pid):

@@ -115,12 +115,6 @@ def parse_args(argv=None):
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (2)")
     parser.add_argument("--skip-recycling", action="store_true", help="leave out the recycling figures")
     parser.add_argument("--profile", metavar="DIR", help="profile idle polls and bare views into DIR")
-    parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/postgres", help="admin URL")
-    # Defaults from BENCH_LOAD_DATABASE / BENCH_LOAD_REDIS_URL when set (.ci/bench-smoke passes no options).
-    database = os.environ.get("BENCH_LOAD_DATABASE", "chatsite_bench")
-    redis_url = os.environ.get("BENCH_LOAD_REDIS_URL", "redis://127.0.0.1:6379/10")
-    parser.add_argument("--database", default=database, help=f"recreated on every run ({database})")
-    parser.add_argument("--redis-url", default=redis_url, help=f"flushed on every run ({redis_url})")
     parser.add_argument("--pages", type=page_counts, default="50,300", help="open pages per flowing thread (50,300)")
     parser.add_argument("--max-people", type=int, default=150, help="people per flowing thread; more pages are tabs")
     parser.add_argument("--flow-changes", type=int, default=12, help="messages sent in each flowing scenario (12)")
@@ -131,13 +125,26 @@ def parse_args(argv=None):
         help="streams mode instead of the steps above: pages held on push streams, e.g. 100,300,1000 (load_streams.py)",
     )  # fmt: skip
     parser.add_argument("--stream-idle", type=float, default=30.0, help="seconds the streams stay open idle (30)")
-    parser.add_argument("--smoke", action="store_true", help="every step with tiny sizes and durations (CI)")
-    args = parser.parse_args(argv)
-    if args.smoke:
-        parser.set_defaults(**SMOKE)
-        args = parser.parse_args(argv)
+    args = parse_stack_args(parser, argv, SMOKE, "every step with tiny sizes and durations (CI)")
     if args.max_people > 150:
         parser.error("--max-people: at most 150 (ACS: 250 participants a thread, 200 added at once)")
+    return args
+
+
+def parse_stack_args(parser, argv, smoke, smoke_help="tiny sizes (CI)"):
+    """The options every benchmark of the production stack shares (its scratch PostgreSQL database and Redis db,
+    recreated on every run, and --smoke), then the arguments, with `smoke`'s sizes as defaults under --smoke."""
+    parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/postgres", help="admin URL")
+    # Defaults from BENCH_LOAD_DATABASE / BENCH_LOAD_REDIS_URL when set (.ci/bench-smoke passes no options).
+    database = os.environ.get("BENCH_LOAD_DATABASE", "chatsite_bench")
+    redis_url = os.environ.get("BENCH_LOAD_REDIS_URL", "redis://127.0.0.1:6379/10")
+    parser.add_argument("--database", default=database, help=f"recreated on every run ({database})")
+    parser.add_argument("--redis-url", default=redis_url, help=f"flushed on every run ({redis_url})")
+    parser.add_argument("--smoke", action="store_true", help=smoke_help)
+    args = parser.parse_args(argv)
+    if args.smoke:
+        parser.set_defaults(**smoke)
+        args = parser.parse_args(argv)
     return args
 
 

@@ -36,6 +36,7 @@ from bench_load import (  # noqa: E402
     Site,
     line,
     page_counts,
+    parse_stack_args,
     production_run,
     setup_site,
 )
@@ -57,17 +58,7 @@ def parse_args(argv=None):
     parser.add_argument(
         "--env", action="append", default=[], metavar="KEY=VALUE", help="an environment variable for the site"
     )
-    parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/postgres", help="admin URL")
-    database = os.environ.get("BENCH_LOAD_DATABASE", "chatsite_bench")
-    redis_url = os.environ.get("BENCH_LOAD_REDIS_URL", "redis://127.0.0.1:6379/10")
-    parser.add_argument("--database", default=database, help=f"recreated on every run ({database})")
-    parser.add_argument("--redis-url", default=redis_url, help=f"flushed on every run ({redis_url})")
-    parser.add_argument("--smoke", action="store_true", help="tiny sizes (CI)")
-    args = parser.parse_args(argv)
-    if args.smoke:
-        parser.set_defaults(**SMOKE)
-        args = parser.parse_args(argv)
-    return args
+    return parse_stack_args(parser, argv, SMOKE)
 
 
 def staff_cookies():

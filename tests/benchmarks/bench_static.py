@@ -36,7 +36,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import aiohttp  # noqa: E402
-from bench_load import Gunicorn, line, production_run, summary  # noqa: E402
+from bench_load import Gunicorn, line, parse_stack_args, production_run, summary  # noqa: E402
 from memory import threads, usage, worker_pids  # noqa: E402
 
 SMOKE = {"requests": 8, "concurrency": 2, "files": 1, "rounds": 1}
@@ -57,17 +57,7 @@ def parse_args(argv=None):
     parser.add_argument("--files", type=int, default=3, help="the largest static files requested (3)")
     parser.add_argument("--rounds", type=int, default=4, help="turns each server takes (4)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers per server (2)")
-    parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/postgres", help="admin URL")
-    database = os.environ.get("BENCH_LOAD_DATABASE", "chatsite_bench")
-    redis_url = os.environ.get("BENCH_LOAD_REDIS_URL", "redis://127.0.0.1:6379/10")
-    parser.add_argument("--database", default=database, help=f"recreated on every run ({database})")
-    parser.add_argument("--redis-url", default=redis_url, help=f"flushed on every run ({redis_url})")
-    parser.add_argument("--smoke", action="store_true", help="tiny sizes (CI)")
-    args = parser.parse_args(argv)
-    if args.smoke:
-        parser.set_defaults(**SMOKE)
-        args = parser.parse_args(argv)
-    return args
+    return parse_stack_args(parser, argv, SMOKE)
 
 
 class Sampler:
