@@ -1,10 +1,11 @@
 """The one ACS read of a change the site made itself, started as soon as the write has answered.
 
-A send moves the thread's marker and publishes a hint: every open page's stream, and the sender's own poll, then
-needs the change's delta. Without this, the first of them to ask made the read while the others waited on the
-thread's lock; here the sender's request makes it after its answer has gone (services/later.py), usually before
-any page asks, so they find it cached. Still one read per change: it is the read the polls and streams make
-(live/polling.read_ahead, under their lock), never made when one of them is making it.
+A send, an edit or a delete moves the thread's marker and publishes a hint: every open page's stream, and the
+writer's own poll, then needs the change's delta. Without this, the first of them to ask made the read while the
+others waited on the thread's lock; here the writer's request makes it after its answer has gone
+(services/later.py), usually before any page asks, so they find it cached. Still one read per change: it is the
+read the polls and streams make (live/polling.read_ahead, under their lock), never made when one of them is
+making it.
 """
 
 import logging
@@ -13,11 +14,22 @@ from chatsite.acs.errors import AcsError
 
 from ..actors import Actor
 from ..live import polling
+from ..live.cache import MARKER
 from ..selectors.paging import thread_reads
 from ..selectors.threads import thread_is_shared
 from .changes import POLL, changes_apply
+from .later import after_answer
 
 logger = logging.getLogger(__name__)
+
+
+def change_made(*, thread_id: str, read_ahead: bool) -> None:
+    """Move the thread's marker after the site's own write to ACS (its hint wakes the open pages) and, with
+    `read_ahead` (the write came from a page with script, views/messages.py), read the change as the answer goes.
+    Called before the write's other after-answer work: the pages wait for the read, nobody waits for that."""
+    marker = MARKER.bump(thread_id)
+    if read_ahead:
+        after_answer(lambda: change_read_ahead(thread_id=thread_id, marker=marker))
 
 
 def change_read_ahead(*, thread_id: str, marker: int) -> None:

@@ -13,13 +13,13 @@ from chatsite.acs.models import AcsIdentity
 
 from ..actors import Actor
 from ..live import keys, own
-from ..live.cache import MARKER, gate
+from ..live.cache import gate
 from ..live.keys import Gate
 from ..live.typing import typing_stopped
 from ..models import MessageSend, Thread
 from ..presentation import preview_text
 from . import inbox
-from .ahead import change_read_ahead
+from .ahead import change_made
 from .later import after_answer
 
 # The composer's id for one submission, kept in the message's ACS metadata and, per thread and sender, in a
@@ -50,8 +50,9 @@ class SendUnconfirmed(AcsUnavailable):
 def message_send(
     *, actor: Actor, thread_id: str, content: str, client_id: str | None = None, read_ahead: bool = False
 ) -> str:
-    """Send once per client id. With `read_ahead` (a page that polls right after its send), the ACS read of the
-    change that open pages need starts as the answer goes (services/ahead.py) instead of when the first asks."""
+    """Send once per client id. With `read_ahead` (a page with script, which polls right after its send), the ACS
+    read of the change that open pages need starts as the answer goes (services/ahead.py) instead of when the
+    first asks."""
     if not client_id:
         return _sent(actor, thread_id, _send(actor, thread_id, content, None), content, read_ahead)
     _purge_now_and_then()
@@ -174,9 +175,7 @@ def _purge_now_and_then() -> None:
 def _sent(actor: Actor, thread_id: str, message_id: str, content: str, read_ahead: bool = False) -> str:
     own.noted(thread_id=thread_id, kind=own.SENT, ref=message_id)  # its events need no read (services/events.py)
     Thread.objects.filter(acs_thread_id=thread_id).update(last_activity_at=timezone.now())
-    marker = MARKER.bump(thread_id)
-    if read_ahead:  # first after the answer: the pages wait for it, nobody waits for the unread counts
-        after_answer(lambda: change_read_ahead(thread_id=thread_id, marker=marker))
+    change_made(thread_id=thread_id, read_ahead=read_ahead)
     if not actor.is_service:
         typing_stopped(thread_id=thread_id, user_pk=actor.user.pk)
     _inbox_sent(actor, thread_id, message_id, content)
@@ -209,10 +208,11 @@ def _inbox_sent(actor: Actor, thread_id: str, message_id: str, content: str) -> 
     after_answer(counted)
 
 
-def message_edit(*, actor: Actor, thread_id: str, message_id: str, content: str) -> None:
+def message_edit(*, actor: Actor, thread_id: str, message_id: str, content: str, read_ahead: bool = False) -> None:
+    """`read_ahead` as for a send (services/ahead.py)."""
     with own.writing(thread_id=thread_id, kind=own.EDITED, refs=[message_id]):
         actor.acs.message_update(thread_id, message_id, content=content)
-    MARKER.bump(thread_id)
+    change_made(thread_id=thread_id, read_ahead=read_ahead)
     if inbox.last_message_set(
         thread_id=thread_id,
         message_id=message_id,
@@ -224,8 +224,9 @@ def message_edit(*, actor: Actor, thread_id: str, message_id: str, content: str)
         inbox.thread_changed(thread_id=thread_id)
 
 
-def message_delete(*, actor: Actor, thread_id: str, message_id: str) -> None:
-    """ACS lets only a message's sender delete it: staff delete a site person's message as that person."""
+def message_delete(*, actor: Actor, thread_id: str, message_id: str, read_ahead: bool = False) -> None:
+    """ACS lets only a message's sender delete it: staff delete a site person's message as that person.
+    `read_ahead` as for a send (services/ahead.py)."""
     if actor.is_service:
         sender_id = actor.acs.message_get(thread_id, message_id).sender_id
         sender = AcsIdentity.objects.filter(acs_user_id=sender_id).select_related("user").first()
@@ -233,7 +234,7 @@ def message_delete(*, actor: Actor, thread_id: str, message_id: str) -> None:
             actor = Actor.person(sender.user)
     with own.writing(thread_id=thread_id, kind=own.DELETED, refs=[message_id]):
         actor.acs.message_delete(thread_id, message_id)
-    MARKER.bump(thread_id)
+    change_made(thread_id=thread_id, read_ahead=read_ahead)
     shown = int(message_id) if message_id.isdigit() else -1
     inbox.message_gone(thread_id=thread_id, message_id=shown)
     # Only the shown message's row changes: its preview goes (ACS keeps a deleted message, without content).

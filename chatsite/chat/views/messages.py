@@ -72,9 +72,7 @@ def message_send(request, thread_id, *, who, roster):
         thread_id=thread_id,
         content=form.cleaned_data["content"],
         client_id=client_id and str(client_id),
-        # A page with script polls as soon as this answers, for the change's delta: its read starts now. Without
-        # script the page reloads, which reads the latest page instead: reading the delta too would be a second read.
-        read_ahead=bool(request.htmx),
+        read_ahead=_reads_ahead(request),
     )
     if not request.htmx:
         return redirect("chat:thread_detail", thread_id)
@@ -95,7 +93,11 @@ def message_edit(request, thread_id, message_id, *, who, roster):
     form = MessageForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         messages.message_edit(
-            actor=who, thread_id=thread_id, message_id=message_id, content=form.cleaned_data["content"]
+            actor=who,
+            thread_id=thread_id,
+            message_id=message_id,
+            content=form.cleaned_data["content"],
+            read_ahead=_reads_ahead(request),
         )
         return _message(request, who, thread_id, message_id, focus=True)
     if request.method == "GET":
@@ -107,8 +109,15 @@ def message_edit(request, thread_id, message_id, *, who, roster):
 
 @thread_view(methods=("POST",), member=True)
 def message_delete(request, thread_id, message_id, *, who, roster):
-    messages.message_delete(actor=who, thread_id=thread_id, message_id=message_id)
+    messages.message_delete(actor=who, thread_id=thread_id, message_id=message_id, read_ahead=_reads_ahead(request))
     return _message(request, who, thread_id, message_id, focus_composer=True)  # nothing left to focus in the row
+
+
+def _reads_ahead(request) -> bool:
+    """A page with script polls (or its stream asks) for the change's delta once a write of its own answers: its
+    read starts now. Without script the page reloads, which reads the latest page instead: reading the delta too
+    would be a second read."""
+    return bool(request.htmx)
 
 
 def _message(request, who, thread_id, message_id, *, focus=False, focus_composer=False):
