@@ -16,7 +16,7 @@ from chatsite.acs.identities import credentials_for, identity_for
 from chatsite.acs.signals import acs_request
 from chatsite.chat.actors import Actor
 from chatsite.chat.models import MessageSend
-from chatsite.chat.services import messages
+from chatsite.chat.services import ahead, messages
 
 from .conftest import HTMX
 
@@ -118,9 +118,9 @@ def test_a_send_answered_late_is_confirmed_by_the_lookup_with_its_own_timeout(
     settings.ACS_EMULATOR_DELAY = 1.5  # ACS stores the message at once and answers 1.5 s later
     acs_calls.clear()
     answered = []  # the calls made before the answer: after it, the change's read for her open page begins
-    read_ahead = messages.change_read_ahead
+    read_ahead = ahead.change_read_ahead
     monkeypatch.setattr(
-        messages, "change_read_ahead", lambda **change: (answered.append(len(acs_calls)), read_ahead(**change))
+        ahead, "change_read_ahead", lambda **change: (answered.append(len(acs_calls)), read_ahead(**change))
     )
 
     sent = post(ana, thread_id, "late but stored", str(uuid.uuid4()))
