@@ -14,7 +14,7 @@ from django.conf import settings
 from chatsite.chat.push import stream as push_stream
 
 from .axe import new_context
-from .test_push import LIVE, Requests, log_in, open_thread, wait_for_push
+from .test_push import LIVE, Requests, log_in, open_thread, push_state, wait_for_push
 from .test_thread_page import SIZES, chat, message, person, say, wait_until
 
 pytestmark = pytest.mark.browser
@@ -28,6 +28,7 @@ class Stream:
         self.page = page
         self.holding = False
         self.held = []
+        self.resumed_from = None  # the Last-Event-ID the released reconnect sent
         page.context.route("**/live/stream/**", self._route)
 
     def _route(self, route):
@@ -55,6 +56,7 @@ class Stream:
     def release(self):
         """The reconnect EventSource made (after the stream's `retry`) goes through, with its Last-Event-ID."""
         wait_until(self.page, lambda: self.held, timeout=LIVE)  # Playwright hands over the requests it holds
+        self.resumed_from = self.held[0].request.headers.get("last-event-id")
         self.holding = False
         for route in self.held:
             route.continue_()
@@ -113,6 +115,19 @@ def shown_marker(page):
 
 def texts(page):
     return page.locator("#message-list > li.message").all_text_contents()
+
+
+# Before the page's scripts: each stream the page opens notes the id of its opening event ("ready") once it is
+# dispatched, so the test drops a quiet stream only after the page has heard where it starts (dropped before, the
+# page rightly goes back to its beat).
+HEARS_READY = """
+window.EventSource = class extends window.EventSource {
+  constructor(...args) {
+    super(...args);
+    this.addEventListener("ready", (event) => { window.streamStartedAt = event.lastEventId; });
+  }
+};
+"""
 
 
 def ready(browser, server, size, thread, sender, words):
@@ -191,3 +206,40 @@ def test_a_page_whose_stream_dropped_for_one_message_shows_it_after_the_reconnec
     after_drop = requests.paths()[dropped:]
     assert after_drop[: after_drop.index(read)] == [], after_drop
     assert sum("While you were away" in text for text in texts(page)) == 1
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_a_quiet_page_whose_stream_dropped_before_any_event_shows_the_message_after_the_reconnect_with_no_poll(
+    browser, asgi_live_server, emulator, changes, size
+):
+    """The common drop: a proxy or a network blip cuts an idle stream. It opened with an id, so it resumes from
+    there: the page stays on push, and the reconnect brings the message as the change, with no poll."""
+    ana, bruno = person("ana"), person("bruno")
+    thread = chat(ana, "Lunch", [bruno], (bruno, "Anyone?"))
+    page = new_context(browser, size).new_page()
+    page.add_init_script(HEARS_READY)
+    stream = Stream(asgi_live_server, page)
+    requests = Requests(page)
+    log_in(page, asgi_live_server, "ana")
+    open_thread(page, asgi_live_server, thread)
+    wait_for_push(page)
+    started_at = page.wait_for_function("window.streamStartedAt", timeout=LIVE).json_value()
+    requests.settle(page)  # its polls, the read POST, "Seen by": over; nothing came on the stream
+    polls = Polls(page, thread)
+    before = shown_marker(page)
+    read = f"/threads/{thread.acs_thread_id}/read/"
+
+    stream.drop()
+    dropped = len(requests.seen)
+    say(bruno, thread, "While you were quiet")
+    stream.release()
+    message(page, "While you were quiet").wait_for(timeout=LIVE)
+
+    assert stream.resumed_from == started_at  # the reconnect sent back where the stream started
+    assert polls.markers == [], polls.markers  # no poll: not to catch up, nor for the message
+    assert [(c["prev"], c["marker"]) for c in changes.new()] == [(before, shown_marker(page))], changes.sent
+    wait_until(page, lambda: read in requests.paths()[dropped:], timeout=LIVE)
+    after_drop = requests.paths()[dropped:]
+    assert after_drop[: after_drop.index(read)] == [], after_drop
+    assert sum("While you were quiet" in text for text in texts(page)) == 1
+    assert push_state(page) == "live"
