@@ -335,3 +335,34 @@ def test_a_quiet_streams_reconnect_brings_nothing_of_a_thread_the_person_is_not_
         await again.close()
 
     run(scenario)
+
+
+def test_what_moved_as_the_stream_opened_is_the_first_polls_and_not_sent_again(ana, bruno, thread_id, monkeypatch):
+    """A message sent between the stream's subscribing and its reading of where it starts: the page's first poll
+    (made once the stream is open) shows it, so the stream does not send it too; the next one it sends once."""
+    page = Page(ana, thread_id, opened=False)
+    kind = type(push_broker.broker())
+    newest = kind.newest
+
+    def moved_meanwhile(self):
+        send(bruno, thread_id, "As it opened")
+        return newest(self)
+
+    monkeypatch.setattr(kind, "newest", moved_meanwhile)
+    got = {}
+
+    async def scenario():
+        stream = await stream_of(ana)
+        await stream.ready()
+        monkeypatch.setattr(kind, "newest", newest)
+        got["first poll"] = await sync_to_async(page.poll)()
+        await sync_to_async(send)(bruno, thread_id, "After it opened")
+        got["first event"] = await next_change(stream)
+        await stream.close()
+
+    run(scenario)
+    assert "As it opened" in got["first poll"]
+    first = got["first event"]
+    assert first["event"] == "change", first
+    assert "After it opened" in first["html"]
+    assert first["prev"] == int(_param(page.url, "marker"))  # it follows what the first poll showed
