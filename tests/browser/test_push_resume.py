@@ -1,7 +1,8 @@
 """A page whose push stream dropped (a lost link, a proxy ending a long request) while messages came: EventSource
 reconnects with the last id it saw, and the site sends each thread's last move again, as the change itself. A page
 that missed one change applies it with no request; a page two steps behind does not apply a change that does not
-follow what it shows, and polls once. Served by uvicorn in the test process (`asgi_live_server`), at desktop and
+follow what it shows, and polls once. A quiet page, whose stream brought nothing before it dropped, resumes
+from where the stream opened just the same. Served by uvicorn in the test process (`asgi_live_server`), at desktop and
 phone size; the drop is the stream's connection closed under it, the reconnect held by Playwright's routing until
 the messages are sent."""
 
@@ -219,7 +220,7 @@ def test_a_quiet_page_whose_stream_dropped_before_any_event_shows_the_message_af
     parse = push_stream.parse_event_id
     monkeypatch.setattr(push_stream, "parse_event_id", lambda value: resumed_from.append(value) or parse(value))
     ana, bruno = person("ana"), person("bruno")
-    thread = chat(ana, "Lunch", [bruno], (ana, "Anyone?"))  # her own: nothing for her page to mark read
+    thread = chat(ana, "Lunch", [bruno], (ana, "Anyone?"))
     page = new_context(browser, size).new_page()
     page.add_init_script(HEARD)
     stream = Stream(asgi_live_server, page)
@@ -227,8 +228,10 @@ def test_a_quiet_page_whose_stream_dropped_before_any_event_shows_the_message_af
     log_in(page, asgi_live_server, "ana")
     open_thread(page, asgi_live_server, thread)
     wait_for_push(page)
-    requests.settle(page)  # what opening the page sets off is over (its read comes back as "Seen by", a look again)
-    page.reload()  # so the stream that drops is one that opened once all was quiet
+    # What opening the page sets off is over: a "look again" came a few seconds after the first open. The stream
+    # that drops is one opened after that.
+    requests.settle(page)
+    page.reload()
     wait_for_push(page)
     page.wait_for_function("window.streamEvents.length", timeout=LIVE)
     requests.settle(page)
@@ -239,6 +242,7 @@ def test_a_quiet_page_whose_stream_dropped_before_any_event_shows_the_message_af
     before = shown_marker(page)
     read = f"/threads/{thread.acs_thread_id}/read/"
 
+    changes.streams_so_far()  # (the first page's stream sent its "look again")
     stream.drop()
     dropped = len(requests.seen)
     say(bruno, thread, "While you were quiet")
