@@ -13,10 +13,11 @@
 // Each page is told whether the stream is live. While it is, the page polls on hints (plus a rare safety poll);
 // while it is not (WSGI answers 204, too many streams 429, a drop it cannot resume from), the page polls on its
 // beat as before. When a new stream opens after the page started, the page polls once: what moved before the
-// stream opened is fetched by the marker the page carries, so nothing is lost in either switch. A stream that drops
-// after it brought an event is no new stream: EventSource reconnects by itself with the last id it saw, and the
-// site sends again what moved meanwhile (each thread's last change, which a page one step behind applies): the
-// pages stay on push while it does, and make no poll to catch up when it is back.
+// stream opened is fetched by the marker the page carries, so nothing is lost in either switch. The stream's first
+// event ("ready") gives it an id, where it starts; a stream that drops after it is no new stream, even a quiet one
+// that brought nothing else: EventSource reconnects by itself with the last id it saw, and the site sends again
+// what moved meanwhile (each thread's last change, which a page one step behind applies): the pages stay on push
+// while it does, and make no poll to catch up when it is back.
 
 var HIDDEN_MS = 5 * 60 * 1000;  // a tab hidden this long lets the stream go (another, visible tab may take it)
 // The site said no (204 under WSGI, 429, 403, 409): ask again rarely, doubling. A dropped stream is not this:
@@ -77,7 +78,7 @@ export function connect(url, owner, moved, state) {
 
   function open() {
     var source = new EventSource(url + "?owner=" + encodeURIComponent(owner));
-    var resumable = false;  // it has an event's id, which its reconnects send back (Last-Event-ID)
+    var resumable = false;  // it has an event's id ("ready" brings one), which its reconnects send back (Last-Event-ID)
     var reconnecting = null;  // since it dropped: the timer that gives up waiting for it
     leading.source = source;
     function seen(event) {
@@ -93,6 +94,7 @@ export function connect(url, owner, moved, state) {
       if (!resumable) leading.opened = Date.now();  // new to the pages: they poll once to catch up
       relay(stateMessage());
     });
+    source.addEventListener("ready", seen);
     source.addEventListener("moved", function (event) {
       seen(event);
       var hint = JSON.parse(event.data);

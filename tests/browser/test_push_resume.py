@@ -1,7 +1,8 @@
 """A page whose push stream dropped (a lost link, a proxy ending a long request) while messages came: EventSource
 reconnects with the last id it saw, and the site sends each thread's last move again, as the change itself. A page
 that missed one change applies it with no request; a page two steps behind does not apply a change that does not
-follow what it shows, and polls once. Served by uvicorn in the test process (`asgi_live_server`), at desktop and
+follow what it shows, and polls once. A quiet page, whose stream brought nothing before it dropped, resumes
+from where the stream opened just the same. Served by uvicorn in the test process (`asgi_live_server`), at desktop and
 phone size; the drop is the stream's connection closed under it, the reconnect held by Playwright's routing until
 the messages are sent."""
 
@@ -14,7 +15,7 @@ from django.conf import settings
 from chatsite.chat.push import stream as push_stream
 
 from .axe import new_context
-from .test_push import LIVE, Requests, log_in, open_thread, wait_for_push
+from .test_push import LIVE, Requests, log_in, open_thread, push_state, wait_for_push
 from .test_thread_page import SIZES, chat, message, person, say, wait_until
 
 pytestmark = pytest.mark.browser
@@ -115,6 +116,22 @@ def texts(page):
     return page.locator("#message-list > li.message").all_text_contents()
 
 
+# Before the page's scripts: the page's streams note each event they dispatch, [type, id], so the test drops a quiet
+# stream only after the page has heard where it starts (dropped before, the page rightly goes back to its beat),
+# and can tell it heard nothing else.
+HEARD = """
+window.streamEvents = [];
+window.EventSource = class extends window.EventSource {
+  constructor(...args) {
+    super(...args);
+    for (const type of ["ready", "moved", "change", "resync"]) {
+      this.addEventListener(type, (event) => { window.streamEvents.push([type, event.lastEventId, event.data]); });
+    }
+  }
+};
+"""
+
+
 def ready(browser, server, size, thread, sender, words):
     """Ana's page, live, which has had a message (`words`) on its stream: its stream has an id to resume from."""
     page = new_context(browser, size).new_page()
@@ -191,3 +208,52 @@ def test_a_page_whose_stream_dropped_for_one_message_shows_it_after_the_reconnec
     after_drop = requests.paths()[dropped:]
     assert after_drop[: after_drop.index(read)] == [], after_drop
     assert sum("While you were away" in text for text in texts(page)) == 1
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_a_quiet_page_whose_stream_dropped_before_any_event_shows_the_message_after_the_reconnect_with_no_poll(
+    browser, asgi_live_server, emulator, changes, size, monkeypatch
+):
+    """The common drop: a proxy or a network blip cuts an idle stream. It opened with an id, so it resumes from
+    there: the page stays on push, and the reconnect brings the message as the change, with no poll."""
+    resumed_from = []  # the Last-Event-IDs the streams were asked with (the browser adds it past Playwright's view)
+    parse = push_stream.parse_event_id
+    monkeypatch.setattr(push_stream, "parse_event_id", lambda value: resumed_from.append(value) or parse(value))
+    ana, bruno = person("ana"), person("bruno")
+    thread = chat(ana, "Lunch", [bruno], (ana, "Anyone?"))
+    page = new_context(browser, size).new_page()
+    page.add_init_script(HEARD)
+    stream = Stream(asgi_live_server, page)
+    requests = Requests(page)
+    log_in(page, asgi_live_server, "ana")
+    open_thread(page, asgi_live_server, thread)
+    wait_for_push(page)
+    # What opening the page sets off is over: a "look again" came a few seconds after the first open. The stream
+    # that drops is one opened after that.
+    requests.settle(page)
+    page.reload()
+    wait_for_push(page)
+    page.wait_for_function("window.streamEvents.length", timeout=LIVE)
+    requests.settle(page)
+    heard = page.evaluate("window.streamEvents")
+    assert [kind for kind, *_ in heard] == ["ready"], heard  # nothing came on the stream but where it starts
+    started_at = heard[0][1]
+    polls = Polls(page, thread)
+    before = shown_marker(page)
+    read = f"/threads/{thread.acs_thread_id}/read/"
+
+    changes.streams_so_far()  # (the first page's stream sent its "look again")
+    stream.drop()
+    dropped = len(requests.seen)
+    say(bruno, thread, "While you were quiet")
+    stream.release()
+    message(page, "While you were quiet").wait_for(timeout=LIVE)
+
+    assert resumed_from[-1] == started_at, resumed_from  # the reconnect sent back where the stream started
+    assert polls.markers == [], polls.markers  # no poll: not to catch up, nor for the message
+    assert [(c["prev"], c["marker"]) for c in changes.new()] == [(before, shown_marker(page))], changes.sent
+    wait_until(page, lambda: read in requests.paths()[dropped:], timeout=LIVE)
+    after_drop = requests.paths()[dropped:]
+    assert after_drop[: after_drop.index(read)] == [], after_drop
+    assert sum("While you were quiet" in text for text in texts(page)) == 1
+    assert push_state(page) == "live"

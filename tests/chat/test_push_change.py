@@ -7,6 +7,7 @@ test_push_stream.py; the pages are opened first (a page open starts the chain of
 
 import asyncio
 import json
+import uuid
 from urllib.parse import unquote
 
 import pytest
@@ -14,6 +15,7 @@ from asgiref.sync import sync_to_async
 from django.urls import reverse
 
 from chatsite.acs.identities import identity_for
+from chatsite.chat.push import broker as push_broker
 from chatsite.chat.push import change
 
 from .conftest import HTMX, Page
@@ -265,3 +267,102 @@ def test_a_reconnect_that_missed_someone_typing_is_told_to_look_again_too(ana, b
     kinds = sorted((kind, data["thread"], data["marker"] == 0) for kind, data in events)
     assert kinds == [("change", thread_id, False), ("moved", thread_id, True)], events
     assert "While away" in next(data for kind, data in events if kind == "change")["html"]
+
+
+@pytest.fixture(params=["kept", "empty"])
+def log(request, settings, monkeypatch):
+    """The broker's log as a stream opens: holding earlier hints, or empty (a new process; a new Redis)."""
+    if request.param == "kept":
+        yield
+        return
+    cache = settings.CACHES["default"]
+    if cache["BACKEND"].endswith("RedisCache"):
+        monkeypatch.setattr(push_broker, "REDIS_STREAM", f"chatsite:push:test-{uuid.uuid4().hex}")
+        fresh = push_broker.RedisBroker(cache["LOCATION"])
+    else:
+        fresh = push_broker.LocalBroker()
+    monkeypatch.setattr(push_broker, "_broker", fresh)
+    yield
+    if isinstance(fresh, push_broker.RedisBroker):
+        fresh.close()
+        fresh._client.delete(push_broker.REDIS_STREAM)
+
+
+def test_a_quiet_stream_that_dropped_resumes_from_where_it_opened_with_the_change_itself(ana, bruno, thread_id, log):
+    """The stream dropped before it brought any event (a proxy or a blip cut an idle stream): it opened with an id,
+    so the reconnect sends that back and gets the one message that came meanwhile as the change, from what the page
+    shows; the page applies it with no poll."""
+    page = Page(ana, thread_id, opened=False)
+    got = {}
+
+    async def scenario():
+        stream = await stream_of(ana)
+        opened = await stream.ready()
+        await sync_to_async(page.poll)()  # the page's one poll as a new stream opens
+        await stream.close()  # the connection drops, nothing having moved…
+
+        await sync_to_async(send)(bruno, thread_id, "While away")  # …one message comes meanwhile…
+        again = await stream_of(ana, last_event_id=opened)  # …and the browser reconnects with the opening id
+        got["resumed"] = await next_change(again)
+        await again.close()
+
+    run(scenario)
+    resumed = got["resumed"]
+    assert resumed["event"] == "change", resumed
+    assert "While away" in resumed["html"]
+    assert (resumed["prev"], resumed["base"]) == (int(_param(page.url, "marker")), int(_param(page.url, "seq")))
+    assert resumed["html"] in poll_answer(page)
+
+
+def test_a_quiet_streams_reconnect_brings_nothing_of_a_thread_the_person_is_not_in(ana, bruno, make_person, thread_id):
+    carla = make_person("carla", "Carla")
+    hers = new_thread(carla, bruno)
+    Page(carla, hers)
+
+    async def scenario():
+        stream = await stream_of(carla)
+        opened = await stream.ready()
+        await stream.close()
+
+        await sync_to_async(send)(bruno, thread_id, "Not for Carla")
+        # Bounded by a later move: her own thread's comes; nothing of the other came before it.
+        await sync_to_async(send)(bruno, hers, "For Carla")
+        again = await stream_of(carla, last_event_id=opened)
+        event = await next_change(again)
+        data = event if event["event"] == "change" else json.loads(event["data"])
+        assert data["thread"] == hers, "nothing of a thread she is not in"
+        assert "Not for Carla" not in json.dumps(event)
+        await again.close()
+
+    run(scenario)
+
+
+def test_what_moved_as_the_stream_opened_is_the_first_polls_and_not_sent_again(ana, bruno, thread_id, monkeypatch):
+    """A message sent between the stream's subscribing and its reading of where it starts: the page's first poll
+    (made once the stream is open) shows it, so the stream does not send it too; the next one it sends once."""
+    page = Page(ana, thread_id, opened=False)
+    kind = type(push_broker.broker())
+    newest = kind.newest
+
+    def moved_meanwhile(self):
+        send(bruno, thread_id, "As it opened")
+        return newest(self)
+
+    monkeypatch.setattr(kind, "newest", moved_meanwhile)
+    got = {}
+
+    async def scenario():
+        stream = await stream_of(ana)
+        await stream.ready()
+        monkeypatch.setattr(kind, "newest", newest)
+        got["first poll"] = await sync_to_async(page.poll)()
+        await sync_to_async(send)(bruno, thread_id, "After it opened")
+        got["first event"] = await next_change(stream)
+        await stream.close()
+
+    run(scenario)
+    assert "As it opened" in got["first poll"]
+    first = got["first event"]
+    assert first["event"] == "change", first
+    assert "After it opened" in first["html"]
+    assert first["prev"] == int(_param(page.url, "marker"))  # it follows what the first poll showed

@@ -67,6 +67,14 @@ class Stream:
         fields = dict(line.split(": ", 1) for line in block.splitlines() if not line.startswith(":"))
         return fields if fields else await self.event()
 
+    async def ready(self) -> str:
+        """The id the stream opened with (`event: ready`), which a browser that saw nothing else sends back."""
+        async with asyncio.timeout(WAIT):
+            while (fields := await self.event()) is not None:
+                if fields.get("event") == "ready":
+                    return fields["id"]
+        raise AssertionError("the stream ended before it said where it starts")
+
     async def moved(self, *, look_again: bool = False) -> dict:
         """The next hint that a thread's messages moved: {"id", "thread", "marker"}; with look_again, the next hint
         of any kind (marker 0: who is typing, "Seen by" or the people moved)."""
@@ -115,7 +123,9 @@ def test_a_send_by_bruno_reaches_anas_stream_and_nothing_of_a_thread_she_is_not_
         stream = await stream_of(ana)
         assert stream.status == 200
         assert stream.response["Content-Type"] == "text/event-stream"
-        assert (await stream.event())["retry"]  # open: the browser reconnects by itself after a drop
+        opening = await stream.event()
+        assert opening["retry"]  # open: the browser reconnects by itself after a drop…
+        assert opening["event"] == "ready" and opening["id"]  # …sending back where it started if nothing came
         await sync_to_async(send)(bruno, others, "Not for Ana")
         await sync_to_async(send)(bruno, thread_id, "For Ana")
         hint = await stream.moved()  # the first hint she gets is her thread's: the other was never sent

@@ -4,7 +4,8 @@ Without Redis the broker is in-process: what this process publishes reaches the 
 runserver, the tests). With Redis (the cache's REDIS_URL) every hint is appended to one Redis stream, capped, which
 is both the fan-out (one reader connection per process, blocking XREAD, handing hints to its local streams) and the
 log a reconnecting page's Last-Event-ID is answered from. Ids are Redis's "<ms>-<n>" in both brokers, so they
-compare the same way.
+compare the same way. A stream opens at the broker's newest id (`newest`), so even one that never gets an event has
+an id its reconnect can send back.
 
 Publishers are sync code on any thread; streams are coroutines on an event loop: hints cross with
 call_soon_threadsafe.
@@ -123,6 +124,14 @@ class LocalBroker:
     def subscribe(self) -> Subscription:
         return self.hub.join()
 
+    def newest(self) -> str:
+        """The newest hint's id: a stream opening now resumes from there. An empty log gets a mark (a hint of
+        nothing, never dispatched), so the id is one `since` reaches back to."""
+        with self._lock:
+            if not self._log:
+                self._log.append(Hint(id=self._next_id()))
+            return self._log[-1].id
+
     def since(self, last_id: str) -> list[Hint] | None:
         """The hints after `last_id`, or None when the log no longer reaches back to it (the page must resync)."""
         with self._lock:
@@ -150,11 +159,25 @@ class RedisBroker:
         self._client.xadd(REDIS_STREAM, values, maxlen=KEPT, approximate=True)
 
     def subscribe(self) -> Subscription:
+        return self.hub.join()
+
+    def newest(self) -> str:
+        """The newest hint's id: a stream opening now resumes from there; an empty stream gets a mark (a hint of
+        nothing), so the id is one `since` reaches back to. The process's reader starts from it if it was not
+        running: from "$" it could start after a hint published since, which no stream of the process would get."""
+        start = "$"
+        try:
+            newest = self._client.xrevrange(REDIS_STREAM, count=1)
+            start = newest[0][0].decode() if newest else self._client.xadd(REDIS_STREAM, {"mark": "1"}).decode()
+            return start
+        finally:
+            self._start_reader(start)
+
+    def _start_reader(self, start: str) -> None:
         with self._lock:
             if self._reader is None or not self._reader.is_alive():
-                self._reader = threading.Thread(target=self._read, name="push-reader", daemon=True)
+                self._reader = threading.Thread(target=self._read, args=(start,), name="push-reader", daemon=True)
                 self._reader.start()
-        return self.hub.join()
 
     def since(self, last_id: str) -> list[Hint] | None:
         oldest = self._client.xrange(REDIS_STREAM, count=1)
@@ -166,13 +189,12 @@ class RedisBroker:
         """Its reader stops after its current read (a process's broker lives as long as the process: tests)."""
         self._closed.set()
 
-    def _read(self) -> None:
+    def _read(self, last: str) -> None:
         import redis
 
         # Its own connection, blocking up to 20 s per read (under its socket timeout); named, so an operator (or a
         # test) can tell it in CLIENT LIST.
         client = redis.Redis.from_url(self._url, socket_connect_timeout=2, socket_timeout=30, client_name=READER_NAME)
-        last = "$"
         pause = 0.5
         while not self._closed.is_set():
             try:

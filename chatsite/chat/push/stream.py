@@ -6,11 +6,12 @@ showing message `base` would bring, laid out once per presentation class; the pa
 Otherwise — a resync, a delta evicted or never read, anything else the stream cannot lay out — it is a hint,
 `event: moved`, `data: {"thread": T, "marker": M}`, and the page's one poll (answered from the cache) shows what
 moved, through the one visibility rule; who is typing, "Seen by" and the panel are hints with marker 0 ("look
-again"). Both carry an `id:`. A reconnecting browser sends back the last id (Last-Event-ID): from the broker's log,
-each thread's last move meanwhile comes again, as the change when it can be laid out (a page that missed only it
-applies it with no request) or the hint, with its last "look again"; or `event: resync` (poll once) when the log
-no longer reaches back that far. A comment every HEARTBEAT seconds keeps proxies from closing an idle stream. At
-most MAX_STREAMS a person; a logout closes the streams of that session.
+again"). Both carry an `id:`, and so does the stream as it opens (`event: ready`: the broker's newest id), so a
+stream that drops before any event resumes too. A reconnecting browser sends back the last id (Last-Event-ID):
+from the broker's log, each thread's last move meanwhile comes again, as the change when it can be laid out (a page
+that missed only it applies it with no request) or the hint, with its last "look again"; or `event: resync` (poll
+once) when the log no longer reaches back that far. A comment every HEARTBEAT seconds keeps proxies from closing an
+idle stream. At most MAX_STREAMS a person; a logout closes the streams of that session.
 
 Only an ASGI server holds a stream as a coroutine (chatsite/gunicorn_asgi_conf.py); under WSGI (runserver, gthread)
 a stream would hold a worker thread for good, so the answer is 204, which tells EventSource not to reconnect, and
@@ -47,7 +48,7 @@ from ..selectors.threads import thread_is_shared
 from ..services.changes import POLL, changes_apply
 from ..services.presence import messages_shown_many
 from . import change
-from .broker import Hint, broker, parse_event_id, session_digest
+from .broker import Hint, broker, event_order, parse_event_id, session_digest
 
 logger = logging.getLogger(__name__)
 
@@ -76,12 +77,10 @@ async def live_stream(request):
     session = session_digest(request.session.session_key or "")
     # Subscribed before the answer starts and before the log is read, so nothing moves unseen in between.
     subscription = broker().subscribe()
-    # Django gives a request's database connection back when the request ends, which for a stream is when it
-    # closes: held meanwhile, 16 open streams took a worker's whole pool and the 17th page got a 500.
-    await sync_to_async(connections.close_all)()
+    start = await sync_to_async(_start)()
     # The page's language and time zone, as its poll would render with them (the class of a pushed change).
     where = (translation.get_language() or settings.LANGUAGE_CODE, timezone.get_current_timezone_name())
-    events = _events(subscription, user, slot, last_id, session, where)
+    events = _events(subscription, user, slot, last_id, start, session, where)
     response = EventStream(events, content_type="text/event-stream")
     response.on_close = lambda: (subscription.close(), _release_slot(user.pk, slot))
     response["Cache-Control"] = "no-cache, no-store"
@@ -102,11 +101,32 @@ class EventStream(StreamingHttpResponse):
         super().close()
 
 
-async def _events(subscription, user, slot, last_id, session, where):
+def _start() -> str | None:
+    """Where a stream opening now starts: the broker's newest id, read after it subscribed (what moves later comes
+    on it) and before the answer's headers (the page polls once when a new stream opens, after them: that poll shows
+    what moved up to here). None when the broker cannot say: the stream is resumable from its first event only."""
+    try:
+        return broker().newest()
+    except Exception:
+        logger.warning("push: reading the newest hint's id failed", exc_info=True)
+        return None
+    finally:
+        # Django gives a request's database connection back when the request ends, which for a stream is when it
+        # closes: held meanwhile, 16 open streams took a worker's whole pool and the 17th page got a 500.
+        connections.close_all()
+
+
+async def _events(subscription, user, slot, last_id, start, session, where):
     visible = _Visibility(user)
     try:
-        yield f"retry: {RETRY_MS}\n\n"
         sent = (0, 0)
+        if last_id is None and start is not None:
+            # Its id for a reconnect to send back, so a quiet stream resumes too; an event with data, so the page
+            # hears it (one without is not dispatched). What moved up to it the page's first poll shows.
+            yield f"retry: {RETRY_MS}\nid: {start}\nevent: ready\ndata: {{}}\n\n"
+            sent = event_order(start)
+        else:
+            yield f"retry: {RETRY_MS}\n\n"
         if last_id is not None:
             missed = await sync_to_async(broker().since)(last_id)
             if missed is None:
@@ -133,6 +153,8 @@ async def _events(subscription, user, slot, last_id, session, where):
                 if hint.session == session:
                     return
                 continue
+            if not hint.thread_id:
+                continue  # a mark (broker.newest)
             viewer = await visible(hint)
             if viewer is not None:
                 yield await _event(hint, visible, viewer, where)
